@@ -1,0 +1,43 @@
+# 行財政改革 進捗調査 — the front door. `make help` lists every target.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+YEAR   ?= 2025
+CONFIG ?= config.toml
+RUN    := $(PY) -m pipeline --config $(CONFIG)
+
+.DEFAULT_GOAL := help
+.PHONY: help install templates collect report status demo test lint clean
+
+help: ## このヘルプ（全ターゲットの一覧）
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  YEAR=$(YEAR) で年度を指定（例: make collect YEAR=2024）"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed ## .venv を作り、このツールと必要なライブラリを入れる
+
+templates: install ## 年度の調査票を作る（input_templates/YEAR/）
+	$(RUN) templates --year $(YEAR)
+
+collect: install ## 受付フォルダー returns/YEAR/ の回答を点検し、取り込む
+	$(RUN) collect --year $(YEAR)
+
+report: install ## 報告書（Word/PDF）と参考指標一覧（Excel/CSV）を作る（output/YEAR/）
+	$(RUN) report --year $(YEAR)
+
+demo: install ## 見本の作業フォルダー demo/ で一年分（調査票→回答→回収→報告書）を通す
+	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)
+
+test: install ## テストを実行する
+	$(PY) -m pytest -q
+
+lint: install ## コードの書式・誤りを点検する（ruff）
+	$(VENV)/bin/ruff check pipeline tests
+
+clean: ## 生成物（demo/ と .venv）を消す。回答・データベースは消さない
+	rm -rf demo $(VENV) build *.egg-info

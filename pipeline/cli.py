@@ -1,0 +1,198 @@
+"""The command line: parses options, calls one stage, prints. No stage logic lives here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.config import Config, load_config
+from pipeline.errors import PipelineError
+from pipeline.plan import Plan, load_plan
+
+
+class Context:
+    """Loaded lazily so that `--help` works even where config.toml is broken."""
+
+    def __init__(self, config_path: Path, quiet: bool, verbose: bool):
+        self.config_path = config_path
+        self.quiet = quiet
+        self.verbose = verbose
+        self._config: Config | None = None
+        self._plan: Plan | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            self._plan = load_plan(self.config.plan_file)
+        return self._plan
+
+    def say(self, message: str = "", err: bool = False) -> None:
+        if not self.quiet:
+            click.echo(message, err=err)
+
+    def detail(self, message: str) -> None:
+        if self.verbose and not self.quiet:
+            click.echo(message, err=True)
+
+    def progress(self, label: str):
+        """A progress callback (n, total, name) that draws one updating line on a terminal."""
+        def show(n: int, total: int, name: str) -> None:
+            if self.quiet:
+                return
+            if self.verbose:
+                click.echo(f"  [{n}/{total}] {name}", err=True)
+            elif sys.stderr.isatty():
+                click.echo(f"\r{label} {n}/{total}", err=True, nl=n == total)
+        return show
+
+
+def stage_errors(func):
+    """Turn a PipelineError into one clear message and its exit status, never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except PipelineError as exc:
+            click.echo(f"エラー: {exc}", err=True)
+            sys.exit(exc.exit_code)
+    return wrapper
+
+
+year_option = click.option("--year", "-y", type=int, required=True, help="対象の年度（西暦、例: 2024）。")
+
+
+def output_options(func):
+    """-q/-v accepted after the command too (`collect --year 2024 -v`), as people type them."""
+    def set_quiet(ctx: click.Context, _param, value: bool) -> None:
+        if value:
+            ctx.find_object(Context).quiet = True
+
+    def set_verbose(ctx: click.Context, _param, value: bool) -> None:
+        if value:
+            ctx.find_object(Context).verbose = True
+
+    func = click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=set_quiet,
+                        help="進捗と要約を表示しない（エラーだけ）。")(func)
+    return click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=set_verbose,
+                        help="ファイルごとの処理を表示する。")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="config.toml", show_default=True, help="設定ファイル。相対パスはこのファイルの場所が基準。")
+@click.option("--quiet", "-q", is_flag=True, help="進捗と要約を表示しない（エラーだけ）。")
+@click.option("--verbose", "-v", is_flag=True, help="ファイルごとの処理を表示する。")
+@click.version_option(package_name="gyozai-progress")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool) -> None:
+    """行財政改革 行動計画の進捗調査: 調査票の作成 → 回収・点検 → 報告書。
+
+    \b
+    例:
+      python -m pipeline templates --year 2024
+      python -m pipeline collect --year 2024
+      python -m pipeline report --year 2024
+    """
+    ctx.obj = Context(config_path, quiet, verbose)
+
+
+@main.command("plan-check")
+@click.pass_obj
+@stage_errors
+def plan_check(obj: Context) -> None:
+    """計画ファイルを読み込んで点検し、件数を表示する。
+
+    \b
+    例:
+      python -m pipeline plan-check
+    """
+    plan = obj.plan
+    click.echo(
+        f"{plan.title}（{plan.period_start}〜{plan.period_end}年度）: "
+        f"節 {len(plan.sections)}、柱 {len(plan.pillars)}、取組項目 {len(plan.items)}、"
+        f"具体的な取組 {len(plan.initiatives)}（うちDX {sum(i.dx for i in plan.initiatives)}）、"
+        f"部署 {len(plan.departments)}、参考指標 {len(plan.indicators)}"
+    )
+
+
+@main.command()
+@year_option
+@output_options
+@click.option("--force", is_flag=True, help="既存の調査票を上書きする（記入中のファイルがないか確認してから）。")
+@click.option("--department", "-d", "departments", multiple=True, help="この部署コードだけ作る（複数可）。")
+@click.pass_obj
+@stage_errors
+def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]) -> None:
+    """年度の調査票（部署ごとの Excel ブック）を作る。
+
+    \b
+    例:
+      python -m pipeline templates --year 2024
+      python -m pipeline templates --year 2024 --force --department 05
+    """
+    from pipeline.templates import write_templates
+
+    plan, config = obj.plan, obj.config
+    unknown = [d for d in departments if d not in plan.department_by_code]
+    if unknown:
+        raise click.BadParameter(f"部署コード {', '.join(unknown)} は計画にありません。", param_hint="--department")
+    result = write_templates(plan, config, year, force=force, departments=list(departments) or None,
+                             progress=obj.progress("調査票"))
+    for w in result.written:
+        obj.detail(f"  {w.path.name}: {len(w.items)} 取組項目")
+    obj.say(f"{len(result.written)} 部署の調査票を {result.folder} に作成しました。")
+
+
+@main.command()
+@year_option
+@output_options
+@click.option("--force", is_flag=True, help="受付フォルダーが空でも、その年度のデータベースの内容を置き換える。")
+@click.pass_obj
+@stage_errors
+def collect(obj: Context, year: int, force: bool) -> None:
+    """受付フォルダーの回答を点検し、データベースに取り込む。
+
+    終了コード: 0 = 全部署の回答を受理（エラーなし）、1 = エラーまたは未提出あり、2 = 使い方・設定の誤り。
+
+    \b
+    例:
+      python -m pipeline collect --year 2024
+      python -m pipeline collect --year 2024 --verbose
+    """
+    from pipeline.collect import collect as run_collect
+    from pipeline.collect import merge
+    from pipeline.collect_outputs import ROSTER_LABEL, write_collect_outputs
+    from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Store, run_lock
+    from pipeline.templates import check_year
+
+    plan, config = obj.plan, obj.config
+    check_year(plan, year)
+    inbox = config.returns_for(year)
+    if not inbox.is_dir():
+        obj.say(f"受付フォルダー {inbox} がありません。届いた回答をこのフォルダーに保存してください。", err=True)
+    with run_lock(config.store_path):
+        result = run_collect(plan, config, year, progress=obj.progress("点検"))
+        with Store(config.store_path) as store:
+            merge(plan, config, result, store, force=force)
+        outputs = write_collect_outputs(plan, result, config.output_for(year))
+
+    for code, (status, file) in sorted(result.roster.items()):
+        obj.detail(f"  {code} {plan.department_name(code)}: {ROSTER_LABEL[status]}{'（' + file + '）' if file else ''}")
+    obj.say(
+        f"{year}年度: ファイル {len(result.files)} 件を点検。"
+        f"受理 {result.count(RETURNED)}、差し戻し {result.count(WITH_ERRORS)}、未提出 {result.count(MISSING)}"
+        f"（全 {len(result.roster)} 部署）。エラー {result.errors} 件、警告 {result.warnings} 件。"
+    )
+    for path in outputs:
+        obj.say(f"  {path}")
+    if not result.ok:
+        sys.exit(1)

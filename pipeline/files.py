@@ -1,0 +1,27 @@
+"""Writing outputs so that a run killed at any moment leaves the previous file as it was."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_safe(value: str) -> str:
+    """OWASP: a cell that begins with = + - @ tab or CR is prefixed with ' so no spreadsheet runs it."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,141 @@
+"""Findings: what the checks found, as data, with one catalogue of codes and Japanese messages.
+
+A finding is never an exception. Every stage returns findings; the collect report, the CSV, the
+return packets and the store all show the same objects. Positions are the ones a person sees in
+Excel: the sheet's tab name and an A1 cell reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"      # the return cannot be accepted until this is fixed
+    WARNING = "warning"  # accepted, but the secretariat should look
+
+
+@dataclass(frozen=True)
+class Entry:
+    severity: Severity
+    title: str      # short Japanese name of the problem (a column in the findings workbook)
+    template: str   # the message: what is wrong and what to do, with {placeholders}
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+# One catalogue for every code. Prefixes: FILE (the file itself), IDENT (whose workbook it is),
+# SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value).
+CATALOGUE: dict[str, Entry] = {
+    # --- the file, before any parser touches it
+    "FILE_001": Entry(E, "空のファイル", "ファイルが空（0バイト）です。保存し直した調査票を送ってもらってください。"),
+    "FILE_002": Entry(E, "ファイルが大きすぎる", "ファイルが {size} バイトあり、上限 {limit} バイトを超えています。調査票以外のデータを消して保存し直してもらってください。"),
+    "FILE_003": Entry(E, "壊れたファイル", "Excelファイル（.xlsx）として読めません（{detail}）。Excelで開けるか確認し、保存し直して送ってもらってください。"),
+    "FILE_004": Entry(E, "パスワード付きファイル", "ファイルがパスワードで暗号化されています。パスワードを解除して保存し直すか、設定 collect.workbook_password にパスワードを登録してください。"),
+    "FILE_005": Entry(E, "パスワード不一致", "暗号化されたファイルを設定のパスワードで開けませんでした。パスワードを解除して送ってもらってください。"),
+    "FILE_006": Entry(E, "古い形式（.xls）", "Excel 97-2003 形式（.xls）のファイルです。配布した調査票（.xlsx）に記入し、「Excel ブック（.xlsx）」で保存して送ってもらってください。"),
+    "FILE_007": Entry(E, "ODS形式", "OpenDocument 形式（.ods）のファイルです。LibreOffice では「名前を付けて保存」で「Excel 2007-365（.xlsx）」を選んで保存し直してもらってください。"),
+    "FILE_008": Entry(E, "圧縮率の異常", "ファイル内の {part} の圧縮率が {ratio:.0f} 倍で、上限 {limit:.0f} 倍を超えています（ZIP爆弾の疑い）。開かずに、送り主に確認してください。"),
+    "FILE_009": Entry(E, "展開後サイズの超過", "ファイルの展開後の大きさが {size} バイトで、上限 {limit} バイトを超えています。開かずに、送り主に確認してください。"),
+    "FILE_010": Entry(E, "部品数の超過", "ファイル内の部品が {count} 個あり、上限 {limit} 個を超えています。配布した調査票に記入し直してもらってください。"),
+    "FILE_011": Entry(E, "マクロを含む", "マクロ（VBA）を含むファイルです（{part}）。マクロは実行しません。配布した調査票（.xlsx）に記入し直してもらってください。"),
+    "FILE_012": Entry(E, "ActiveXを含む", "ActiveX コントロールを含むファイルです（{part}）。配布した調査票（.xlsx）に記入し直してもらってください。"),
+    "FILE_013": Entry(E, "埋め込みオブジェクト", "埋め込みオブジェクトを含むファイルです（{part}）。貼り付けた図や文書を削除して保存し直してもらってください。"),
+    "FILE_014": Entry(E, "外部リンク", "他のファイルへのリンク（外部参照）を含んでいます（{part}）。「リンクの解除」をして値だけにし、保存し直してもらってください。"),
+    "FILE_015": Entry(E, "読み取りの異常終了", "ファイルを読み取る処理が異常終了しました（{detail}）。ファイルが壊れている可能性があります。Excelで開けるか確認し、保存し直して送ってもらってください。"),
+    "FILE_016": Entry(E, "読み取りの時間切れ", "ファイルの読み取りが {seconds:.0f} 秒で終わりませんでした。不要な行や列を削除して保存し直してもらってください。"),
+    "FILE_017": Entry(E, "XMLの危険な構造", "ファイル内のXMLに外部実体やエンティティ宣言があり、安全のため読み取りません（{part}）。配布した調査票に記入し直してもらってください。"),
+    "FILE_018": Entry(E, "受付フォルダー外へのリンク", "受付フォルダーの外を指すリンク（{target}）です。読み取りません。ファイルそのものを受付フォルダーに保存してください。"),
+    "FILE_019": Entry(E, "読み取り中の変更", "読み取り中にファイルが変更されました（保存・コピーの途中の可能性）。コピーが終わってから、もう一度 collect を実行してください。"),
+    "FILE_020": Entry(E, "ファイルを開けない", "ファイルを開けません（{detail}）。アクセス権やファイルの場所を確認してください。"),
+    "FILE_021": Entry(W, "対象外のファイル", "調査票ではないファイル（{detail}）のため取り込みません。必要なら .xlsx で保存し直してください。"),
+    # --- whose workbook it is (the hidden identity)
+    "IDENT_001": Entry(E, "調査票ではない", "配布した調査票の識別情報（非表示シート）が見つかりません。配布した調査票に記入して送ってもらってください。"),
+    "IDENT_002": Entry(E, "別の計画の調査票", "別の計画（{value}）の調査票です。今回の計画（{expected}）の調査票に記入し直してもらってください。"),
+    "IDENT_003": Entry(E, "別の年度の調査票", "{value}年度の調査票です。{expected}年度の調査票に記入し直してもらってください。"),
+    "IDENT_004": Entry(E, "不明な部署", "調査票の部署コード「{value}」は計画に登録されていません。その部署の調査票に記入し直してもらってください。"),
+    "IDENT_005": Entry(E, "古い様式", "様式のバージョン {value} の調査票です（現在は {expected}）。今回配布した調査票に記入し直してもらってください。"),
+    "IDENT_006": Entry(W, "調査票IDの不一致", "調査票ID（{value}）が今回配布したもの（{expected}）と違います。計画ファイルが配布後に変わった可能性があります。内容を確認してください。"),
+    "IDENT_007": Entry(W, "ファイル名と部署の不一致", "ファイル名からは別の部署に見えますが、調査票の識別情報では「{value}」の調査票です。識別情報の部署として扱います。"),
+    # --- submissions and the roster
+    "SUBM_001": Entry(W, "同じファイルの重複", "同じ内容のファイルが複数あります（{other}）。1件として扱います。"),
+    "SUBM_002": Entry(W, "新しい回答で置き換え", "同じ部署からより新しい回答（{other}）があるため、このファイルは使いません（{rule}）。"),
+    "SUBM_003": Entry(E, "未提出", "{department}の調査票が提出されていません（提出期限 {deadline}）。督促してください。"),
+    # --- sheets
+    "SHEET_001": Entry(E, "シートがない", "取組項目 {value} のシートがありません（削除または名前の変更）。配布した調査票のシートに記入し直してもらってください。"),
+    "SHEET_002": Entry(W, "余分なシート", "配布した調査票にないシート「{value}」があります。このシートは読み取りません。"),
+    # --- initiative rows
+    "ROW_001": Entry(E, "取組の行がない", "取組 {value} の行がありません（削除された可能性）。配布した調査票の行に記入し直してもらってください。"),
+    "ROW_002": Entry(E, "取組の行の重複", "取組 {value} の行が複数あります（{cells}）。1行にまとめてもらってください。"),
+    "ROW_003": Entry(E, "不明な取組", "この部署の調査票にない取組ID「{value}」の行があります。配布した調査票の行に記入し直してもらってください。"),
+    "ROW_004": Entry(W, "計画の文言の変更", "変更できない計画の文言（{field}）が書き換えられています。回答は読み取りますが、計画の文言は計画ファイルのものを使います。"),
+    # --- values
+    "VALUE_001": Entry(E, "必須項目が空", "「{field}」が未記入です。記入してください。"),
+    "VALUE_002": Entry(E, "選択肢にない値", "「{field}」の「{value}」は選択肢にありません。一覧（{choices}）から選んでください。"),
+    "VALUE_003": Entry(E, "数値ではない", "「{field}」の「{value}」を数値として読めません。数字だけで記入してください（例: 1234）。"),
+    "VALUE_004": Entry(E, "単位の誤り", "「{field}」の「{value}」は単位が違います。単位（{unit}）の数値を数字だけで記入してください。"),
+    "VALUE_005": Entry(E, "文字数の超過", "「{field}」が {length} 文字あり、上限 {limit} 文字を超えています。要点を {limit} 文字以内にまとめてください。"),
+    "VALUE_006": Entry(W, "制御文字の除去", "「{field}」に表示できない制御文字が含まれていたため、取り除いて読み取りました。内容を確認してください。"),
+    "VALUE_007": Entry(E, "負の数値", "「{field}」が負の値（{value}）です。0以上の数値を記入してください。"),
+    "VALUE_008": Entry(W, "数式", "「{field}」に数式があります。計算結果の値（{value}）を読み取りました。値を直接入力してもらうと確実です。"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. `cell` is A1 (empty when the finding is about the whole file)."""
+
+    severity: Severity
+    code: str
+    message: str
+    file: str = ""
+    department: str = ""
+    sheet: str = ""
+    cell: str = ""
+    field: str = ""
+    value: str = ""
+
+    @property
+    def title(self) -> str:
+        return CATALOGUE[self.code].title
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def as_dict(self) -> dict[str, str]:
+        d = asdict(self)
+        d["severity"] = str(self.severity)
+        return d
+
+
+def finding(
+    code: str,
+    *,
+    file: str = "",
+    department: str = "",
+    sheet: str = "",
+    cell: str = "",
+    field: str = "",
+    value: object = "",
+    **params: object,
+) -> Finding:
+    """Make a Finding from the catalogue; `params` fill the message's placeholders."""
+    entry = CATALOGUE[code]
+    shown = _shown(value)
+    message = entry.template.format(field=field, value=shown, **params)
+    return Finding(entry.severity, code, message, file, department, sheet, cell, field, shown)
+
+
+def _shown(value: object) -> str:
+    """A value as the user typed it, shortened for a message line."""
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def flatten(findings: list[Finding], keys: list[str]) -> list[tuple]:
+    """Findings as tuples of the named attributes, for compact test assertions."""
+    return [tuple(getattr(f, k) for k in keys) for f in findings]

@@ -1,0 +1,431 @@
+"""The plan master: the charter held as data (plan/*.toml), loaded and checked.
+
+Domain terms, defined once:
+  Plan        行動計画 (the charter)            Section   (1)/(2) 市民へのアプローチ・行政の取組
+  Pillar      取組方針の柱 1-1 … 2-4            ActionItem 取組項目 (管理番号 1101 …)
+  Initiative  具体的な取組 (one ➤ bullet)       Indicator  参考指標
+  Department  担当部署 (課・福祉事務所)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import PlanError
+
+INCREASE, DECREASE = "increase", "decrease"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"({self.number}) {self.title}"
+
+
+@dataclass(frozen=True)
+class Pillar:
+    code: str
+    section: int
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+@dataclass(frozen=True)
+class Initiative:
+    id: str
+    item_code: str
+    text: str
+    departments: tuple[str, ...]   # department codes, in the charter's order
+    departments_etc: bool          # the charter wrote "ほか"
+    dx: bool
+
+    @property
+    def display_text(self) -> str:
+        return f"【DX】{self.text}" if self.dx else self.text
+
+
+@dataclass(frozen=True)
+class Indicator:
+    item_code: str
+    name: str
+    unit: str
+    baseline: float | None          # None where the charter shows "-"
+    baseline_year: int
+    baseline_marked: bool           # "*": the value is the FY2022 figure (see Plan.baseline_note)
+    target: float | None            # None for a direction-only target ("減少")
+    target_year: int
+    direction: str                  # INCREASE or DECREASE
+    cumulative: bool                # 延べ: the target is the sum of the yearly actuals
+    reporter: str                   # department code
+
+    @property
+    def direction_only(self) -> bool:
+        return self.target is None
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    code: str
+    pillar: str
+    title: str
+    previous_plan: tuple[str, ...]
+    departments: tuple[str, ...]     # department codes, lead first
+    departments_etc: bool
+    outcomes: tuple[str, ...]
+    issues: tuple[str, ...]
+    issues_etc: bool
+    initiatives_label: str
+    initiatives: tuple[Initiative, ...]
+    indicator: Indicator | None
+
+    @property
+    def lead(self) -> str:
+        return self.departments[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    title: str
+    city: str
+    issued: str
+    period_start: int
+    period_end: int
+    committee: str
+    baseline_note: str
+    dx_note: str
+    departments: tuple[Department, ...]
+    sections: tuple[Section, ...]
+    pillars: tuple[Pillar, ...]
+    items: tuple[ActionItem, ...]
+    digest: str                      # sha256 of the plan file's bytes: which exact plan a workbook came from
+
+    @property
+    def years(self) -> range:
+        return range(self.period_start, self.period_end + 1)
+
+    @cached_property
+    def department_by_code(self) -> dict[str, Department]:
+        return {d.code: d for d in self.departments}
+
+    @cached_property
+    def item_by_code(self) -> dict[str, ActionItem]:
+        return {i.code: i for i in self.items}
+
+    @cached_property
+    def initiative_by_id(self) -> dict[str, Initiative]:
+        return {ini.id: ini for item in self.items for ini in item.initiatives}
+
+    @property
+    def initiatives(self) -> list[Initiative]:
+        return [ini for item in self.items for ini in item.initiatives]
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [item.indicator for item in self.items if item.indicator]
+
+    def department_name(self, code: str) -> str:
+        return self.department_by_code[code].name
+
+    def pillars_of(self, section: Section) -> list[Pillar]:
+        return [p for p in self.pillars if p.section == section.number]
+
+    def items_of(self, pillar: Pillar) -> list[ActionItem]:
+        return [i for i in self.items if i.pillar == pillar.code]
+
+    def items_for(self, department: str) -> list[ActionItem]:
+        """Items a department takes part in: it has an initiative there, leads it, or reports its indicator."""
+        return [
+            item for item in self.items
+            if item.lead == department
+            or (item.indicator and item.indicator.reporter == department)
+            or any(department in ini.departments for ini in item.initiatives)
+        ]
+
+    def surveyed_departments(self) -> list[Department]:
+        """Departments that receive a workbook, in code order."""
+        return [d for d in self.departments if self.items_for(d.code)]
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+_ITEM_CODE = re.compile(r"\d{4}")
+_PREVIOUS_PLAN = {"継続", "新規"}
+
+
+class _Collector:
+    """Collects every mistake with its key instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, key: str, problem: str) -> None:
+        self.problems.append(f"{key}: {problem}")
+
+    def text(self, table: dict[str, Any], key: str, where: str, required: bool = True) -> str:
+        value = table.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.add(f"{where}.{key}", "空でない文字列を書いてください。")
+            return ""
+        return value.strip()
+
+    def integer(self, table: dict[str, Any], key: str, where: str) -> int:
+        value = table.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(f"{where}.{key}", "整数を書いてください。")
+            return 0
+        return value
+
+    def number(self, table: dict[str, Any], key: str, where: str) -> float | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(f"{where}.{key}", f"数値を書いてください（値: {value!r}）。")
+            return None
+        return value
+
+    def flag(self, table: dict[str, Any], key: str, where: str) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            self.add(f"{where}.{key}", "true か false を書いてください。")
+            return False
+        return value
+
+    def texts(self, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = table.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            self.add(f"{where}.{key}", "空でない文字列のリストを書いてください。")
+            return ()
+        return tuple(v.strip() for v in value)
+
+    def tables(self, data: dict[str, Any], key: str, where: str = "") -> list[dict[str, Any]]:
+        value = data.get(key)
+        full = f"{where}.{key}" if where else key
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            self.add(full, f"[[{full}]] の表を1つ以上書いてください。")
+            return []
+        return value
+
+
+def load_plan(path: Path | str) -> Plan:
+    """Load and check a plan file; raise PlanError listing every mistake with its key."""
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise PlanError(str(source), [f"ファイルを読めません: {exc.strerror or exc}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanError(str(source), ["UTF-8 で保存してください。"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(str(source), [f"TOMLの書式の誤り: {exc}"]) from None
+    return plan_from_mapping(data, digest=hashlib.sha256(raw).hexdigest(), source=str(source))
+
+
+def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<plan>") -> Plan:
+    c = _Collector()
+    head = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    if not head:
+        c.add("plan", "[plan] の表がありません。")
+    plan_id = c.text(head, "id", "plan")
+    start, end = c.integer(head, "period_start", "plan"), c.integer(head, "period_end", "plan")
+    if start and end and start > end:
+        c.add("plan.period_end", f"計画期間の終わり（{end}）が始まり（{start}）より前です。")
+    years = range(start, end + 1)
+
+    departments: list[Department] = []
+    code_by_name: dict[str, str] = {}
+    for i, d in enumerate(c.tables(data, "departments")):
+        where = f"departments[{i}]"
+        code, name = c.text(d, "code", where), c.text(d, "name", where)
+        if code and not re.fullmatch(r"[0-9A-Za-z_-]+", code):
+            c.add(f"{where}.code", f"部署コード「{code}」は半角英数字で書いてください（ファイル名に使います）。")
+        if code in {x.code for x in departments}:
+            c.add(f"{where}.code", f"部署コード「{code}」が重複しています。")
+        if name in code_by_name:
+            c.add(f"{where}.name", f"部署名「{name}」が重複しています。")
+        departments.append(Department(code, name))
+        code_by_name[name] = code
+
+    def department_codes(names: Any, where: str) -> tuple[str, ...]:
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            c.add(where, "部署名のリストを書いてください。")
+            return ()
+        codes = []
+        for n in names:
+            if n not in code_by_name:
+                c.add(where, f"部署「{n}」は [[departments]] にありません。追加するか、名前を直してください。")
+            elif code_by_name[n] in codes:
+                c.add(where, f"部署「{n}」が重複しています。")
+            else:
+                codes.append(code_by_name[n])
+        return tuple(codes)
+
+    sections: list[Section] = []
+    for i, s in enumerate(c.tables(data, "sections")):
+        where = f"sections[{i}]"
+        number = c.integer(s, "number", where)
+        if number in {x.number for x in sections}:
+            c.add(f"{where}.number", f"番号 {number} が重複しています。")
+        sections.append(Section(number, c.text(s, "title", where)))
+
+    pillars: list[Pillar] = []
+    for i, p in enumerate(c.tables(data, "pillars")):
+        where = f"pillars[{i}]"
+        pillar = Pillar(c.text(p, "code", where), c.integer(p, "section", where), c.text(p, "title", where))
+        if pillar.section not in {s.number for s in sections}:
+            c.add(f"{where}.section", f"節 {pillar.section} は [[sections]] にありません。")
+        if pillar.code in {x.code for x in pillars}:
+            c.add(f"{where}.code", f"柱「{pillar.code}」が重複しています。")
+        pillars.append(pillar)
+
+    items: list[ActionItem] = []
+    seen_initiatives: set[str] = set()
+    for i, it in enumerate(c.tables(data, "items")):
+        where = f"items[{i}]"
+        code = c.text(it, "code", where)
+        if code:
+            where = f"items[{code}]"
+            if not _ITEM_CODE.fullmatch(code):
+                c.add(f"{where}.code", "管理番号は4桁の数字で書いてください。")
+            if code in {x.code for x in items}:
+                c.add(f"{where}.code", f"管理番号 {code} が重複しています。")
+        pillar = c.text(it, "pillar", where)
+        if pillar and pillar not in {p.code for p in pillars}:
+            c.add(f"{where}.pillar", f"柱「{pillar}」は [[pillars]] にありません。")
+        previous = c.texts(it, "previous_plan", where)
+        for marker in previous:
+            if marker not in _PREVIOUS_PLAN:
+                c.add(f"{where}.previous_plan", f"「{marker}」は使えません（継続 / 新規）。")
+        depts = department_codes(it.get("departments"), f"{where}.departments")
+
+        initiatives: list[Initiative] = []
+        for j, ini in enumerate(c.tables(it, "initiatives", where)):
+            iwhere = f"{where}.initiatives[{j}]"
+            ini_id = c.text(ini, "id", iwhere)
+            if ini_id:
+                iwhere = f"{where}.initiatives[{ini_id}]"
+                if ini_id in seen_initiatives:
+                    c.add(f"{iwhere}.id", f"取組ID「{ini_id}」が重複しています。")
+                if not re.fullmatch(r"[0-9A-Za-z_-]+", ini_id):
+                    c.add(f"{iwhere}.id", "取組IDは半角英数字とハイフンで書いてください。")
+                seen_initiatives.add(ini_id)
+            initiatives.append(Initiative(
+                id=ini_id,
+                item_code=code,
+                text=c.text(ini, "text", iwhere),
+                departments=department_codes(ini.get("departments"), f"{iwhere}.departments"),
+                departments_etc=c.flag(ini, "departments_etc", iwhere),
+                dx=c.flag(ini, "dx", iwhere),
+            ))
+
+        indicator = None
+        raw_ind = it.get("indicator")
+        if raw_ind is not None:
+            indicator = _indicator(c, raw_ind, f"{where}.indicator", code, depts, code_by_name, years)
+
+        items.append(ActionItem(
+            code=code,
+            pillar=pillar,
+            title=c.text(it, "title", where),
+            previous_plan=previous,
+            departments=depts,
+            departments_etc=c.flag(it, "departments_etc", where),
+            outcomes=c.texts(it, "outcomes", where),
+            issues=c.texts(it, "issues", where),
+            issues_etc=c.flag(it, "issues_etc", where),
+            initiatives_label=c.text(it, "initiatives_label", where, required=False) or "具体的な取組",
+            initiatives=tuple(initiatives),
+            indicator=indicator,
+        ))
+
+    if c.problems:
+        raise PlanError(source, c.problems)
+    return Plan(
+        id=plan_id,
+        title=c.text(head, "title", "plan"),
+        city=c.text(head, "city", "plan"),
+        issued=c.text(head, "issued", "plan", required=False),
+        period_start=start,
+        period_end=end,
+        committee=c.text(head, "committee", "plan", required=False),
+        baseline_note=c.text(head, "baseline_note", "plan", required=False),
+        dx_note=c.text(head, "dx_note", "plan", required=False),
+        departments=tuple(departments),
+        sections=tuple(sections),
+        pillars=tuple(pillars),
+        items=tuple(items),
+        digest=digest,
+    )
+
+
+def _indicator(
+    c: _Collector, raw: Any, where: str, item_code: str, item_departments: tuple[str, ...],
+    code_by_name: dict[str, str], years: range,
+) -> Indicator | None:
+    if not isinstance(raw, dict):
+        c.add(where, "[items.indicator] の表で書いてください。")
+        return None
+    unit = raw.get("unit")
+    if not isinstance(unit, str) or not unit.strip():
+        c.add(f"{where}.unit", "単位がありません（例: unit = \"件\"）。")
+        unit = ""
+    direction = raw.get("direction", INCREASE)
+    if direction not in (INCREASE, DECREASE):
+        c.add(f"{where}.direction", f"「{direction}」は使えません（increase / decrease）。")
+    baseline_year = c.integer(raw, "baseline_year", where)
+    target_year = c.integer(raw, "target_year", where)
+    if years and target_year and target_year not in years:
+        c.add(f"{where}.target_year", f"目標年度 {target_year} が計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+    if years and baseline_year and not (years.start - 10 <= baseline_year < years.stop):
+        c.add(f"{where}.baseline_year", f"基準年度 {baseline_year} が計画期間から離れすぎています。")
+    target = c.number(raw, "target", where)
+    cumulative = c.flag(raw, "cumulative", where)
+    if target is None and direction != DECREASE:
+        c.add(f"{where}.target", "目標値がありません。方向だけの目標（減少）なら direction = \"decrease\" にしてください。")
+    if target is None and cumulative:
+        c.add(f"{where}.cumulative", "延べ（累計）の目標には目標値が必要です。")
+    reporter_name = raw.get("reporter")
+    if reporter_name is None:
+        reporter = item_departments[0] if item_departments else ""
+    elif reporter_name in code_by_name:
+        reporter = code_by_name[reporter_name]
+    else:
+        c.add(f"{where}.reporter", f"部署「{reporter_name}」は [[departments]] にありません。")
+        reporter = ""
+    return Indicator(
+        item_code=item_code,
+        name=c.text(raw, "name", where),
+        unit=unit.strip(),
+        baseline=c.number(raw, "baseline", where),
+        baseline_year=baseline_year,
+        baseline_marked=c.flag(raw, "baseline_marked", where),
+        target=target,
+        target_year=target_year,
+        direction=direction,
+        cumulative=cumulative,
+        reporter=reporter,
+    )

@@ -1,0 +1,372 @@
+"""Stage 1: the survey workbooks (調査票), one per department, from the plan.
+
+`build_workbook` makes one workbook's bytes and touches no file; `write_templates` writes the year's
+folder and refuses to overwrite a workbook someone may be editing unless told to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline import layout as L
+from pipeline.config import Config
+from pipeline.errors import AlreadyExistsError, UsageError
+from pipeline.files import write_atomically
+from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.plan import DECREASE, ActionItem, Department, Indicator, Plan
+from pipeline.textwidth import wrapped_lines
+from pipeline.values import format_number
+
+FONT = "游ゴシック"
+FONT_SIZE = 10
+LINE_HEIGHT = 15.0
+INPUT_FILL = "#FFF2CC"   # yellow: the habit for cells to fill in
+LABEL_FILL = "#D9E1F2"   # the charter shades its label cells
+HEADER_FILL = "#B4C6E7"
+
+# column widths (in characters) of an item sheet: A key, B 具体的な取組, C 担当部署, D 進捗状況, E-G inputs
+ITEM_WIDTHS = (14, 44, 16, 12, 40, 30, 30)
+
+
+@dataclass(frozen=True)
+class WrittenTemplate:
+    department: Department
+    path: Path
+    items: tuple[str, ...]
+    template_id: str
+
+
+@dataclass
+class TemplatesResult:
+    year: int
+    folder: Path
+    written: list[WrittenTemplate] = field(default_factory=list)
+
+
+def template_file_name(plan: Plan, year: int, department: Department) -> str:
+    """'R06_2024年度_05_情報政策課_進捗状況調査票.xlsx' — the year (和暦 too), the code and the name."""
+    return f"{fiscal_year_short(year)}_{year}年度_{department.code}_{department.name}_進捗状況調査票.xlsx"
+
+
+def check_year(plan: Plan, year: int) -> None:
+    if year not in plan.years:
+        raise UsageError(
+            f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。"
+            f"--year に {plan.period_start}〜{plan.period_end} のいずれかを指定してください。"
+        )
+
+
+def write_templates(
+    plan: Plan, config: Config, year: int, *, force: bool = False,
+    departments: list[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> TemplatesResult:
+    """Write the year's workbooks into templates/<year>/; refuse to overwrite without `force`."""
+    check_year(plan, year)
+    folder = config.templates_for(year)
+    targets = [d for d in plan.surveyed_departments() if departments is None or d.code in departments]
+    paths = [(d, folder / template_file_name(plan, year, d)) for d in targets]
+    existing = [p for _, p in paths if p.exists()]
+    if existing and not force:
+        names = "、".join(p.name for p in existing[:3]) + (" ほか" if len(existing) > 3 else "")
+        raise AlreadyExistsError(
+            f"{folder} に調査票が既にあります（{names}、{len(existing)}件）。記入中のファイルを守るため上書きしません。"
+            "作り直すときは --force を付けてください。"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    result = TemplatesResult(year, folder)
+    for n, (department, path) in enumerate(paths, 1):
+        data = build_workbook(plan, config, year, department)
+        write_atomically(path, data)
+        result.written.append(WrittenTemplate(
+            department, path, tuple(i.code for i in plan.items_for(department.code)),
+            L.template_id(plan.id, plan.digest, year, department.code),
+        ))
+        if progress:
+            progress(n, len(paths), path.name)
+    return result
+
+
+def build_workbook(plan: Plan, config: Config, year: int, department: Department) -> bytes:
+    """One department's workbook for `year`, as bytes. The same inputs give the same bytes."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {
+        "in_memory": True,
+        # text from the plan must never become a formula or a link
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    writer = _WorkbookWriter(wb, plan, config, year, department)
+    writer.write()
+    wb.close()
+    return buffer.getvalue()
+
+
+class _WorkbookWriter:
+    def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int, department: Department):
+        self.wb, self.plan, self.config, self.year, self.department = wb, plan, config, year, department
+        self.items = plan.items_for(department.code)
+        self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
+        base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
+        border = {"border": 1, "border_color": "#808080"}
+        fmt = wb.add_format
+        self.f_title = fmt({**base, "bold": True, "font_size": 14, "text_wrap": False})
+        self.f_subtitle = fmt({**base, "font_size": 11, "text_wrap": False})
+        self.f_text = fmt(base)
+        self.f_bold = fmt({**base, "bold": True})
+        self.f_label = fmt({**base, **border, "bold": True, "bg_color": LABEL_FILL})
+        self.f_header = fmt({**base, **border, "bold": True, "bg_color": HEADER_FILL, "align": "center",
+                             "valign": "vcenter"})
+        self.f_cell = fmt({**base, **border})
+        self.f_input = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL})
+        self.f_input_number = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL,
+                                   "num_format": "#,##0.###", "align": "right"})
+        self.f_note = fmt({**base, "font_color": "#595959", "font_size": 9})
+
+    # --- the whole workbook -------------------------------------------------------------------------
+    def write(self) -> None:
+        wb, plan, year = self.wb, self.plan, self.year
+        wb.set_properties({
+            "title": f"{fiscal_year_label(year)} {plan.title} 進捗状況調査票（{self.department.name}）",
+            "subject": "行財政改革 進捗状況調査",
+            "author": self.config.secretariat.name,
+            "company": plan.city,
+            "comments": f"調査票ID {self.template_id}",
+            # fixed, so that the same plan and year give the same bytes
+            "created": dt.datetime(year + 1, 4, 1, 9, 0, 0),
+        })
+        for key, value in self._identity().items():
+            wb.set_custom_property(L.PROPERTY_PREFIX + key, value)
+        self._guide_sheet()
+        for item in self.items:
+            self._item_sheet(item)
+        self._identity_sheet()
+
+    def _identity(self) -> dict[str, str]:
+        return {
+            L.ID_SCHEMA: L.SCHEMA_VERSION,
+            L.ID_PLAN: self.plan.id,
+            L.ID_PLAN_DIGEST: self.plan.digest,
+            L.ID_YEAR: str(self.year),
+            L.ID_DEPARTMENT: self.department.code,
+            L.ID_DEPARTMENT_NAME: self.department.name,
+            L.ID_TEMPLATE: self.template_id,
+        }
+
+    def _identity_sheet(self) -> None:
+        ws = self.wb.add_worksheet(L.SHEET_IDENTITY)
+        for row, (key, value) in enumerate(self._identity().items()):
+            ws.write_string(row, 0, key)
+            ws.write_string(row, 1, value)
+        ws.protect()
+        ws.very_hidden()
+
+    def _print_setup(self, ws, repeat_to_row: int) -> None:
+        ws.set_paper(9)          # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)    # fit to width, as many pages down as needed
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.repeat_rows(0, repeat_to_row)
+        ws.set_footer("&C&P / &N")
+        ws.protect("", {"format_columns": True, "format_rows": True})
+
+    # --- 記入要領 ------------------------------------------------------------------------------------
+    def _guide_sheet(self) -> None:
+        ws = self.wb.add_worksheet(L.SHEET_GUIDE)
+        cfg, plan, year = self.config, self.plan, self.year
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 90)
+        rows: list[tuple[str, str]] = []
+        ws.write_string(0, 0, f"{plan.title} 進捗状況調査票　記入要領", self.f_title)
+        ws.write_string(1, 0, f"{fiscal_year_label(year)}実績", self.f_subtitle)
+        secretariat = cfg.secretariat
+        contact = "　".join(x for x in (secretariat.name, secretariat.contact_person,
+                                        f"電話 {secretariat.phone}" if secretariat.phone else "",
+                                        secretariat.email) if x)
+        rows += [
+            ("対象年度", f"{fiscal_year_label(year)}（{year}年4月1日〜{year + 1}年3月31日）"),
+            ("部署", f"{self.department.name}（部署コード {self.department.code}）"),
+            ("提出期限", format_date_ja(cfg.deadline(year))),
+            ("問い合わせ先", contact),
+            ("返送方法", cfg.return_instructions),
+            ("記入するシート", "、".join(f"{i.code} {i.title}" for i in self.items)),
+            ("記入のしかた",
+             "黄色のセルだけに記入してください（他のセルは保護されています）。\n"
+             "※ の付いた項目は必須です。進捗状況・自己評価は一覧から選んでください。\n"
+             "指標の実績値は数字だけを記入してください（単位・カンマ・「約」は不要です）。\n"
+             "シート名の変更、行・列の追加や削除、シートの保護の解除はしないでください。\n"
+             f"文章は1項目 {cfg.max_text_length} 文字以内で記入してください。"),
+        ]
+        row = 3
+        for label, text in rows:
+            ws.write_string(row, 0, label, self.f_label)
+            ws.write_string(row, 1, text, self.f_cell)
+            ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, 90))
+            row += 1
+        row += 1
+        ws.write_string(row, 0, "進捗状況（取組ごと）", self.f_header)
+        ws.write_string(row, 1, "意味", self.f_header)
+        row += 1
+        for choice in cfg.progress_choices:
+            ws.write_string(row, 0, choice.label, self.f_label)
+            ws.write_string(row, 1, choice.description, self.f_cell)
+            row += 1
+        row += 1
+        ws.write_string(row, 0, "自己評価（取組項目ごと）", self.f_header)
+        ws.write_string(row, 1, "意味（主担当課が記入）", self.f_header)
+        row += 1
+        for grade in cfg.grades:
+            ws.write_string(row, 0, grade.choice, self.f_label)
+            ws.write_string(row, 1, grade.description, self.f_cell)
+            row += 1
+        row += 1
+        ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {L.SCHEMA_VERSION}）", self.f_note)
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+        ws.protect("", {"format_columns": True, "format_rows": True})
+        ws.activate()
+
+    # --- one action item ----------------------------------------------------------------------------
+    def _item_sheet(self, item: ActionItem) -> None:
+        ws = self.wb.add_worksheet(item.code)
+        plan, dept = self.plan, self.department.code
+        for col, width in enumerate(ITEM_WIDTHS):
+            ws.set_column(col, col, width)
+        wide = sum(ITEM_WIDTHS[1:])
+        ws.write_string(0, 0, f"{fiscal_year_label(self.year)}実績　進捗状況調査票　{item.code} {item.title}",
+                        self.f_title)
+        ws.write_string(1, 0, f"{self.department.name}（部署コード {self.department.code}）", self.f_subtitle)
+
+        row = 3
+        for label, text in L.context_rows(self.plan, item):
+            ws.write_string(row, 0, label, self.f_label)
+            ws.merge_range(row, 1, row, L.LAST_COL, text, self.f_cell)
+            ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(text, wide), wrapped_lines(label, ITEM_WIDTHS[0])))
+            row += 1
+
+        row += 1
+        header_row = row
+        for col, header in enumerate(L.INITIATIVE_HEADERS):
+            ws.write_string(row, col, header, self.f_header)
+        ws.set_row(row, LINE_HEIGHT * 2)
+        row += 1
+        own = [ini for ini in item.initiatives if dept in ini.departments]
+        first_input_row = row
+        for ini in own:
+            names = L.initiative_departments(plan, ini)
+            ws.write_string(row, L.COL_KEY, ini.id, self.f_cell)
+            ws.write_string(row, L.COL_TEXT, ini.display_text, self.f_cell)
+            ws.write_string(row, L.COL_DEPARTMENTS, names, self.f_cell)
+            for col, _field, _required in L.INITIATIVE_INPUTS:
+                ws.write_blank(row, col, None, self.f_input)
+            lines = max(wrapped_lines(ini.display_text, ITEM_WIDTHS[1]), wrapped_lines(names, ITEM_WIDTHS[2]), 4)
+            ws.set_row(row, LINE_HEIGHT * lines)
+            row += 1
+        if own:
+            self._initiative_validations(ws, first_input_row, row - 1)
+        else:
+            ws.write_string(row, 0, "この取組項目には、この部署が記入する具体的な取組はありません。", self.f_note)
+            row += 1
+
+        indicator = item.indicator
+        if indicator and indicator.reporter == dept:
+            row = self._indicator_block(ws, row + 1, indicator)
+        if item.lead == dept:
+            row = self._evaluation_block(ws, row + 1, item)
+
+        ws.freeze_panes(header_row + 1, 1)
+        self._print_setup(ws, 1)
+
+    def _initiative_validations(self, ws, first: int, last: int) -> None:
+        cfg = self.config
+        labels = [c.label for c in cfg.progress_choices]
+        ws.data_validation(first, L.COL_PROGRESS, last, L.COL_PROGRESS, {
+            "validate": "list",
+            "source": labels,
+            "input_title": "進捗状況（必須）",
+            "input_message": "一覧から選んでください。意味は「記入要領」シートにあります。",
+            "error_title": "選択肢にない値です",
+            "error_message": "進捗状況は一覧（" + "・".join(labels) + "）から選んでください。",
+        })
+        for col, field_name, required in L.INITIATIVE_INPUTS[1:]:
+            ws.data_validation(first, col, last, col, self._length_rule(field_name, required))
+
+    def _length_rule(self, field_name: str, required: bool) -> dict:
+        limit = self.config.max_text_length
+        return {
+            "validate": "length",
+            "criteria": "<=",
+            "value": limit,
+            "input_title": f"{field_name}（{'必須' if required else '任意'}）"[:32],
+            "input_message": f"{limit}文字以内で記入してください。",
+            "error_title": "文字数の超過",
+            "error_message": f"{field_name}は{limit}文字以内で記入してください。",
+        }
+
+    def _indicator_block(self, ws, row: int, ind: Indicator) -> int:
+        wide = sum(ITEM_WIDTHS[1:])
+        baseline = (
+            "なし（計画策定時に基準値なし）" if ind.baseline is None
+            else f"{format_number(ind.baseline)}{ind.unit}（{ind.baseline_year}年度）"
+            + ("＊" if ind.baseline_marked else "")
+        )
+        if ind.direction_only:
+            target = f"減少（{ind.target_year}年度）" if ind.direction == DECREASE else f"増加（{ind.target_year}年度）"
+        else:
+            target = ("延べ" if ind.cumulative else "") + f"{format_number(ind.target)}{ind.unit}（{ind.target_year}年度）"
+        rows = [(L.KEY_INDICATOR_NAME, ind.name), (L.KEY_BASELINE, baseline), (L.KEY_TARGET, target)]
+        for label, text in rows:
+            ws.write_string(row, 0, label, self.f_label)
+            ws.merge_range(row, 1, row, L.LAST_COL, text, self.f_cell)
+            ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, wide))
+            row += 1
+        ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.f_label)
+        ws.write_blank(row, 1, None, self.f_input_number)
+        ws.write_string(row, 2, ind.unit, self.f_cell)
+        note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
+        if ind.cumulative:
+            note += "延べ（累計）の指標は、その年度だけの実績を記入してください（累計は自動で計算します）。"
+        if ind.baseline_marked:
+            note += "＊基準値は2022年度の数値です。"
+        ws.merge_range(row, 3, row, L.LAST_COL, note, self.f_note)
+        ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[3:]))))
+        ws.data_validation(row, 1, row, 1, {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": 0,
+            "input_title": "指標実績値（必須）",
+            "input_message": f"数字だけを記入してください（単位 {ind.unit} は不要）。"[:255],
+            "error_title": "数値を記入してください",
+            "error_message": f"{ind.name}の実績値を0以上の数字で記入してください（単位・カンマは不要）。"[:255],
+        })
+        return row + 1
+
+    def _evaluation_block(self, ws, row: int, item: ActionItem) -> int:
+        grades = [g.choice for g in self.config.grades]
+        ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.f_label)
+        ws.write_blank(row, 1, None, self.f_input)
+        meaning = "　".join(f"{g.code}: {g.label}" for g in self.config.grades)
+        ws.merge_range(row, 2, row, L.LAST_COL, f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。",
+                       self.f_note)
+        ws.data_validation(row, 1, row, 1, {
+            "validate": "list",
+            "source": grades,
+            "input_title": "自己評価（必須）",
+            "input_message": "一覧から選んでください。意味は「記入要領」シートにあります。",
+            "error_title": "選択肢にない値です",
+            "error_message": "自己評価は一覧（" + "・".join(grades) + "）から選んでください。",
+        })
+        row += 1
+        ws.write_string(row, 0, L.KEY_REASON, self.f_label)
+        ws.merge_range(row, 1, row, L.LAST_COL, None, self.f_input)
+        ws.set_row(row, LINE_HEIGHT * 4)
+        ws.data_validation(row, 1, row, 1, self._length_rule(L.FIELD_REASON, False))
+        return row + 1

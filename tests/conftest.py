@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Config, load_config
+from pipeline.plan import Plan, load_plan
+from pipeline.templates import template_file_name, write_templates
+from tests.filling import ReturnFiller
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN_FILE = ROOT / "plan" / "izunokuni_2022_2025.toml"
+SEED = ROOT.parent / "shared" / "seed" / "000_4cbc7bb3ae0fbf4e.txt"
+YEAR = 2024
+
+
+@dataclass
+class Project:
+    """A throwaway project folder with its own config, using the real plan file."""
+
+    root: Path
+    config: Config
+    plan: Plan
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.toml"
+
+    def template(self, code: str, year: int = YEAR) -> Path:
+        dept = self.plan.department_by_code[code]
+        return self.config.templates_for(year) / template_file_name(self.plan, year, dept)
+
+    def filler(self, code: str, year: int = YEAR) -> ReturnFiller:
+        return ReturnFiller(self.template(code, year))
+
+    def inbox(self, year: int = YEAR) -> Path:
+        return self.config.returns_for(year)
+
+    def return_all(self, year: int = YEAR, except_codes: tuple[str, ...] = ()) -> dict[str, Path]:
+        """Every surveyed department returns a clean workbook (but those in except_codes)."""
+        out = {}
+        for d in self.plan.surveyed_departments():
+            if d.code not in except_codes:
+                out[d.code] = self.filler(d.code, year).fill_all().save(self.inbox(year) / f"{d.name}.xlsx")
+        return out
+
+
+def make_project(root: Path) -> Project:
+    root.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('file = "plan/izunokuni_2022_2025.toml"', f'file = "{PLAN_FILE.as_posix()}"')
+    (root / "config.toml").write_text(text, encoding="utf-8")
+    config = load_config(root / "config.toml")
+    return Project(root, config, load_plan(config.plan_file))
+
+
+@pytest.fixture(scope="session")
+def _templates_cache(tmp_path_factory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("cache"))
+    for year in (2023, 2024):
+        write_templates(project.plan, project.config, year)
+    return project.config.templates_dir
+
+
+@pytest.fixture
+def project(tmp_path, _templates_cache) -> Project:
+    """A fresh project with the 2023 and 2024 workbooks already generated."""
+    p = make_project(tmp_path / "project")
+    shutil.copytree(_templates_cache, p.config.templates_dir)
+    return p
+
+
+@pytest.fixture
+def plan() -> Plan:
+    return load_plan(PLAN_FILE)
