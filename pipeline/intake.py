@@ -24,6 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import msoffcrypto.exceptions
@@ -468,7 +469,7 @@ def _layout_problem(data: bytes, parts: list[_Part]) -> str | None:
             return f"ファイルが途中で切れています（{part.name}）"
     # Overlapping entries are how the densest zip bombs reuse one compressed kernel many times.
     ordered = sorted(parts, key=lambda p: p.info.header_offset)
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in pairwise(ordered):
         if second.info.header_offset < first.data_end:
             return f"部品が重なっています（{first.name}、{second.name}）"
     return None

@@ -1,0 +1,347 @@
+"""Running a per-file task in worker processes that may die.
+
+python-calamine 0.9 aborts the whole process on some hostile files (a single cell at XFD1048576
+makes it allocate half a terabyte; calamine issue #693), and no Python code can catch that. So each
+returned file is read in a worker process with an address-space limit; a worker that dies or hangs
+costs one file (a WorkerFailure), a fresh worker takes its place, and the run goes on.
+
+Why not the standard pools: a dead worker breaks a whole ProcessPoolExecutor, and multiprocessing.Pool
+waits forever for the result of a worker that died. Here each worker is a forked Process with its own
+Pipe and exactly one job in flight, so the parent always knows which job a death belongs to.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import multiprocessing.connection
+import os
+import resource
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+_OK, _ERROR, _INIT_FAILED = 0, 1, 2     # first item of every message a worker sends
+_JOIN_SECONDS = 2.0                     # how long an idle worker gets to end before it is killed
+_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """Why a job has no result.
+
+    kind: "crashed" (the worker died: a signal such as SIGABRT or SIGKILL, or an exit),
+    "timeout" (no result in time; the worker was killed), or "error" (the task raised; the worker lives on).
+    detail: one line for a message, e.g. "SIGABRT: memory allocation of 549755813888 bytes failed".
+    """
+
+    kind: Literal["crashed", "timeout", "error"]
+    detail: str
+
+
+class WorkerStartError(RuntimeError):
+    """The initializer failed in a worker: a bug or a bad setup, not a bad file, so the run stops."""
+
+
+def run_isolated(
+    task: Callable[[J], R],
+    jobs: Iterable[J],
+    *,
+    workers: int,
+    memory_bytes: int,
+    timeout: float | None,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+) -> Iterator[tuple[J, R | WorkerFailure]]:
+    """Run `task(job)` for every job in worker processes; yield (job, result or WorkerFailure) as
+    each finishes, in completion order.
+
+    `task` and `initializer` run in forked workers (`workers`=0: one per CPU), each with one job at a
+    time. `jobs` is consumed lazily and results are not kept, so a long run streams. `memory_bytes`
+    is how much address space a worker may map beyond what it inherits from this process at fork
+    (RLIMIT_AS): counting from zero would make the limit depend on how much the parent happened to
+    map (libraries, thread stacks) rather than on the file being read. `timeout` is seconds per job
+    (None: no limit). Workers end when the iterator is exhausted, closed, garbage-collected or
+    interrupted (Ctrl-C).
+    """
+    if workers < 0:
+        raise ValueError("workers must be 0 (one per CPU) or more")
+    size = workers or os.cpu_count() or 1
+    pool = _Pool(size, task, memory_bytes, initializer, initargs)
+    pending = iter(jobs)
+    exhausted = False
+    finished: list[tuple[J, R | WorkerFailure]] = []
+    try:
+        while True:
+            # Hand out work before yielding, so the workers are busy while the caller handles results.
+            while not exhausted and pool.has_room():
+                try:
+                    job = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pool.submit(job, timeout)
+            yield from finished
+            if not pool.busy():
+                return
+            finished = pool.collect()
+    finally:
+        pool.close()
+
+
+def run_inline(task: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R | WorkerFailure]]:
+    """The same shape as run_isolated, in this process: for tests of tasks, never for untrusted files."""
+    for job in jobs:
+        try:
+            result: R | WorkerFailure = task(job)
+        except Exception as exc:
+            result = WorkerFailure("error", _exception_line(exc))
+        yield job, result
+
+
+# --- the parent's side ----------------------------------------------------------------------------
+
+class _Worker:
+    """One worker process, its end of the pipe, and the job it is working on."""
+
+    def __init__(self, context, task, memory_bytes, initializer, initargs, stderr, others):
+        self.stderr = stderr
+        # Unflushed output would be inherited by the child and written twice.
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                _quietly(stream.flush)
+        parent_end, child_end = context.Pipe(duplex=True)
+        # The child closes every parent end it inherits, so that if this process dies, the worker
+        # sees the end of its pipe and stops instead of waiting for a job forever.
+        inherited = [parent_end, *(w.conn for w in others)]
+        self.process = context.Process(
+            target=_serve,
+            args=(child_end, inherited, task, memory_bytes, initializer, initargs, stderr.fileno()),
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()
+        self.conn = parent_end
+        self.busy = False
+        self.job: Any = None
+        self.timeout: float | None = None
+        self.deadline = float("inf")
+
+
+class _Pool:
+    def __init__(self, size, task, memory_bytes, initializer, initargs):
+        self.context = multiprocessing.get_context("fork")
+        self.size = size
+        self.task = task
+        self.memory_bytes = memory_bytes
+        self.initializer = initializer
+        self.initargs = initargs
+        self.workers: list[_Worker] = []
+        self.spare_stderr: list = []   # the captured-stderr files of workers that were replaced
+
+    def has_room(self) -> bool:
+        return len(self.workers) < self.size or any(not w.busy for w in self.workers)
+
+    def busy(self) -> bool:
+        return any(w.busy for w in self.workers)
+
+    def submit(self, job, timeout: float | None) -> None:
+        worker = self._idle_worker()
+        try:
+            worker.conn.send(job)
+        except OSError:
+            # The worker died while idle (killed from outside): that costs no job; send to a fresh one.
+            self._retire(worker)
+            worker = self._idle_worker()
+            worker.conn.send(job)
+        worker.busy = True
+        worker.job = job
+        worker.timeout = timeout
+        worker.deadline = time.monotonic() + timeout if timeout is not None else float("inf")
+
+    def _idle_worker(self) -> _Worker:
+        worker = next((w for w in self.workers if not w.busy), None)
+        if worker is None:
+            stderr = self.spare_stderr.pop() if self.spare_stderr else tempfile.TemporaryFile(prefix="worker-stderr-")
+            worker = _Worker(self.context, self.task, self.memory_bytes, self.initializer, self.initargs,
+                             stderr, self.workers)
+            self.workers.append(worker)
+        return worker
+
+    def collect(self) -> list[tuple[Any, Any]]:
+        """Wait until at least one busy worker has a result, died, or ran out of time."""
+        busy = [w for w in self.workers if w.busy]
+        wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+        multiprocessing.connection.wait(
+            [w.conn for w in busy] + [w.process.sentinel for w in busy],
+            timeout=None if wait_for == float("inf") else wait_for,
+        )
+        finished = []
+        now = time.monotonic()
+        for worker in busy:
+            # A result already in the pipe wins over a death or a deadline noticed at the same time.
+            if worker.conn.poll():
+                outcome = self._receive(worker)
+            elif not worker.process.is_alive():
+                outcome = WorkerFailure("crashed", self._death(worker))
+            elif worker.deadline <= now:
+                worker.process.kill()
+                outcome = WorkerFailure("timeout", f"no result within {worker.timeout:g} s")
+                self._retire(worker)
+            else:
+                continue
+            finished.append((worker.job, outcome))
+            worker.busy = False
+            worker.job = None
+        return finished
+
+    def _receive(self, worker: _Worker):
+        try:
+            tag, payload = worker.conn.recv()
+        except Exception:  # EOF or a message cut off: the worker died while sending
+            return WorkerFailure("crashed", self._death(worker))
+        if tag == _OK:
+            return payload
+        if tag == _ERROR:
+            return WorkerFailure("error", payload)
+        self._retire(worker)
+        raise WorkerStartError(f"the worker initializer failed: {payload}")
+
+    def _death(self, worker: _Worker) -> str:
+        worker.process.join(_JOIN_SECONDS)
+        code = worker.process.exitcode
+        if code is None:
+            worker.process.kill()
+            reason = "the worker stopped answering"
+        elif code < 0:
+            try:
+                reason = signal.Signals(-code).name
+            except ValueError:
+                reason = f"signal {-code}"
+        else:
+            reason = f"exit code {code}"
+        said = _last_words(worker.stderr)
+        self._retire(worker)
+        return f"{reason}: {said}"[:_DETAIL_CHARS] if said else reason
+
+    def _retire(self, worker: _Worker) -> None:
+        """Reap a dead or killed worker; its slot is refilled when the next job comes."""
+        worker.process.join()
+        worker.process.close()
+        worker.conn.close()
+        self.workers.remove(worker)
+        self.spare_stderr.append(worker.stderr)
+
+    def close(self) -> None:
+        """Stop every worker and reap it: idle ones end when their pipe closes, busy ones are killed."""
+        for worker in self.workers:
+            if worker.busy:
+                _quietly(worker.process.kill)
+            _quietly(worker.conn.close)
+        deadline = time.monotonic() + _JOIN_SECONDS
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                _quietly(worker.process.kill)
+                worker.process.join()
+            _quietly(worker.process.close)
+            _quietly(worker.stderr.close)
+        for stderr in self.spare_stderr:
+            _quietly(stderr.close)
+        self.workers = []
+        self.spare_stderr = []
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    try:
+        action()
+    except (OSError, ValueError):
+        pass
+
+
+def _last_words(stderr) -> str:
+    """The line that says why a worker died, from its captured stderr: Rust and C print it first,
+    a Python traceback ends with it. faulthandler's report (only the signal again, then stacks) is left out."""
+    try:
+        text = os.pread(stderr.fileno(), 16384, 0).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    text = text.split("Fatal Python error:", 1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1] if "Traceback (most recent call last):" in text else lines[0]
+
+
+# --- the worker's side ----------------------------------------------------------------------------
+
+def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr_fd) -> None:
+    """A worker's life: limit memory, initialise, then one job after another until the pipe closes."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+        for other in inherited:
+            other.close()
+        os.dup2(stderr_fd, 2)
+        if faulthandler.is_enabled():
+            # Its report of a fatal signal goes to the captured stderr too. By descriptor: sys.stderr
+            # may be an object without one (click's CliRunner in tests).
+            faulthandler.enable(2)
+        _limit_address_space(memory_bytes)
+        if initializer is not None:
+            initializer(*initargs)
+    except Exception as exc:
+        conn.send((_INIT_FAILED, _exception_line(exc)))
+        return
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:  # the parent closed the pipe (the run is over) or died
+            return
+        _clear_stderr()
+        try:
+            message = (_OK, task(job))
+        except Exception as exc:
+            message = (_ERROR, _exception_line(exc))
+        try:
+            conn.send(message)
+        except Exception as exc:  # the result could not be pickled, or memory ran out while pickling
+            conn.send((_ERROR, f"the result could not be sent back: {_exception_line(exc)}"))
+
+
+def _limit_address_space(budget: int) -> None:
+    if budget <= 0:
+        return
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # no /proc (not Linux): count from zero
+        mapped = 0
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mapped + budget
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _clear_stderr() -> None:
+    """Keep only the current job's stderr, so a crash shows its own last words and the file stays small."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        os.ftruncate(2, 0)
+        os.lseek(2, 0, os.SEEK_SET)
+    except OSError:
+        pass
+
+
+def _exception_line(exc: BaseException) -> str:
+    """The last line of the traceback: "ValueError: bad value"."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()[:_DETAIL_CHARS]
