@@ -124,7 +124,8 @@ def finding(
     """Make a Finding from the catalogue; `params` fill the message's placeholders."""
     entry = CATALOGUE[code]
     shown = _shown(value)
-    message = entry.template.format(field=field, value=shown, **params)
+    message = entry.template.format(field=field, value=shown, department=department, file=file, sheet=sheet,
+                                    cell=cell, **params)
     return Finding(entry.severity, code, message, file, department, sheet, cell, field, shown)
 
 

@@ -84,7 +84,7 @@ def test_cli__plan_with_mistakes__lists_them_and_exit_2(tmp_path):
 
 def test_cli__every_command__has_help_with_an_example():
     runner = CliRunner()
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert re.search(r"例:\s+python -m pipeline " + re.escape(name), result.output), f"{name} --help has no example"

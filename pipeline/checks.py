@@ -1,0 +1,230 @@
+"""Checking one returned workbook against the plan, the way a careful secretariat would.
+
+`check_return` takes the workbook's values (not a path) and returns the answers it found and every
+finding, each at the sheet and cell a person sees in Excel. Answers are found by the key in column A
+(the initiative's stable ID, or a label such as 自己評価), never by a fixed row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pipeline import layout as L
+from pipeline.config import Config
+from pipeline.findings import Finding, finding
+from pipeline.plan import ActionItem, Plan
+from pipeline.reader import WorkbookValues
+from pipeline.store import Answer, Evaluation, IndicatorActual
+from pipeline.values import clean_text, normalise_choice, parse_number
+
+_INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
+
+
+@dataclass
+class CheckedReturn:
+    department: str | None = None
+    template_id: str | None = None
+    schema_version: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    actuals: list[IndicatorActual] = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+
+def read_identity(book: WorkbookValues) -> dict[str, str]:
+    """The identity written by templates: the very hidden sheet, else the custom document properties."""
+    identity: dict[str, str] = {}
+    if L.SHEET_IDENTITY in book.sheet_names:
+        for row in book.rows(L.SHEET_IDENTITY):
+            if len(row) >= 2 and row[0] not in (None, ""):
+                identity[str(row[0]).strip()] = L.row_key(row[1])
+    if not identity.get(L.ID_DEPARTMENT):
+        for key in L.IDENTITY_KEYS:
+            value = book.properties.get(L.PROPERTY_PREFIX + key)
+            if value:
+                identity.setdefault(key, value)
+    return identity
+
+
+def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str) -> CheckedReturn:
+    """Every finding and every answer of one returned workbook."""
+    out = CheckedReturn()
+    identity = read_identity(book)
+    if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):
+        out.findings.append(finding("IDENT_001", file=file))
+        return out
+    dept = identity[L.ID_DEPARTMENT]
+    out.template_id = identity.get(L.ID_TEMPLATE)
+    out.schema_version = identity.get(L.ID_SCHEMA)
+    if identity[L.ID_PLAN] != plan.id:
+        out.findings.append(finding("IDENT_002", file=file, value=identity[L.ID_PLAN], expected=plan.id))
+        return out
+    if identity.get(L.ID_YEAR) != str(year):
+        out.findings.append(finding("IDENT_003", file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
+        return out
+    if dept not in plan.department_by_code:
+        out.findings.append(finding("IDENT_004", file=file, value=dept))
+        return out
+    out.department = dept
+    name = plan.department_name(dept)
+    if out.schema_version != L.SCHEMA_VERSION:
+        out.findings.append(finding("IDENT_005", file=file, department=name, value=out.schema_version or "?",
+                                    expected=L.SCHEMA_VERSION))
+        return out
+    expected_id = L.template_id(plan.id, plan.digest, year, dept)
+    if out.template_id != expected_id:
+        out.findings.append(finding("IDENT_006", file=file, department=name, value=out.template_id or "",
+                                    expected=expected_id))
+    others = [d.name for d in plan.departments if d.code != dept and d.name in file and name not in file]
+    if others:
+        out.findings.append(finding("IDENT_007", file=file, department=name, value=name))
+
+    items = plan.items_for(dept)
+    expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY}
+    for sheet in book.sheet_names:
+        if sheet not in expected_sheets:
+            out.findings.append(finding("SHEET_002", file=file, department=name, sheet=sheet, value=sheet))
+    for item in items:
+        if item.code not in book.sheet_names:
+            out.findings.append(finding("SHEET_001", file=file, department=name, value=item.code))
+            continue
+        _SheetCheck(out, plan, config, dept, name, file, item, book.rows(item.code)).run()
+    return out
+
+
+class _SheetCheck:
+    """One item sheet: context text, initiative rows, indicator, self-evaluation."""
+
+    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, dept: str, dept_name: str, file: str,
+                 item: ActionItem, rows: list[list[object]]):
+        self.out, self.plan, self.config, self.dept = out, plan, config, dept
+        self.dept_name, self.file, self.item, self.rows = dept_name, file, item, rows
+        self.keys: dict[str, list[int]] = defaultdict(list)
+        for r, row in enumerate(rows):
+            if row:
+                key = L.row_key(row[0])
+                if key:
+                    self.keys[key].append(r)
+
+    def cell(self, r: int, c: int) -> object:
+        row = self.rows[r] if r < len(self.rows) else []
+        return row[c] if c < len(row) else None
+
+    def add(self, code: str, r: int | None = None, c: int | None = None, **kw) -> None:
+        cell = L.a1(r, c) if r is not None and c is not None else ""
+        self.out.findings.append(finding(code, file=self.file, department=self.dept_name, sheet=self.item.code,
+                                         cell=cell, **kw))
+
+    def run(self) -> None:
+        self.context()
+        self.initiatives()
+        ind = self.item.indicator
+        if ind and ind.reporter == self.dept:
+            self.indicator()
+        if self.item.lead == self.dept:
+            self.evaluation()
+
+    def context(self) -> None:
+        for label, text in L.context_rows(self.plan, self.item):
+            rows = self.keys.get(label)
+            if rows and clean_text(self.cell(rows[0], 1)).text != text:
+                self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
+
+    def initiatives(self) -> None:
+        own = {ini.id: ini for ini in self.item.initiatives if self.dept in ini.departments}
+        for key, rows in self.keys.items():
+            if _INITIATIVE_ID.match(key) and key not in own:
+                self.add("ROW_003", rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
+        for ini_id, ini in own.items():
+            rows = self.keys.get(ini_id)
+            if not rows:
+                self.add("ROW_001", field=L.HEADER_KEY, value=ini_id)
+                continue
+            if len(rows) > 1:
+                cells = "、".join(L.a1(r, L.COL_KEY) for r in rows)
+                self.add("ROW_002", rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
+                continue
+            r = rows[0]
+            if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
+                self.add("ROW_004", r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
+            progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS,
+                                   {normalise_choice(c.label): c.label for c in self.config.progress_choices})
+            texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
+            if progress is not None and None not in texts.values():
+                self.out.answers.append(Answer(
+                    initiative_id=ini_id, department_code=self.dept, item_code=self.item.code,
+                    progress=progress, result=texts[L.FIELD_RESULT], issues=texts[L.FIELD_ISSUES],
+                    next_plan=texts[L.FIELD_NEXT],
+                ))
+
+    def labelled_row(self, key: str) -> int | None:
+        rows = self.keys.get(key)
+        if not rows:
+            self.add("ROW_001", field=key, value=key)
+            return None
+        return rows[0]
+
+    def indicator(self) -> None:
+        ind = self.item.indicator
+        r = self.labelled_row(L.KEY_ACTUAL)
+        if r is None:
+            return
+        raw = self.cell(r, 1)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            self.add("VALUE_001", r, 1, field=L.FIELD_ACTUAL)
+            return
+        parsed = parse_number(raw, ind.unit)
+        if parsed.problem:
+            self.add(parsed.problem, r, 1, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
+            return
+        self.out.actuals.append(IndicatorActual(self.item.code, self.dept, parsed.value))
+
+    def evaluation(self) -> None:
+        r = self.labelled_row(L.KEY_GRADE)
+        if r is None:
+            return
+        choices = {}
+        for g in self.config.grades:
+            choices[normalise_choice(g.choice)] = g.code
+            choices[normalise_choice(g.code)] = g.code
+        grade = self.choice(r, 1, L.FIELD_GRADE, choices, shown=[g.choice for g in self.config.grades])
+        reason_row = self.labelled_row(L.KEY_REASON)
+        reason = self.text(reason_row, 1, L.FIELD_REASON, False) if reason_row is not None else ""
+        if grade is not None and reason is not None:
+            self.out.evaluations.append(Evaluation(self.item.code, self.dept, grade, reason))
+
+    def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str],
+               shown: list[str] | None = None) -> str | None:
+        raw = self.cell(r, c)
+        key = normalise_choice(raw)
+        if not key:
+            self.add("VALUE_001", r, c, field=field_name)
+            return None
+        if key not in allowed:
+            choices = "・".join(shown or dict.fromkeys(allowed.values()))
+            self.add("VALUE_002", r, c, field=field_name, value=raw, choices=choices)
+            return None
+        return allowed[key]
+
+    def text(self, r: int, c: int, field_name: str, required: bool) -> str | None:
+        """The cleaned text, or None when it has an error."""
+        raw = self.cell(r, c)
+        cleaned = clean_text(raw)
+        if cleaned.removed_control:
+            self.add("VALUE_006", r, c, field=field_name, value=cleaned.text)
+        if not cleaned.text:
+            if required:
+                self.add("VALUE_001", r, c, field=field_name)
+                return None
+            return ""
+        limit = self.config.max_text_length
+        if len(cleaned.text) > limit:
+            self.add("VALUE_005", r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
+            return None
+        return cleaned.text

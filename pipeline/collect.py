@@ -1,0 +1,267 @@
+"""Stage 2: collect the returned workbooks, check them, and merge them into the store.
+
+Per file (in worker processes, so a file that crashes its reader is only a finding): read the bytes
+once, inspect the zip before any parser, read the values, check them against the plan. Then, in the
+parent: pick one submission per department, track the roster, and replace the year in the store in
+one transaction.
+
+Which return is the newest: the one whose workbook was saved last (its own "last saved" property,
+which survives mail and copying), then the file's modification time in the inbox, then the name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import checks, intake, isolation
+from pipeline.config import Config
+from pipeline.errors import UsageError
+from pipeline.findings import Finding, finding
+from pipeline.fiscal import format_date_ja
+from pipeline.plan import Plan
+from pipeline.reader import read_values
+from pipeline.store import (
+    ACCEPTED,
+    DUPLICATE,
+    MISSING,
+    REJECTED,
+    RETURNED,
+    SUPERSEDED,
+    WITH_ERRORS,
+    Answer,
+    Evaluation,
+    IndicatorActual,
+    Store,
+    Submission,
+    YearRecord,
+)
+
+NEWEST_RULE = "ブック内の最終保存日時が新しいものを採用"
+
+
+@dataclass
+class FileOutcome:
+    """What one file gave: small and picklable, sent back from a worker."""
+
+    file_name: str
+    size: int
+    received_at: str
+    sha256: str = ""
+    saved_at: str | None = None
+    department: str | None = None
+    template_id: str | None = None
+    schema_version: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    actuals: list[IndicatorActual] = field(default_factory=list)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    status: str = REJECTED
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+
+@dataclass
+class CollectResult:
+    year: int
+    inbox: Path
+    files: list[FileOutcome]
+    skipped: list[Finding]
+    roster: dict[str, tuple[str, str | None]]     # department → (status, file_name)
+    findings: list[Finding]                        # every finding, in report order
+
+    @property
+    def errors(self) -> int:
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not f.is_error for f in self.findings)
+
+    @property
+    def ok(self) -> bool:
+        """Every expected department's return is accepted and nothing has an error."""
+        return self.errors == 0 and all(status == RETURNED for status, _ in self.roster.values())
+
+    def count(self, status: str) -> int:
+        return sum(s == status for s, _ in self.roster.values())
+
+
+# --- the per-file task (runs in a worker) ----------------------------------------------------------
+
+_CONTEXT: dict[str, object] = {}
+
+
+def _init_worker(plan: Plan, config: Config, year: int) -> None:
+    _CONTEXT.update(plan=plan, config=config, year=year)
+
+
+def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
+    """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
+    path, relative, size, mtime = job
+    plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
+    outcome = FileOutcome(relative, size, _iso(mtime))
+    data, found = intake.read_stable(Path(path), config.limits, name=relative)
+    outcome.findings += found
+    if data is None:
+        return outcome
+    outcome.sha256 = hashlib.sha256(data).hexdigest()
+    outcome.size = len(data)
+    inspection = intake.inspect_workbook(data, relative, config.limits, config.workbook_password)
+    outcome.findings += inspection.findings
+    if inspection.workbook is None:
+        return outcome
+    try:
+        book = read_values(inspection.workbook)
+    except Exception as exc:  # a broken file must not stop the run: it is a finding
+        outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
+        return outcome
+    outcome.saved_at = book.saved_at
+    try:
+        checked = checks.check_return(book, plan, config, year, relative)
+    except Exception as exc:  # calamine raises on some damaged sheets only when they are read
+        outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
+        return outcome
+    outcome.department = checked.department
+    outcome.template_id = checked.template_id
+    outcome.schema_version = checked.schema_version
+    outcome.findings += checked.findings
+    outcome.answers = checked.answers
+    outcome.actuals = checked.actuals
+    outcome.evaluations = checked.evaluations
+    return outcome
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def collect(
+    plan: Plan, config: Config, year: int,
+    progress: Callable[[int, int, str], None] | None = None,
+    inline: bool = False,
+) -> CollectResult:
+    """Check every file in the year's inbox and decide what the store will hold. Writes nothing."""
+    folder = config.returns_for(year)
+    inbox = intake.scan_inbox(folder)
+    jobs = [(str(c.path), c.relative, c.size, c.mtime) for c in inbox.candidates]
+    outcomes: list[FileOutcome] = []
+    if inline:
+        _init_worker(plan, config, year)
+        results = isolation.run_inline(process_file, jobs)
+    else:
+        results = isolation.run_isolated(
+            process_file, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
+            timeout=config.limits.worker_timeout_seconds, initializer=_init_worker, initargs=(plan, config, year),
+        )
+    for n, (job, result) in enumerate(results, 1):
+        if isinstance(result, isolation.WorkerFailure):
+            result = _failed(job, result, config)
+        outcomes.append(result)
+        if progress:
+            progress(n, len(jobs), job[1])
+    outcomes.sort(key=lambda o: o.file_name)
+    return decide(plan, config, year, folder, outcomes, inbox.skipped)
+
+
+def _failed(job: tuple[str, str, int, float], failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
+    _, relative, size, mtime = job
+    outcome = FileOutcome(relative, size, _iso(mtime))
+    if failure.kind == "timeout":
+        outcome.findings.append(finding("FILE_016", file=relative, seconds=config.limits.worker_timeout_seconds))
+    else:
+        outcome.findings.append(finding("FILE_015", file=relative, detail=failure.detail))
+    return outcome
+
+
+def decide(
+    plan: Plan, config: Config, year: int, folder: Path, outcomes: list[FileOutcome], skipped: list[Finding],
+) -> CollectResult:
+    """One submission per department (duplicates and superseded marked), and the roster."""
+    by_department: dict[str, list[FileOutcome]] = {}
+    for o in outcomes:
+        if o.department:
+            by_department.setdefault(o.department, []).append(o)
+        name = plan.department_name(o.department) if o.department in plan.department_by_code else ""
+        o.findings = [_with_department(f, name) for f in o.findings]
+
+    roster: dict[str, tuple[str, str | None]] = {}
+    for dept, group in by_department.items():
+        # the same bytes twice are one submission
+        distinct: dict[str, FileOutcome] = {}
+        for o in sorted(group, key=lambda o: (o.received_at, o.file_name)):   # the first to arrive counts
+            if o.sha256 in distinct:
+                o.status = DUPLICATE
+                o.findings = [finding("SUBM_001", file=o.file_name, department=plan.department_name(dept),
+                                      other=distinct[o.sha256].file_name)]
+            else:
+                distinct[o.sha256] = o
+        ranked = sorted(distinct.values(), key=lambda o: (o.saved_at or "", o.received_at, o.file_name), reverse=True)
+        chosen = ranked[0]
+        for older in ranked[1:]:
+            older.status = SUPERSEDED
+            older.findings = [finding("SUBM_002", file=older.file_name, department=plan.department_name(dept),
+                                      other=chosen.file_name, rule=NEWEST_RULE)]
+        chosen.status = REJECTED if chosen.has_errors else ACCEPTED
+        roster[dept] = (RETURNED if chosen.status == ACCEPTED else WITH_ERRORS, chosen.file_name)
+
+    missing_findings = []
+    for d in plan.surveyed_departments():
+        if d.code not in roster:
+            roster[d.code] = (MISSING, None)
+            missing_findings.append(finding("SUBM_003", department=d.name, deadline=format_date_ja(config.deadline(year))))
+
+    findings = list(skipped) + [f for o in outcomes for f in o.findings] + missing_findings
+    return CollectResult(year, folder, outcomes, skipped, roster, findings)
+
+
+def _with_department(f: Finding, name: str) -> Finding:
+    if f.department or not name:
+        return f
+    return Finding(f.severity, f.code, f.message, f.file, name, f.sheet, f.cell, f.field, f.value)
+
+
+def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRecord:
+    """What the store holds for the year: only accepted submissions' answers."""
+    accepted = [o for o in result.files if o.status == ACCEPTED]
+    return YearRecord(
+        fiscal_year=result.year,
+        plan_id=plan.id,
+        plan_digest=plan.digest,
+        collected_at=collected_at,
+        submissions=[
+            Submission(o.file_name, o.sha256, o.size, o.department, o.template_id, o.schema_version, o.status,
+                       o.saved_at, o.received_at, sum(f.is_error for f in o.findings),
+                       sum(not f.is_error for f in o.findings))
+            for o in result.files
+        ],
+        roster=result.roster,
+        answers=[(a, o.sha256) for o in accepted for a in o.answers],
+        actuals=[(a, o.sha256) for o in accepted for a in o.actuals],
+        evaluations=[(e, o.sha256) for o in accepted for e in o.evaluations],
+        findings=result.findings,
+    )
+
+
+def merge(plan: Plan, config: Config, result: CollectResult, store: Store, *, force: bool = False) -> None:
+    """Replace the year in the store, refusing to wipe a collected year with an empty inbox."""
+    if not result.files and store.has_year(result.year) and any(
+            s.status == ACCEPTED for s in store.submissions(result.year)) and not force:
+        raise UsageError(
+            f"{result.inbox} に回答ファイルがありませんが、データベースには{result.year}年度の回答が保存されています。"
+            "受付フォルダーを確認してください（空のフォルダーで上書きするときは --force）。"
+        )
+    collected_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.replace_year(year_record(plan, result, collected_at))

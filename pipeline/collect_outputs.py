@@ -1,0 +1,104 @@
+"""What collect writes for people and machines: the status workbook and findings.csv.
+
+Every text that came from a return is written as a plain string: never a formula, a link or a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline.collect import CollectResult
+from pipeline.files import csv_safe, write_atomically
+from pipeline.findings import Finding
+from pipeline.fiscal import fiscal_year_label, fiscal_year_short
+from pipeline.plan import Plan
+from pipeline.store import ACCEPTED, DUPLICATE, MISSING, REJECTED, RETURNED, SUPERSEDED, WITH_ERRORS
+
+CSV_HEADER = ("severity", "code", "file", "sheet", "cell", "field", "message")
+ROSTER_LABEL = {RETURNED: "受理", WITH_ERRORS: "差し戻し（要修正）", MISSING: "未提出"}
+FILE_LABEL = {ACCEPTED: "採用", REJECTED: "不受理（誤りあり）", SUPERSEDED: "新しい回答で置換", DUPLICATE: "重複（同一内容）"}
+SEVERITY_LABEL = {"error": "エラー", "warning": "警告"}
+
+
+def findings_csv(findings: list[Finding]) -> bytes:
+    """UTF-8 CSV with header severity,code,file,sheet,cell,field,message (cell empty for whole-file findings)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for f in findings:
+        writer.writerow([csv_safe(str(getattr(f, k))) for k in CSV_HEADER])
+    return buffer.getvalue().encode("utf-8")
+
+
+def status_workbook_name(year: int) -> str:
+    return f"回収状況_{fiscal_year_short(year)}_{year}年度.xlsx"
+
+
+def status_workbook(plan: Plan, result: CollectResult) -> bytes:
+    """提出状況 (one row per department), 指摘一覧 (every finding, filterable), ファイル一覧."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "strings_to_numbers": False})
+    wb.set_properties({"title": f"{fiscal_year_label(result.year)} 進捗状況調査 回収状況", "author": plan.city})
+    title = wb.add_format({"bold": True, "font_size": 13})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+
+    errors_by_file: dict[str, int] = {}
+    warnings_by_file: dict[str, int] = {}
+    for f in result.findings:
+        target = errors_by_file if f.is_error else warnings_by_file
+        target[f.file] = target.get(f.file, 0) + 1
+
+    ws = wb.add_worksheet("提出状況")
+    ws.write_string(0, 0, f"{fiscal_year_label(result.year)} 進捗状況調査 提出状況", title)
+    rows = []
+    for d in plan.surveyed_departments():
+        status, file = result.roster.get(d.code, (MISSING, None))
+        rows.append([d.code, d.name, ROSTER_LABEL[status], file or "",
+                     errors_by_file.get(file, 0) if file else 0, warnings_by_file.get(file, 0) if file else 0])
+    _table(ws, 2, ["部署コード", "部署", "状況", "採用したファイル", "エラー", "警告"], rows, [10, 18, 18, 60, 8, 8], wrap)
+
+    ws = wb.add_worksheet("指摘一覧")
+    ws.write_string(0, 0, "指摘一覧（フィルターで部署・ファイル・重要度を絞り込めます）", title)
+    rows = [[SEVERITY_LABEL[str(f.severity)], f.code, f.title, f.department, f.file, f.sheet, f.cell, f.field,
+             f.value, f.message] for f in result.findings]
+    _table(ws, 2, ["重要度", "コード", "内容", "部署", "ファイル", "シート", "セル", "項目", "値", "メッセージ"], rows,
+           [8, 10, 18, 16, 40, 8, 7, 14, 24, 80], wrap)
+
+    ws = wb.add_worksheet("ファイル一覧")
+    ws.write_string(0, 0, "受付フォルダーのファイル", title)
+    rows = [[o.file_name, plan.department_name(o.department) if o.department in plan.department_by_code else "",
+             FILE_LABEL[o.status], o.saved_at or "", o.received_at, o.size, o.sha256] for o in result.files]
+    _table(ws, 2, ["ファイル", "部署", "扱い", "ブックの最終保存日時", "受付日時", "サイズ", "SHA-256"], rows,
+           [50, 16, 18, 22, 22, 10, 66], wrap)
+    wb.close()
+    return buffer.getvalue()
+
+
+def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int], wrap) -> None:
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width, wrap)
+    data = [[("" if v is None else v) for v in row] for row in rows]
+    ws.add_table(top, 0, top + max(len(data), 1), len(headers) - 1, {
+        "columns": [{"header": h} for h in headers],
+        "data": data or [[""] * len(headers)],
+        "style": "Table Style Light 9",
+    })
+    ws.freeze_panes(top + 1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(top)
+
+
+def write_collect_outputs(plan: Plan, result: CollectResult, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "findings.csv"
+    book_path = folder / status_workbook_name(result.year)
+    write_atomically(csv_path, findings_csv(result.findings))
+    write_atomically(book_path, status_workbook(plan, result))
+    return [book_path, csv_path]
