@@ -42,6 +42,7 @@ CONTEXT_LABELS = (CTX_CODE, CTX_TITLE, CTX_PREVIOUS, CTX_DEPARTMENTS, CTX_OUTCOM
 HEADER_KEY = "取組ID"
 COL_KEY, COL_TEXT, COL_DEPARTMENTS, COL_PROGRESS, COL_RESULT, COL_ISSUES, COL_NEXT = range(7)
 LAST_COL = COL_NEXT
+COL_PREVIOUS = 7                    # carry-over: last year's answer, read-only, beside the inputs
 
 FIELD_TEXT = "具体的な取組"
 FIELD_DEPARTMENTS = "担当部署"
@@ -66,6 +67,7 @@ KEY_INDICATOR_NAME = "参考指標"
 KEY_BASELINE = "基準値"
 KEY_TARGET = "目標値"
 KEY_ACTUAL = "指標実績値"
+KEY_HISTORY = "これまでの実績"       # carry-over: earlier years' actuals and the running total (read-only)
 KEY_GRADE = "自己評価"
 KEY_REASON = "評価の理由"
 FIELD_ACTUAL = KEY_ACTUAL

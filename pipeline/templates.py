@@ -20,6 +20,7 @@ from pipeline.errors import AlreadyExistsError, UsageError
 from pipeline.files import write_atomically
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Department, Indicator, Plan
+from pipeline.store import MISSING, Answer, Evaluation, Store
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 
@@ -32,6 +33,35 @@ HEADER_FILL = "#B4C6E7"
 
 # column widths (in characters) of an item sheet: A key, B 具体的な取組, C 担当部署, D 進捗状況, E-G inputs
 ITEM_WIDTHS = (14, 44, 16, 12, 40, 30, 30)
+PREVIOUS_WIDTH = 40
+PREVIOUS_FILL = "#EDEDED"   # grey: read-only, for reference
+
+
+@dataclass(frozen=True)
+class History:
+    """What the store holds from earlier years, shown read-only so nobody re-types it (carry-over)."""
+
+    previous_year: int
+    answers: dict[tuple[str, str], Answer]       # (initiative, department) → last year's answer
+    roster: dict[str, str]                       # department → last year's status
+    evaluations: dict[str, Evaluation]           # item → last year's self-evaluation
+    actuals: dict[tuple[int, str], float]        # (year, item) → that year's own figure, years before this one
+
+
+def load_history(config: Config, year: int) -> History | None:
+    """Last year's answers from the store, or None when the store has not collected that year."""
+    if not config.store_path.exists():
+        return None
+    with Store(config.store_path) as store:
+        if not store.has_year(year - 1):
+            return None
+        return History(
+            previous_year=year - 1,
+            answers=store.answers(year - 1),
+            roster=store.roster(year - 1),
+            evaluations=store.evaluations(year - 1),
+            actuals={k: v for k, v in store.actuals().items() if k[0] < year},
+        )
 
 
 @dataclass(frozen=True)
@@ -47,6 +77,7 @@ class TemplatesResult:
     year: int
     folder: Path
     written: list[WrittenTemplate] = field(default_factory=list)
+    history: History | None = None
 
 
 def template_file_name(plan: Plan, year: int, department: Department) -> str:
@@ -80,9 +111,9 @@ def write_templates(
             "作り直すときは --force を付けてください。"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    result = TemplatesResult(year, folder)
+    result = TemplatesResult(year, folder, history=load_history(config, year))
     for n, (department, path) in enumerate(paths, 1):
-        data = build_workbook(plan, config, year, department)
+        data = build_workbook(plan, config, year, department, result.history)
         write_atomically(path, data)
         result.written.append(WrittenTemplate(
             department, path, tuple(i.code for i in plan.items_for(department.code)),
@@ -93,8 +124,12 @@ def write_templates(
     return result
 
 
-def build_workbook(plan: Plan, config: Config, year: int, department: Department) -> bytes:
-    """One department's workbook for `year`, as bytes. The same inputs give the same bytes."""
+def build_workbook(plan: Plan, config: Config, year: int, department: Department,
+                   history: History | None = None) -> bytes:
+    """One department's workbook for `year`, as bytes. The same inputs give the same bytes.
+
+    With `history`, last year's answers stand read-only beside the inputs, and the indicator shows
+    the earlier years' figures (the running total for 延べ)."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
@@ -103,15 +138,17 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
         "strings_to_urls": False,
         "strings_to_numbers": False,
     })
-    writer = _WorkbookWriter(wb, plan, config, year, department)
+    writer = _WorkbookWriter(wb, plan, config, year, department, history)
     writer.write()
     wb.close()
     return buffer.getvalue()
 
 
 class _WorkbookWriter:
-    def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int, department: Department):
+    def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int, department: Department,
+                 history: History | None = None):
         self.wb, self.plan, self.config, self.year, self.department = wb, plan, config, year, department
+        self.history = history
         self.items = plan.items_for(department.code)
         self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
         base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
@@ -129,6 +166,9 @@ class _WorkbookWriter:
         self.f_input_number = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL,
                                    "num_format": "#,##0.###", "align": "right"})
         self.f_note = fmt({**base, "font_color": "#595959", "font_size": 9})
+        self.f_previous = fmt({**base, **border, "bg_color": PREVIOUS_FILL, "font_size": 9})
+        self.f_previous_header = fmt({**base, **border, "bold": True, "bg_color": PREVIOUS_FILL, "align": "center",
+                                      "valign": "vcenter"})
 
     # --- the whole workbook -------------------------------------------------------------------------
     def write(self) -> None:
@@ -256,6 +296,9 @@ class _WorkbookWriter:
         header_row = row
         for col, header in enumerate(L.INITIATIVE_HEADERS):
             ws.write_string(row, col, header, self.f_header)
+        if self.history:
+            ws.set_column(L.COL_PREVIOUS, L.COL_PREVIOUS, PREVIOUS_WIDTH)
+            ws.write_string(row, L.COL_PREVIOUS, f"（参考）{self.history.previous_year}年度の回答", self.f_previous_header)
         ws.set_row(row, LINE_HEIGHT * 2)
         row += 1
         own = [ini for ini in item.initiatives if dept in ini.departments]
@@ -268,6 +311,10 @@ class _WorkbookWriter:
             for col, _field, _required in L.INITIATIVE_INPUTS:
                 ws.write_blank(row, col, None, self.f_input)
             lines = max(wrapped_lines(ini.display_text, ITEM_WIDTHS[1]), wrapped_lines(names, ITEM_WIDTHS[2]), 4)
+            if self.history:
+                previous = self._previous_answer(ini.id)
+                ws.write_string(row, L.COL_PREVIOUS, previous, self.f_previous)
+                lines = max(lines, min(wrapped_lines(previous, PREVIOUS_WIDTH), 12))
             ws.set_row(row, LINE_HEIGHT * lines)
             row += 1
         if own:
@@ -323,6 +370,8 @@ class _WorkbookWriter:
         else:
             target = ("延べ" if ind.cumulative else "") + f"{format_number(ind.target)}{ind.unit}（{ind.target_year}年度）"
         rows = [(L.KEY_INDICATOR_NAME, ind.name), (L.KEY_BASELINE, baseline), (L.KEY_TARGET, target)]
+        if self.history:
+            rows.append((L.KEY_HISTORY, self._earlier_actuals(ind)))
         for label, text in rows:
             ws.write_string(row, 0, label, self.f_label)
             ws.merge_range(row, 1, row, L.LAST_COL, text, self.f_cell)
@@ -349,13 +398,49 @@ class _WorkbookWriter:
         })
         return row + 1
 
+    # --- carry-over ---------------------------------------------------------------------------------
+    def _previous_answer(self, initiative: str) -> str:
+        h = self.history
+        answer = h.answers.get((initiative, self.department.code))
+        if answer is None:
+            if h.roster.get(self.department.code) == MISSING:
+                return "前年度は未提出"
+            return "前年度の回答はありません"
+        parts = [f"進捗状況: {answer.progress}", f"取組実績: {answer.result}"]
+        if answer.issues:
+            parts.append(f"課題: {answer.issues}")
+        if answer.next_plan:
+            parts.append(f"次年度の予定: {answer.next_plan}")
+        return "\n".join(parts)
+
+    def _previous_grade(self, item: str) -> str:
+        evaluation = self.history.evaluations.get(item)
+        if evaluation is None:
+            return "なし"
+        label = next((g.choice for g in self.config.grades if g.code == evaluation.grade), evaluation.grade)
+        return f"{label}（{evaluation.reason}）" if evaluation.reason else label
+
+    def _earlier_actuals(self, ind: Indicator) -> str:
+        years = [y for y in self.plan.years if y < self.year]
+        figures = [(y, self.history.actuals.get((y, ind.item_code))) for y in years]
+        text = "／".join(
+            f"{y}年度 " + (f"{format_number(v)}{ind.unit}" if v is not None else "未報告") for y, v in figures
+        ) or "なし"
+        if ind.cumulative:
+            total = sum(v for _, v in figures if v is not None)
+            text += f"（延べ {format_number(total)}{ind.unit}、{years[0]}〜{years[-1]}年度の累計）" if years else ""
+        return text
+
     def _evaluation_block(self, ws, row: int, item: ActionItem) -> int:
         grades = [g.choice for g in self.config.grades]
         ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.f_label)
         ws.write_blank(row, 1, None, self.f_input)
         meaning = "　".join(f"{g.code}: {g.label}" for g in self.config.grades)
-        ws.merge_range(row, 2, row, L.LAST_COL, f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。",
-                       self.f_note)
+        note = f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。"
+        if self.history:
+            note += f"\n（参考）{self.history.previous_year}年度の自己評価: {self._previous_grade(item.code)}"
+        ws.merge_range(row, 2, row, L.LAST_COL, note, self.f_note)
+        ws.set_row(row, LINE_HEIGHT * 2)
         ws.data_validation(row, 1, row, 1, {
             "validate": "list",
             "source": grades,

@@ -167,3 +167,61 @@ def test_cli_templates__writes_the_year_folder(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(p.config_path), "templates", "--year", "2025"])
     assert result.exit_code == 0, result.output
     assert len(list(p.config.templates_for(2025).glob("R07_2025年度_*.xlsx"))) == 19
+
+
+# --- carry-over: next year's workbooks show last year's answers ---------------------------------------
+
+def _collect(project, year):
+    from pipeline.collect import collect, merge
+    from pipeline.store import Store
+    result = collect(project.plan, project.config, year)
+    with Store(project.config.store_path) as store:
+        merge(project.plan, project.config, result, store)
+
+
+def _rows(ws) -> dict[str, int]:
+    return {L.row_key(c.value): c.row for (c,) in ws.iter_rows(min_col=1, max_col=1) if c.value}
+
+
+def test_templates__carry_over__last_years_answer_read_only_beside_the_inputs(project):
+    filler = project.filler("05", year=2023).fill_all()
+    filler.answer("2101", "2101-02", progress="一部実施", result="RPAを2業務に導入した。", issues="効果測定",
+                  next_plan="対象を広げる。")
+    filler.save(project.inbox(2023) / "情報政策課.xlsx")
+    _collect(project, 2023)
+    write_templates(project.plan, project.config, 2024, force=True)
+
+    ws = openpyxl.load_workbook(project.template("05"))["2101"]
+    rows = _rows(ws)
+    header = ws.cell(rows[L.HEADER_KEY], L.COL_PREVIOUS + 1)
+    assert header.value == "（参考）2023年度の回答"
+    previous = ws.cell(rows["2101-02"], L.COL_PREVIOUS + 1)
+    assert previous.value == "進捗状況: 一部実施\n取組実績: RPAを2業務に導入した。\n課題: 効果測定\n次年度の予定: 対象を広げる。"
+    assert previous.protection.locked is not False
+    assert ws.cell(rows["2101-02"], L.COL_PROGRESS + 1).value is None     # the input itself stays empty
+
+
+def test_templates__carry_over__department_that_did_not_return_says_so(project):
+    project.filler("01", year=2023).fill_all().save(project.inbox(2023) / "a.xlsx")
+    _collect(project, 2023)
+    write_templates(project.plan, project.config, 2024, force=True)
+    ws = openpyxl.load_workbook(project.template("05"))["2101"]
+    assert ws.cell(_rows(ws)["2101-02"], L.COL_PREVIOUS + 1).value == "前年度は未提出"
+
+
+def test_templates__carry_over__cumulative_indicator_shows_the_running_total(project):
+    for year, actual in ((2023, 2),):
+        filler = project.filler("18", year=year).fill_all(actual=actual)
+        filler.save(project.inbox(year) / "商工課.xlsx")
+        _collect(project, year)
+    write_templates(project.plan, project.config, 2024, force=True)
+    ws = openpyxl.load_workbook(project.template("18"))["2302"]
+    history = ws.cell(_rows(ws)[L.KEY_HISTORY], 2).value
+    assert history == "2022年度 未報告／2023年度 2件（延べ 2件、2022〜2023年度の累計）"
+    note = next(c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "2023年度の自己評価" in c.value)
+    assert "A：計画どおり（おおむね計画どおり進んだ。）" in note
+
+
+def test_templates__without_last_year_in_the_store__no_carry_over_column(project):
+    ws = openpyxl.load_workbook(project.template("05"))["2101"]
+    assert ws.cell(_rows(ws)[L.HEADER_KEY], L.COL_PREVIOUS + 1).value is None

@@ -1,0 +1,137 @@
+"""`make demo`: a whole year in a scratch workspace, through the same commands a user runs.
+
+Generates the workbooks, fills plausible returns for every department the way staff would (with a few
+typical mistakes, one department that sends twice and one that does not return), collects, and writes
+the report. The previous year is run first so the report can compare years. Real returns, outputs and
+the real store are never touched: everything lives in the workspace folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import layout as L
+from pipeline.config import load_config
+from pipeline.fiscal import fiscal_year_label
+from pipeline.plan import load_plan
+from pipeline.sample_returns import ReturnFiller, fill_plausibly
+from pipeline.templates import template_file_name
+
+MARKER = ".demo-workspace"
+ROOT = Path(__file__).resolve().parent.parent
+
+# The typical mistakes of the demo year: (department code, what happens)
+NOT_RETURNED = "18"          # 商工課 does not return
+SENT_TWICE = "06"            # 企画課 sends a first version, then a corrected one
+TYPED_ABOUT = "14"           # 会計課 types 「約1,500件」 into the indicator's number cell
+LEFT_EMPTY = "13"            # 建設課 leaves a required cell empty
+
+
+def prepare_workspace(workspace: Path) -> Path:
+    """A fresh workspace with its own config; refuses a folder that is not a demo workspace."""
+    if workspace.exists():
+        if not (workspace / MARKER).exists():
+            raise click.ClickException(
+                f"{workspace} は見本用の作業フォルダーではありません（{MARKER} がない）。別の --workspace を指定してください。"
+            )
+        shutil.rmtree(workspace)
+    workspace.mkdir(parents=True)
+    (workspace / MARKER).write_text("make demo が作った作業フォルダーです。消してかまいません。\n", encoding="utf-8")
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    plan_file = (ROOT / "plan" / "izunokuni_2022_2025.toml").as_posix()
+    text = text.replace('file = "plan/izunokuni_2022_2025.toml"', f'file = "{plan_file}"')
+    text = text.replace('report_reference = "input_templates/report_reference.docx"',
+                        f'report_reference = "{(ROOT / "input_templates" / "report_reference.docx").as_posix()}"')
+    config_path = workspace / "config.toml"
+    config_path.write_text(text, encoding="utf-8")
+    return config_path
+
+
+def pipeline_command(config_path: Path, *args: str) -> int:
+    """Run `python -m pipeline` as a user would; returns its exit status."""
+    command = [sys.executable, "-m", "pipeline", "--config", str(config_path), *args]
+    click.secho("$ python -m pipeline " + " ".join(args), fg="cyan")
+    return subprocess.run(command, cwd=config_path.parent).returncode
+
+
+def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -> None:
+    config = load_config(config_path)
+    plan = load_plan(config.plan_file)
+    rng = random.Random(seed)
+    inbox = config.returns_for(year)
+    received = dt.datetime(year + 1, 5, 10, 9, 0)
+    for n, dept in enumerate(plan.surveyed_departments()):
+        if with_mistakes and dept.code == NOT_RETURNED:
+            continue
+        template = config.templates_for(year) / template_file_name(plan, year, dept)
+        filler = fill_plausibly(ReturnFiller(template), plan, config, year, rng)
+        name = f"{dept.name}_回答.xlsx" if n % 3 else f"Re_{dept.name}（{fiscal_year_label(year)}）.xlsx"
+        saved = received + dt.timedelta(hours=n)
+        if with_mistakes and dept.code == SENT_TWICE:
+            filler.save(inbox / "5月12日受信" / f"{dept.name}_回答.xlsx", saved_at=saved)
+            filler.answer(filler.item_sheets[0], filler.initiatives(filler.item_sheets[0])[0], progress="完了",
+                          result="前回の回答を修正しました。計画した内容をすべて実施した。")
+            saved += dt.timedelta(days=3)
+            name = f"{dept.name}_回答（修正版）.xlsx"
+        if with_mistakes and dept.code == TYPED_ABOUT:
+            filler.set("2301", L.KEY_ACTUAL, L.FIELD_ACTUAL, "約1,500件")
+        if with_mistakes and dept.code == LEFT_EMPTY:
+            sheet = filler.item_sheets[0]
+            filler.set(sheet, filler.initiatives(sheet)[0], L.FIELD_RESULT, None)
+        filler.save(inbox / name, saved_at=saved)
+
+
+@click.command()
+@click.option("--workspace", type=click.Path(path_type=Path), default=Path("demo"), show_default=True,
+              help="見本の作業フォルダー（作り直します）。")
+@click.option("--year", type=int, default=2025, show_default=True, help="見本の年度。")
+def main(workspace: Path, year: int) -> None:
+    """見本の作業フォルダーで、一年分の流れを通す。
+
+    \b
+    例:
+      python -m pipeline.demo --workspace demo --year 2025
+    """
+    config_path = prepare_workspace(workspace.resolve())
+    config = load_config(config_path)
+    plan = load_plan(config.plan_file)
+    if year not in plan.years:
+        raise click.ClickException(f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。")
+    years = [y for y in (year - 1, year) if y in plan.years]
+    for y in years:
+        click.secho(f"\n== {fiscal_year_label(y)} ==", bold=True)
+        if pipeline_command(config_path, "templates", "--year", str(y)) != 0:
+            sys.exit(1)
+        click.echo(f"（見本）各部署の回答を {config.returns_for(y)} に保存します。")
+        fill_returns(config_path, y, with_mistakes=(y == year), seed=y)
+        status = pipeline_command(config_path, "collect", "--year", str(y))
+        if status not in (0, 1):
+            sys.exit(status)
+    if pipeline_command(config_path, "report", "--year", str(year)) != 0:
+        sys.exit(1)
+
+    out = config.output_for(year)
+    click.secho("\n見本の一年分ができました。次の順に開いてみてください:", bold=True)
+    for pattern, what in (
+        ("進捗状況報告書_*.pdf", "委員会向けの報告書（PDF）"),
+        ("進捗状況報告書_*.docx", "同じ報告書（Word、目次は開くと更新できます）"),
+        ("回収状況_*.xlsx", "部署ごとの提出状況と、差し戻す指摘の一覧"),
+        ("参考指標一覧_*.xlsx", "公表用の参考指標一覧（Excel、グラフ付き）"),
+        ("参考指標一覧_*.csv", "同じ表のCSV（オープンデータ用）"),
+        ("findings.csv", "指摘の一覧（機械処理用）"),
+    ):
+        for path in sorted(out.glob(pattern)):
+            click.echo(f"  {path}  … {what}")
+    click.echo(f"  {config.templates_for(year)}/  … 部署に送る調査票")
+    click.echo(f"  {config.returns_for(year)}/  … 見本の回答（受付フォルダー）")
+
+
+if __name__ == "__main__":
+    main()
