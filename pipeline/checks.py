@@ -20,6 +20,8 @@ from pipeline.store import Answer, Evaluation, IndicatorActual
 from pipeline.values import clean_text, normalise_choice, parse_number
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
+# A survey sheet has well under a hundred rows; far more means something was pasted below it.
+MAX_SHEET_ROWS = 1000
 
 
 @dataclass
@@ -86,7 +88,7 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         out.findings.append(finding("IDENT_007", file=file, department=name, value=name))
 
     items = plan.items_for(dept)
-    expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY}
+    expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET}
     for sheet in book.sheet_names:
         if sheet not in expected_sheets:
             out.findings.append(finding("SHEET_002", file=file, department=name, sheet=sheet, value=sheet))
@@ -94,7 +96,8 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         if item.code not in book.sheet_names:
             out.findings.append(finding("SHEET_001", file=file, department=name, value=item.code))
             continue
-        _SheetCheck(out, plan, config, dept, name, file, item, book.rows(item.code)).run()
+        _SheetCheck(out, plan, config, dept, name, file, item, book.rows(item.code),
+                    book.formulas.get(item.code, set())).run()
     return out
 
 
@@ -102,9 +105,10 @@ class _SheetCheck:
     """One item sheet: context text, initiative rows, indicator, self-evaluation."""
 
     def __init__(self, out: CheckedReturn, plan: Plan, config: Config, dept: str, dept_name: str, file: str,
-                 item: ActionItem, rows: list[list[object]]):
+                 item: ActionItem, rows: list[list[object]], formulas: set[str] = frozenset()):
         self.out, self.plan, self.config, self.dept = out, plan, config, dept
         self.dept_name, self.file, self.item, self.rows = dept_name, file, item, rows
+        self.formulas = formulas
         self.keys: dict[str, list[int]] = defaultdict(list)
         for r, row in enumerate(rows):
             if row:
@@ -122,6 +126,9 @@ class _SheetCheck:
                                          cell=cell, **kw))
 
     def run(self) -> None:
+        used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
+        if used > MAX_SHEET_ROWS:
+            self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
         self.context()
         self.initiatives()
         ind = self.item.indicator
@@ -163,6 +170,13 @@ class _SheetCheck:
                     next_plan=texts[L.FIELD_NEXT],
                 ))
 
+    def value(self, r: int, c: int, field_name: str) -> object:
+        """An input cell's value; a formula there is flagged (its cached result is what we read)."""
+        raw = self.cell(r, c)
+        if L.a1(r, c) in self.formulas:
+            self.add("VALUE_008", r, c, field=field_name, value=raw)
+        return raw
+
     def labelled_row(self, key: str) -> int | None:
         rows = self.keys.get(key)
         if not rows:
@@ -175,7 +189,7 @@ class _SheetCheck:
         r = self.labelled_row(L.KEY_ACTUAL)
         if r is None:
             return
-        raw = self.cell(r, 1)
+        raw = self.value(r, 1, L.FIELD_ACTUAL)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.add("VALUE_001", r, 1, field=L.FIELD_ACTUAL)
             return
@@ -201,7 +215,7 @@ class _SheetCheck:
 
     def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str],
                shown: list[str] | None = None) -> str | None:
-        raw = self.cell(r, c)
+        raw = self.value(r, c, field_name)
         key = normalise_choice(raw)
         if not key:
             self.add("VALUE_001", r, c, field=field_name)
@@ -214,7 +228,7 @@ class _SheetCheck:
 
     def text(self, r: int, c: int, field_name: str, required: bool) -> str | None:
         """The cleaned text, or None when it has an error."""
-        raw = self.cell(r, c)
+        raw = self.value(r, c, field_name)
         cleaned = clean_text(raw)
         if cleaned.removed_control:
             self.add("VALUE_006", r, c, field=field_name, value=cleaned.text)

@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline import checks, intake, isolation
 from pipeline.config import Config
 from pipeline.errors import UsageError
+from pipeline.files import write_atomically
 from pipeline.findings import Finding, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
@@ -50,6 +51,7 @@ class FileOutcome:
     file_name: str
     size: int
     received_at: str
+    path: str = ""                   # where it lies in the inbox (file_name is the name shown to people)
     sha256: str = ""
     saved_at: str | None = None
     department: str | None = None
@@ -105,7 +107,7 @@ def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
     """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
     path, relative, size, mtime = job
     plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
-    outcome = FileOutcome(relative, size, _iso(mtime))
+    outcome = FileOutcome(relative, size, _iso(mtime), path)
     data, found = intake.read_stable(Path(path), config.limits, name=relative)
     outcome.findings += found
     if data is None:
@@ -177,8 +179,8 @@ def collect(
 
 
 def _failed(job: tuple[str, str, int, float], failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
-    _, relative, size, mtime = job
-    outcome = FileOutcome(relative, size, _iso(mtime))
+    path, relative, size, mtime = job
+    outcome = FileOutcome(relative, size, _iso(mtime), path)
     if failure.kind == "timeout":
         outcome.findings.append(finding("FILE_016", file=relative, seconds=config.limits.worker_timeout_seconds))
     else:
@@ -263,5 +265,27 @@ def merge(plan: Plan, config: Config, result: CollectResult, store: Store, *, fo
             f"{result.inbox} に回答ファイルがありませんが、データベースには{result.year}年度の回答が保存されています。"
             "受付フォルダーを確認してください（空のフォルダーで上書きするときは --force）。"
         )
+    archive(config, result)
     collected_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     store.replace_year(year_record(plan, result, collected_at))
+
+
+def archive_path(config: Config, sha256: str) -> Path:
+    return config.archive_dir / sha256[:2] / f"{sha256}.xlsx"
+
+
+def archive(config: Config, result: CollectResult) -> None:
+    """Keep the exact bytes of every accepted return under its content hash, before the store points
+    at them, so the store can always be traced back to what a department sent. The inbox is only read."""
+    for o in result.files:
+        if o.status != ACCEPTED:
+            continue
+        target = archive_path(config, o.sha256)
+        if target.exists():
+            continue
+        data = Path(o.path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != o.sha256:
+            raise UsageError(
+                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
+            )
+        write_atomically(target, data)

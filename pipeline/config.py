@@ -68,6 +68,7 @@ class Config:
     output_dir: Path
     store_path: Path
     report_reference: Path
+    archive_dir: Path
     deadline_month_day: tuple[int, int]
     deadlines: dict[int, dt.date]
     return_instructions: str
@@ -78,6 +79,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     workbook_password: str | None = None
     workers: int = 0
+    department_contacts: dict[str, str] = field(default_factory=dict)   # department code → contact (督促リスト)
 
     def deadline(self, year: int) -> dt.date:
         """The return deadline for fiscal year `year` (a date after its 31 March)."""
@@ -148,7 +150,7 @@ class _Reader:
 
 _KNOWN = {
     "plan": {"file"},
-    "paths": {"templates", "returns", "output", "store", "report_reference"},
+    "paths": {"templates", "returns", "output", "store", "report_reference", "archive"},
     "survey": {"deadline", "deadlines", "return_instructions", "max_text_length"},
     "secretariat": {"name", "contact_person", "phone", "email"},
     "vocab": {"progress", "grades"},
@@ -157,7 +159,9 @@ _KNOWN = {
         "max_part_uncompressed", "max_compression_ratio", "max_parts", "worker_memory_mb",
         "worker_timeout_seconds",
     },
+    "department_contacts": set(),   # free-form: department code = "contact"
 }
+_FREE_FORM = {"department_contacts"}
 
 
 def load_config(path: Path | str) -> Config:
@@ -185,7 +189,7 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
     for section, value in data.items():
         if section not in _KNOWN:
             raise r.fail(f"[{section}]", "は不明な表です。綴りを確認してください。")
-        if isinstance(value, dict):
+        if isinstance(value, dict) and section not in _FREE_FORM:
             for key in value:
                 if key not in _KNOWN[section]:
                     raise r.fail(f"{section}.{key}", "は不明なキーです。綴りを確認してください。")
@@ -246,6 +250,11 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
     if password is not None and not isinstance(password, str):
         raise r.fail("collect.workbook_password", "は文字列で指定してください。")
 
+    contacts = r.table("department_contacts", required=False)
+    for code, contact in contacts.items():
+        if not isinstance(contact, str) or not contact.strip():
+            raise r.fail(f"department_contacts.{code}", 'には連絡先を文字列で書いてください（例: "05" = "情報政策課 田中 内線1234"）。')
+
     return Config(
         path=source,
         plan_file=r.path("plan.file"),
@@ -254,6 +263,7 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
         output_dir=r.path("paths.output"),
         store_path=r.path("paths.store"),
         report_reference=r.path("paths.report_reference", "input_templates/report_reference.docx"),
+        archive_dir=r.path("paths.archive", "output/archive"),
         deadline_month_day=month_day,
         deadlines=deadlines,
         return_instructions=r.text("survey.return_instructions"),
@@ -269,6 +279,7 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
         limits=limits,
         workbook_password=password or None,
         workers=r.integer("collect.workers", 0, 0),
+        department_contacts={str(code): contact.strip() for code, contact in contacts.items()},
     )
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1"
 
 SHEET_GUIDE = "記入要領"
+SHEET_PACKET = "差し戻し指摘"      # first sheet of a return packet (差し戻し): read by people, ignored by collect
 SHEET_IDENTITY = "_identity"        # very hidden: the workbook's identity, read back by collect
 PROPERTY_PREFIX = "gyozai_"         # the same identity as custom document properties
 

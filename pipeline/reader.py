@@ -7,13 +7,21 @@ Only called on bytes that intake.inspect_workbook has let through, and inside a 
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 
 import python_calamine
 from defusedxml import ElementTree
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f[\s>/]",
+                           re.DOTALL)
 _NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
     "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
     "dcterms": "http://purl.org/dc/terms/",
@@ -27,6 +35,7 @@ class WorkbookValues:
     sheet_names: list[str]
     properties: dict[str, str] = field(default_factory=dict)
     saved_at: str | None = None
+    formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
     _book: object | None = None
     _tables: dict[str, list[list[object]]] = field(default_factory=dict)
 
@@ -40,30 +49,58 @@ class WorkbookValues:
     @classmethod
     def from_tables(cls, tables: dict[str, list[list[object]]], properties: dict[str, str] | None = None):
         """For tests and in-memory use: the same interface over plain lists."""
-        return cls(list(tables), properties or {}, None, None, dict(tables))
+        return cls(list(tables), properties or {}, None, {}, None, dict(tables))
 
 
 def read_values(data: bytes) -> WorkbookValues:
     """Open a vetted .xlsx from bytes. Raises on a broken file (the caller turns that into a finding)."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    properties, saved_at = _document_properties(data)
-    return WorkbookValues(list(book.sheet_names), properties, saved_at, book)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        properties, saved_at = _document_properties(zf)
+        formulas = _formula_cells(zf)
+    return WorkbookValues(list(book.sheet_names), properties, saved_at, formulas, book)
 
 
-def _document_properties(data: bytes) -> tuple[dict[str, str], str | None]:
+def _document_properties(zf: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:
     properties: dict[str, str] = {}
     saved_at = None
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-        if "docProps/custom.xml" in names:
-            root = ElementTree.fromstring(zf.read("docProps/custom.xml"))
-            for prop in root.findall("cp:property", _NS):
-                value = next(iter(prop), None)
-                if value is not None and prop.get("name"):
-                    properties[prop.get("name")] = (value.text or "").strip()
-        if "docProps/core.xml" in names:
-            root = ElementTree.fromstring(zf.read("docProps/core.xml"))
-            modified = root.find("dcterms:modified", _NS)
-            if modified is not None and modified.text:
-                saved_at = modified.text.strip()
+    names = set(zf.namelist())
+    if "docProps/custom.xml" in names:
+        root = ElementTree.fromstring(zf.read("docProps/custom.xml"))
+        for prop in root.findall("cp:property", _NS):
+            value = next(iter(prop), None)
+            if value is not None and prop.get("name"):
+                properties[prop.get("name")] = (value.text or "").strip()
+    if "docProps/core.xml" in names:
+        root = ElementTree.fromstring(zf.read("docProps/core.xml"))
+        modified = root.find("dcterms:modified", _NS)
+        if modified is not None and modified.text:
+            saved_at = modified.text.strip()
     return properties, saved_at
+
+
+def _formula_cells(zf: zipfile.ZipFile) -> dict[str, set[str]]:
+    """Cells that hold a formula, per sheet name. calamine shows only the cached values, and a value
+    computed by a formula was not typed by the person answering, so checks flag it."""
+    parts = {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    parts = {n: b for n, b in parts.items() if _FORMULA.search(b)}
+    if not parts:
+        return {}
+    names = _sheet_parts(zf)
+    return {names.get(n, n): {m.decode() for m in _FORMULA_CELL.findall(b)} for n, b in parts.items()}
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name → sheet (tab) name, from xl/workbook.xml and its relationships."""
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = {}
+    for rel in rels.findall("rel:Relationship", _NS):
+        t = rel.get("Target", "")
+        target[rel.get("Id")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+    out = {}
+    for sheet in workbook.iter(f"{{{_NS['main']}}}sheet"):
+        rid = sheet.get(f"{{{_NS['r']}}}id")
+        if rid in target:
+            out[target[rid]] = sheet.get("name", "")
+    return out
