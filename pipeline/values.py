@@ -42,7 +42,8 @@ def normalise_choice(value: object) -> str:
     """A dropdown value compared loosely: NFKC, no spaces, so 'Ａ：計画どおり ' matches 'A:計画どおり'."""
     if value is None:
         return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    # NFKC again after removing spaces: NFKC can leave a space before a combining mark (¯ → " ̄")
+    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,74 @@
+"""Property-based tests for the normalisers and validators of values (hypothesis)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.files import csv_safe
+from pipeline.values import clean_text, format_number, normalise_choice, parse_number
+
+FULL_WIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+PROBLEMS = {"", "VALUE_003", "VALUE_004", "VALUE_007"}
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.booleans(), st.booleans(), st.sampled_from(["", "件", " 件"]),
+       st.sampled_from(["", " ", "\u3000"]))
+def test_parse_number__any_count_as_staff_type_it__reads_back_exactly(n, separators, full_width, unit, space):
+    text = f"{n:,}" if separators else str(n)
+    if full_width:
+        text = text.translate(FULL_WIDTH)
+    parsed = parse_number(f"{space}{text}{unit}{space}", "件")
+    assert (parsed.value, parsed.problem) == (n, "")
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=3, allow_nan=False, allow_infinity=False))
+def test_parse_number__formatted_number__round_trips(value):
+    assert parse_number(format_number(float(value)), "%").value == float(format_number(float(value)).replace(",", ""))
+
+
+@given(st.one_of(st.text(max_size=40), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans()))
+def test_parse_number__anything__never_raises_and_names_a_known_problem(value):
+    parsed = parse_number(value, "件")
+    assert parsed.problem in PROBLEMS
+    assert (parsed.value is None) == (parsed.problem in {"VALUE_003", "VALUE_004"})
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Nd", "No")), min_size=1, max_size=10))
+def test_parse_number__text_without_digits__is_not_a_number(text):
+    assert parse_number(text, "件").problem in {"VALUE_003", "VALUE_004"}
+
+
+@given(st.text(max_size=200))
+def test_clean_text__output_has_no_forbidden_characters_and_is_idempotent(text):
+    cleaned = clean_text(text)
+    assert not FORBIDDEN.search(cleaned.text)
+    assert "\r" not in cleaned.text
+    assert clean_text(cleaned.text).text == cleaned.text
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff_"), max_size=200))
+def test_clean_text__ordinary_text__kept_character_for_character(text):
+    cleaned = clean_text(text)
+    assert cleaned.text == text.strip() and not cleaned.removed_control
+
+
+@given(st.sampled_from(["完了", "実施中", "A：計画どおり", "S：計画以上"]), st.sampled_from(["", " ", "\u3000", "\n"]))
+def test_normalise_choice__full_width_and_spaces__match_the_choice(choice, pad):
+    full = choice.replace("A", "Ａ").replace("S", "Ｓ").replace("：", ":")
+    assert normalise_choice(pad + full + pad) == normalise_choice(choice)
+
+
+@given(st.text(max_size=50))
+def test_normalise_choice__is_idempotent(text):
+    assert normalise_choice(normalise_choice(text)) == normalise_choice(text)
+
+
+@given(st.text(max_size=50))
+def test_csv_safe__never_leaves_a_formula_trigger_first(text):
+    safe = csv_safe(text)
+    assert safe[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert safe == text or safe == "'" + text
