@@ -1,0 +1,1033 @@
+"""Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the store.
+
+`build_report` makes the .docx bytes and writes no file: the same store, year and date give the same
+bytes (fixed document timestamps, no random IDs, no revision numbers). `write_report` writes the year's
+output folder: the report, the Excel and CSV table of the indicators (public_table), and, where
+LibreOffice is installed, fills in the table of contents and writes a PDF beside the .docx.
+
+The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
+year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
+followed by the year's progress, 4 参考指標一覧. Every text from a return is a plain run (never a field or
+a link), with the characters XML forbids removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+from docx.shared import Twips
+from docx.styles.style import StyleFactory
+
+from pipeline import achievement as A
+from pipeline import report_style as RS
+from pipeline.config import Config
+from pipeline.errors import UsageError
+from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
+from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
+from pipeline.values import clean_text, format_number
+
+REPORT_NAME = "進捗状況報告書"
+NOT_SUBMITTED = A.NOT_SUBMITTED
+PENDING = "未確定（差し戻し中）"
+PENDING_SHORT = A.PENDING
+NO_ANSWER = "未回答"
+DASH = "−"
+SUBMITTED = "提出済み"
+SUBTLE_FILL = "F2F2F2"     # the initiative rows of a progress table
+TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
+TOC_PLACEHOLDER = "目次を表示するには、ここを右クリックして「フィールド更新」を選んでください。"
+
+
+@dataclass(frozen=True)
+class TocLine:
+    """One line of a filled table of contents."""
+
+    level: int
+    text: str
+    page: str
+
+
+@dataclass
+class ReportResult:
+    year: int
+    folder: Path
+    docx: Path
+    pdf: Path | None = None
+    xlsx: Path | None = None
+    csv: Path | None = None
+    toc_filled: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.docx, self.pdf, self.xlsx, self.csv) if p is not None]
+
+
+def report_file_name(year: int, suffix: str = ".docx") -> str:
+    """'進捗状況報告書_R06_2024年度.docx'."""
+    return f"{REPORT_NAME}_{fiscal_year_short(year)}_{year}年度{suffix}"
+
+
+def text_of(value: object) -> str:
+    """A text fit for the document: forbidden control characters removed, line endings unified."""
+    return clean_text(value).text
+
+
+# --- what the report shows, read from the store ---------------------------------------------------
+
+@dataclass(frozen=True)
+class YearState:
+    """One collected fiscal year as the report needs it."""
+
+    year: int
+    roster: dict[str, str]
+    answers: dict[tuple[str, str], Answer]
+    evaluations: dict[str, Evaluation]
+
+    def status(self, department: str) -> str:
+        return self.roster.get(department, MISSING)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    year: int
+    current: YearState
+    previous: YearState | None
+    rosters: dict[int, dict[str, str]]           # every collected year's roster
+    actuals: dict[tuple[int, str], float]
+    achievements: dict[str, A.Achievement]
+
+    def reporter_status(self, indicator: Indicator, year: int) -> str | None:
+        """The reporter's roster status in `year`, or None when the year was not collected."""
+        roster = self.rosters.get(year)
+        return None if roster is None else roster.get(indicator.reporter, MISSING)
+
+
+def check_report_year(plan: Plan, store: Store, year: int) -> None:
+    if year not in plan.years:
+        raise UsageError(
+            f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。"
+            f"--year に {plan.period_start}〜{plan.period_end} のいずれかを指定してください。"
+        )
+    if not store.has_year(year):
+        done = "、".join(str(y) for y in store.years()) or "なし"
+        raise UsageError(
+            f"{year}年度の回答がデータベースにありません（取り込み済みの年度: {done}）。"
+            f"先に python -m pipeline collect --year {year} を実行してください。"
+        )
+
+
+def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
+    years = store.years()
+
+    def state(y: int) -> YearState:
+        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
+
+    actuals = store.actuals()
+    return ReportData(
+        year=year,
+        current=state(year),
+        previous=state(year - 1) if (year - 1) in years else None,
+        rosters={y: store.roster(y) for y in years},
+        actuals=actuals,
+        achievements=A.assess_plan(plan, actuals, year),
+    )
+
+
+# --- the reference document -----------------------------------------------------------------------
+
+def load_reference(config: Config) -> tuple[bytes, str | None]:
+    """The reference .docx's bytes, or the built-in styles and a note saying why."""
+    path = config.report_reference
+    try:
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return RS.reference_bytes(), (
+            f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
+            "（python -m pipeline.report_style で作り直せます）。"
+        )
+    except OSError as exc:
+        return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
+
+
+class _StyleBook:
+    """The reference's styles found by name whatever their case ('heading 1' as Word writes it,
+    'Heading 1' as LibreOffice does); a style an edited reference has lost comes from the built-in set."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self._by_name: dict[str, object] = {}
+        element = doc.styles.element
+        for style in element.findall(qn("w:style")):
+            name = style.find(qn("w:name"))
+            if name is not None:
+                self._by_name.setdefault(name.get(qn("w:val"), "").casefold(), style)
+        ids = {s.get(qn("w:styleId")) for s in element.findall(qn("w:style"))}
+        for style in parse_xml(RS.styles_xml().encode("utf-8")).findall(qn("w:style")):
+            key = style.find(qn("w:name")).get(qn("w:val")).casefold()
+            if key not in self._by_name and style.get(qn("w:styleId")) not in ids:
+                added = deepcopy(style)
+                element.append(added)
+                self._by_name[key] = added
+
+    def __getitem__(self, name: str):
+        style = self._by_name.get(name.casefold())
+        if style is None:
+            raise KeyError(f"書式ファイルにスタイル「{name}」がありません。")
+        return StyleFactory(style)
+
+    def table_fills(self) -> tuple[str, str]:
+        """(header fill, label fill) from the table style's first-row and first-column shading."""
+        header, label = RS.HEADER_FILL, RS.LABEL_FILL
+        style = self._by_name.get(RS.TABLE_STYLE.casefold())
+        for pr in style.findall(qn("w:tblStylePr")) if style is not None else ():
+            shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+            fill = shd.get(qn("w:fill")) if shd is not None else None
+            if fill and fill != "auto":
+                if pr.get(qn("w:type")) == "firstRow":
+                    header = fill
+                elif pr.get(qn("w:type")) == "firstCol":
+                    label = fill
+        return header, label
+
+
+def _insert_ordered(parent, child, successors: Iterable[str]) -> None:
+    """Insert `child` before the first existing child (in document order) whose tag is a successor."""
+    tags = {qn(t) for t in successors}
+    for existing in parent:
+        if existing.tag in tags:
+            existing.addprevious(child)
+            return
+    parent.append(child)
+
+
+_SETTINGS_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
+    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+)
+
+
+def _ask_word_to_update_fields(doc) -> None:
+    settings = doc.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        el = OxmlElement("w:updateFields", {qn("w:val"): "true"})
+        _insert_ordered(settings, el, _SETTINGS_AFTER_UPDATE_FIELDS)
+
+
+# --- building -------------------------------------------------------------------------------------
+
+def build_report(
+    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
+    reference: bytes | None = None, toc: Sequence[TocLine] | None = None,
+) -> bytes:
+    """The report's .docx bytes. The same store, year, date and reference give the same bytes.
+
+    `reference` is the reference .docx (default: config.report_reference, or the built-in styles);
+    `toc` fills in the table of contents (from LibreOffice); without it the field waits for an update.
+    """
+    check_report_year(plan, store, year)
+    data = load_report_data(plan, store, year)
+    if reference is None:
+        reference, _note = load_reference(config)
+    writer = _ReportWriter(plan, config, data, today, reference)
+    writer.write(toc)
+    return writer.save()
+
+
+class _ReportWriter:
+    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes):
+        self.plan, self.config, self.data, self.today = plan, config, data, today
+        self.year = data.year
+        self.doc = Document(io.BytesIO(reference))
+        self.styles = _StyleBook(self.doc)
+        self.header_fill, self.label_fill = self.styles.table_fills()
+        self.headings: list[TocLine] = []
+        body = self.doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        section = self.doc.sections[0]
+        self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
+
+    # --- document plumbing ----------------------------------------------------------------------
+    def save(self) -> bytes:
+        doc, plan = self.doc, self.plan
+        stamp = dt.datetime(self.today.year, self.today.month, self.today.day, 9, 0, 0)
+        props = doc.core_properties
+        props.title = f"{plan.title} {REPORT_NAME}（{fiscal_year_label(self.year)}実績）"
+        props.subject = f"{plan.committee}への報告" if plan.committee else REPORT_NAME
+        props.author = self.config.secretariat.name
+        props.last_modified_by = self.config.secretariat.name
+        props.keywords = "行財政改革;進捗状況;参考指標"
+        props.comments = ""
+        props.created = stamp
+        props.modified = stamp
+        _ask_word_to_update_fields(doc)
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        return RS.deterministic_zip(buffer.getvalue(), stamp)
+
+    def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
+        p = self.doc.add_paragraph(style=self.styles[style])
+        if keep_with_next:
+            p.paragraph_format.keep_with_next = True
+        if text:
+            p.add_run(text_of(text))
+        if align is not None:
+            p.alignment = align
+        return p
+
+    def heading(self, text: str, level: int, *, page_break: bool | None = None):
+        p = self.doc.add_paragraph(style=self.styles[f"heading {level}"])
+        p.add_run(text_of(text))
+        if page_break is not None:
+            p.paragraph_format.page_break_before = page_break
+        if level <= 3:
+            self.headings.append(TocLine(level, text_of(text), ""))
+        return p
+
+    def table(self, fractions: Sequence[float], width: int | None = None):
+        """An empty table whose columns share `width` (the text width) by `fractions`."""
+        total = width or self.width
+        widths = [int(total * f / sum(fractions)) for f in fractions]
+        widths[-1] = total - sum(widths[:-1])
+        table = self.doc.add_table(rows=0, cols=len(widths))
+        table.style = self.styles[RS.TABLE_STYLE]
+        table.autofit = False
+        tbl_pr = table._tbl.tblPr
+        tbl_w = tbl_pr.find(qn("w:tblW"))
+        if tbl_w is None:
+            tbl_w = OxmlElement("w:tblW")
+            _insert_ordered(tbl_pr, tbl_w, ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
+                                            "w:tblLayout", "w:tblCellMar", "w:tblLook"))
+        tbl_w.set(qn("w:w"), str(total))
+        tbl_w.set(qn("w:type"), "dxa")
+        look = tbl_pr.find(qn("w:tblLook"))
+        if look is None:
+            look = OxmlElement("w:tblLook")
+            tbl_pr.append(look)
+        # the table style's conditional formats stay off: header and label shading are written per cell,
+        # so Word and LibreOffice show the same thing (the charter shades label cells, not whole rows)
+        for key, value in (("val", "0600"), ("firstRow", "0"), ("lastRow", "0"), ("firstColumn", "0"),
+                           ("lastColumn", "0"), ("noHBand", "1"), ("noVBand", "1")):
+            look.set(qn(f"w:{key}"), value)
+        for col, w in zip(table.columns, widths, strict=True):
+            col.width = Twips(w)
+        return table
+
+    def row(self, table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
+            fills: dict[int, str] | None = None, align: dict[int, object] | None = None, split: bool = False):
+        """Append a row. A text is a str (one paragraph, line breaks kept) or a list (one paragraph each).
+
+        A row stays on one page unless `split` (rows holding a return's long texts may break).
+        """
+        row = table.add_row()
+        if not split:
+            cant_split(row)
+        cells = row.cells
+        for i, (cell, text) in enumerate(zip(cells, texts, strict=True)):
+            is_label = header or i in labels
+            style = RS.TABLE_LABEL if is_label else RS.TABLE_TEXT
+            self.write_cell(cell, text, style)
+            fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
+            if fill:
+                shade(cell, fill)
+            if is_label:
+                cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+            if align and i in align:
+                for p in cell.paragraphs:
+                    p.alignment = align[i]
+        if header:
+            mark_header_row(row)
+        return row
+
+    def write_cell(self, cell, text: object, style: str) -> None:
+        lines = text if isinstance(text, list | tuple) else [text]
+        first = True
+        for line in lines:
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            line_style = style
+            if isinstance(line, tuple):     # (style, text)
+                line_style, line = line
+            p.style = self.styles[line_style]
+            value = text_of(line)
+            if value:
+                p.add_run(value)
+
+    def merge(self, row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT, fill: str | None = None):
+        cells = row.cells
+        merged = cells[first].merge(cells[last])
+        for p in list(merged.paragraphs)[1:]:
+            p._p.getparent().remove(p._p)
+        p = merged.paragraphs[0]
+        for r in list(p.runs):
+            r._r.getparent().remove(r._r)
+        self.write_cell(merged, text, style)
+        if fill:
+            shade(merged, fill)
+        return merged
+
+    # --- the whole report -----------------------------------------------------------------------
+    def write(self, toc: Sequence[TocLine] | None) -> None:
+        self.cover()
+        self.contents(toc)
+        self.part1()
+        self.part2()
+        self.part3()
+        self.part4()
+
+    def cover(self) -> None:
+        plan, year = self.plan, self.year
+        self.para(f"{plan.title}\n{REPORT_NAME}", "Title")
+        self.para(f"{fiscal_year_label(year)}実績", "Subtitle")
+        for _ in range(8):
+            self.para("", RS.COVER)
+        self.para(format_date_ja(self.today), RS.COVER)
+        self.para(plan.city, RS.COVER)
+        if self.config.secretariat.name:
+            self.para(f"（事務局　{self.config.secretariat.name}）", RS.COVER)
+
+    def contents(self, toc: Sequence[TocLine] | None) -> None:
+        self.para("目次", "TOC Heading")
+        lines = list(toc or [])
+        if not lines:
+            p = self.doc.add_paragraph(style=self.styles["Normal"])
+            _field(p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
+            return
+        for n, line in enumerate(lines):
+            p = self.doc.add_paragraph(style=self.styles[f"toc {min(max(line.level, 1), 3)}"])
+            if n == 0:
+                _field_start(p, TOC_INSTRUCTION)
+            p.add_run(text_of(line.text))
+            p.add_run("\t")
+            p.add_run(text_of(line.page))
+            if n == len(lines) - 1:
+                _field_end(p)
+
+    # --- 1 the plan and how progress is managed --------------------------------------------------
+    def part1(self) -> None:
+        plan, cfg, year, data = self.plan, self.config, self.year, self.data
+        start, end = plan.period_start, plan.period_end
+        self.heading(f"1 {plan.title}について", 1)
+
+        self.heading("(1) 計画期間と本報告書", 2)
+        issued = f"（{plan.issued}策定）" if plan.issued else ""
+        self.para(
+            f"{plan.title}{issued}の計画期間は、{fiscal_year_label(start)}から{fiscal_year_label(end)}までの"
+            f"{end - start + 1}年間です。本報告書は、計画期間の{year - start + 1}年度目にあたる"
+            f"{fiscal_year_label(year)}の取組の進捗状況を取りまとめたものです。"
+        )
+
+        self.heading("(2) 進捗管理の方法", 2)
+        committee = plan.committee or "行財政改革推進委員会"
+        self.para(
+            f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee}に報告して意見を求めます。"
+            "同委員会の意見は、その後の取組の強化や見直しに活かします。"
+            "また、各取組の進捗状況は、広報紙やホームページなどを通じて公表します。"
+        )
+        self.para("進捗状況は、毎年度、次の手順で取りまとめます。")
+        steps = (
+            f"年度の終了後、事務局（{cfg.secretariat.name}）が、各部署に担当する取組項目の進捗状況調査票（Excel）を"
+            f"送付します。{fiscal_year_label(year)}分の提出期限は{format_date_ja(cfg.deadline(year))}です。",
+            "各部署は、具体的な取組ごとに進捗状況・取組実績・課題・次年度の予定を記入します。"
+            "取組項目の主担当課（担当部署の最初の課）は、取組項目の自己評価とその理由、参考指標の実績を記入します。",
+            "事務局は、返送された調査票を点検し、誤りがあれば差し戻して修正を求め（差し戻し）、"
+            "提出のない部署には提出を依頼します（督促）。",
+            f"取りまとめた結果を本報告書にまとめて{committee}に報告し、参考指標の一覧は"
+            "Excel形式・CSV形式でも公表します。",
+        )
+        for mark, text in zip("①②③④", steps, strict=True):
+            self.para(f"{mark} {text}", RS.LIST_ITEM)
+
+        self.heading("(3) 進捗状況と自己評価の区分", 2)
+        self.para("具体的な取組ごとに、担当部署が次の区分で進捗状況を記入します。", keep_with_next=True)
+        t = self.table((1, 4))
+        self.row(t, ("進捗状況", "意味"), header=True)
+        for choice in cfg.progress_choices:
+            self.row(t, (choice.label, choice.description), labels=(0,))
+        keep_together(t)
+        self.para("")
+        self.para("取組項目ごとに、主担当課が次の区分で自己評価を行います。", keep_with_next=True)
+        t = self.table((1, 4))
+        self.row(t, ("自己評価", "意味"), header=True)
+        for grade in cfg.grades:
+            self.row(t, (grade.choice, grade.description), labels=(0,))
+        keep_together(t)
+
+        self.heading("(4) 参考指標の達成率と判定", 2)
+        self.para("各取組項目の参考指標は、次の式で達成率を算定し、判定しています。")
+        for text in A.METHOD:
+            self.para(f"・{text}", RS.LIST_ITEM)
+        t = self.table((1, 4))
+        self.row(t, ("判定", "基準"), header=True)
+        for label, meaning in A.JUDGEMENTS:
+            self.row(t, (label, meaning), labels=(0,))
+        keep_together(t)
+        self.para(
+            f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING_SHORT}（差し戻し中）"
+            f"または「{DASH}」（実績なし）と表示しています。", RS.NOTE,
+        )
+
+        self.heading("(5) 調査票の提出状況", 2)
+        departments = self.plan.surveyed_departments()
+        status = {d.code: data.current.status(d.code) for d in departments}
+        returned = [d for d in departments if status[d.code] == RETURNED]
+        pending = [d for d in departments if status[d.code] == WITH_ERRORS]
+        missing = [d for d in departments if status[d.code] not in (RETURNED, WITH_ERRORS)]
+        text = (f"{fiscal_year_label(year)}の調査票は{len(departments)}部署に送付し、"
+                f"{len(returned)}部署から提出がありました。")
+        if pending:
+            text += (f"{'、'.join(d.name for d in pending)}の調査票は誤りがあり差し戻し中のため、"
+                     f"その内容を「{PENDING}」としています。")
+        if missing:
+            text += (f"{'、'.join(d.name for d in missing)}からは提出がなく、"
+                     f"該当する欄を「{NOT_SUBMITTED}」としています。")
+        self.para(text, keep_with_next=True)
+        t = self.table((2, 1.6, 4.4))
+        self.row(t, ("部署", "提出状況", "担当する取組項目（管理番号）"), header=True)
+        for d in departments:
+            items = "、".join(i.code for i in plan.items_for(d.code))
+            self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
+                     align={1: WD_ALIGN_PARAGRAPH.CENTER})
+        keep_together(t)
+
+    # --- 2 計画の体系 and the overview --------------------------------------------------------------
+    def part2(self) -> None:
+        plan, year, data = self.plan, self.year, self.data
+        self.heading("2 計画の体系", 1)
+        self.para(
+            f"大綱の取組方針（{len(plan.sections)}つの取組と{len(plan.pillars)}つの柱）と"
+            f"行動計画の取組項目（{len(plan.items)}項目）の体系、及び各取組項目の{year}年度の自己評価です。"
+        )
+        t = self.table((2.2, 2.8, 1.1, 4.2, 1.6))
+        self.row(t, ("取組方針", "柱", "管理番号", "取組項目", f"自己評価\n（{year}年度）"), header=True)
+        for section in plan.sections:
+            section_rows = []
+            for pillar in plan.pillars_of(section):
+                pillar_rows = []
+                for item in plan.items_of(pillar):
+                    grade = self.grade_text(item, data.current, short=True)
+                    r = self.row(t, ("", "", item.code, item.title, grade), labels=(0, 1),
+                                 align={2: WD_ALIGN_PARAGRAPH.CENTER, 4: WD_ALIGN_PARAGRAPH.CENTER})
+                    pillar_rows.append(r)
+                if pillar_rows:
+                    self.vmerge(t, pillar_rows, 1, pillar.label)
+                    section_rows.extend(pillar_rows)
+            if section_rows:
+                self.vmerge(t, section_rows, 0, section.label)
+        keep_together(t)
+
+        self.heading(f"(1) 取組項目の自己評価の状況（{year}年度）", 2)
+        self.grade_overview()
+        self.heading(f"(2) 具体的な取組の進捗状況（{year}年度）", 2)
+        self.progress_overview()
+
+    def vmerge(self, table, rows, col: int, text: str) -> None:
+        top = rows[0].cells[col]
+        cell = top.merge(rows[-1].cells[col]) if len(rows) > 1 else top
+        self.write_cell(cell, text, RS.TABLE_LABEL)
+        shade(cell, self.label_fill)
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+
+    def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
+                        counts_before: dict[str, Counter] | None) -> None:
+        plan = self.plan
+        t = self.table([2.8] + [1.0] * (len(columns) + 1))
+        self.row(t, ["柱", *columns, "計"], header=True)
+        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)}
+
+        def cells(key: str) -> list[str]:
+            now = counts_now[key]
+            before = counts_before[key] if counts_before is not None else None
+            out = []
+            for col in [*columns, None]:
+                n = sum(now.values()) if col is None else now[col]
+                text = str(n)
+                if before is not None:
+                    b = sum(before.values()) if col is None else before[col]
+                    text += f"\n({_change(n - b)})"
+                out.append(text)
+            return out
+
+        for pillar in plan.pillars:
+            self.row(t, [pillar.label, *cells(pillar.code)], labels=(0,), align=center)
+        self.row(t, ["合計", *cells("")], labels=(0,), align=center)
+        total = counts_now[""]
+        whole = sum(total.values())
+        notes = []
+        if counts_before is not None and self.data.previous is not None:
+            notes.append(f"( )内は{self.data.previous.year}年度からの増減（▲は減少）です。")
+        else:
+            notes.append("前年度の結果がデータベースにないため、増減は示していません。")
+        if whole:
+            shares = [A.round_rate(total[c] * 100 / whole) for c in columns]
+            self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
+            if A.round_rate(sum(shares)) != 100:
+                notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
+        keep_together(t)
+        self.para("注）" + "".join(notes), RS.NOTE)
+
+    def _grade_counts(self, state: YearState) -> dict[str, Counter]:
+        counts: dict[str, Counter] = {"": Counter()}
+        for pillar in self.plan.pillars:
+            counts[pillar.code] = Counter()
+        for item in self.plan.items:
+            key = self.grade_key(item, state)
+            counts[item.pillar][key] += 1
+            counts[""][key] += 1
+        return counts
+
+    def grade_key(self, item: ActionItem, state: YearState) -> str:
+        evaluation = state.evaluations.get(item.code)
+        status = state.status(item.lead)
+        if status == WITH_ERRORS:
+            return PENDING_SHORT
+        if evaluation is None or status != RETURNED:
+            return NOT_SUBMITTED
+        return evaluation.grade
+
+    def grade_overview(self) -> None:
+        data = self.data
+        now = self._grade_counts(data.current)
+        before = self._grade_counts(data.previous) if data.previous else None
+        codes = [g.code for g in self.config.grades]
+        extra = sorted({k for c in now.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
+        columns = codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
+        legend = "、".join(f"{g.code}：{g.label}" for g in self.config.grades)
+        self.para(f"取組項目ごとの自己評価（{legend}）の件数です。", keep_with_next=True)
+        self._overview_table(columns, now, before)
+
+    def _progress_counts(self, state: YearState) -> dict[str, Counter]:
+        counts: dict[str, Counter] = {"": Counter()}
+        for pillar in self.plan.pillars:
+            counts[pillar.code] = Counter()
+        for item in self.plan.items:
+            for ini in item.initiatives:
+                for dept in ini.departments:
+                    key = self.progress_key(state, ini, dept)
+                    counts[item.pillar][key] += 1
+                    counts[""][key] += 1
+        return counts
+
+    @staticmethod
+    def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
+        status = state.status(dept)
+        if status == WITH_ERRORS:
+            return PENDING_SHORT
+        if status != RETURNED:
+            return NOT_SUBMITTED
+        answer = state.answers.get((ini.id, dept))
+        return text_of(answer.progress) if answer and text_of(answer.progress) else NO_ANSWER
+
+    def progress_overview(self) -> None:
+        data = self.data
+        now = self._progress_counts(data.current)
+        before = self._progress_counts(data.previous) if data.previous else None
+        labels = [c.label for c in self.config.progress_choices]
+        fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
+        extra = sorted({k for c in now.values() for k in c} - set(labels) - fixed)
+        columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
+        if any(c[NO_ANSWER] for c in now.values()):
+            columns.append(NO_ANSWER)
+        pairs = sum(len(ini.departments) for ini in self.plan.initiatives)
+        self.para(
+            f"具体的な取組（{len(self.plan.initiatives)}件）の進捗状況を、担当部署ごとに数えています"
+            f"（複数の部署が担当する取組は部署ごとに1件とし、計{pairs}件）。", keep_with_next=True,
+        )
+        self._overview_table(columns, now, before)
+
+    # --- 3 具体的な取組 ------------------------------------------------------------------------------
+    def part3(self) -> None:
+        plan, year = self.plan, self.year
+        self.heading("3 具体的な取組", 1)
+        self.para(
+            "各取組項目について、計画の内容（管理番号・取組項目・担当部署・アウトカム・現状・課題・具体的な取組）と、"
+            f"{fiscal_year_label(year)}の進捗状況、自己評価、参考指標の実績を示します。"
+        )
+        if plan.dx_note:
+            self.para(f"（{plan.dx_note}）", RS.NOTE)
+        for section in plan.sections:
+            self.heading(section.label, 2)
+            for pillar in plan.pillars_of(section):
+                self.heading(pillar.label, 3)
+                for item in plan.items_of(pillar):
+                    self.item(item)
+
+    def departments_text(self, codes: Sequence[str], etc: bool, sep: str = "、") -> str:
+        return sep.join(self.plan.department_name(c) for c in codes) + ("ほか" if etc else "")
+
+    def item(self, item: ActionItem) -> None:
+        plan, year = self.plan, self.year
+        self.heading(f"{item.code} {item.title}", 4)
+        # the charter's own table
+        t = self.table((1.6, 0.9, 1.3, 3.7, 1.1, 1.4))
+        self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画", " ".join(item.previous_plan)),
+                 labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
+        mark_header_row(t.rows[0])
+        blocks = [
+            ("担当部署", [self.departments_text(item.departments, False) + (" ほか" if item.departments_etc else "")]),
+            ("アウトカム\n(達成後の状態)", [(RS.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
+            ("現状・課題", [(RS.TABLE_BULLET, f"➤ {s}") for s in item.issues] + (["など"] if item.issues_etc else [])),
+            (item.initiatives_label, [
+                (RS.TABLE_BULLET, f"➤ {ini.display_text}（{self.departments_text(ini.departments, ini.departments_etc)}）")
+                for ini in item.initiatives
+            ]),
+        ]
+        for label, lines in blocks:
+            r = self.row(t, (label, "", "", "", "", ""), labels=(0,))
+            self.merge(r, 1, 5, lines)
+        keep_together(t)
+
+        # the year's progress
+        state = self.data.current
+        self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+        t = self.table((1.7, 1.1, 2.9, 2.15, 2.15))
+        self.row(t, ("担当部署", "進捗状況", "取組実績", "課題", "次年度の予定"), header=True)
+        for n, ini in enumerate(item.initiatives, 1):
+            r = self.row(t, ("", "", "", "", ""))
+            departments = self.departments_text(ini.departments, ini.departments_etc)
+            merged = self.merge(r, 0, 4, f"取組{n}　{ini.display_text}（{departments}）", fill=SUBTLE_FILL)
+            for p in merged.paragraphs:
+                p.paragraph_format.keep_with_next = True   # the initiative's title stays with its answers
+            for dept in ini.departments:
+                self.progress_row(t, state, ini, dept)
+
+        # 自己評価
+        self.para(f"【自己評価（主担当課: {plan.department_name(item.lead)}）】", RS.CAPTION)
+        t = self.table((1.6, 8.4))
+        self.row(t, ("自己評価", "評価の理由"), header=True)
+        self.row(t, (self.grade_text(item, state), self.reason_text(item, state)),
+                 align={0: WD_ALIGN_PARAGRAPH.CENTER}, split=True)
+
+        if item.indicator:
+            self.indicator_block(item.indicator)
+
+    def progress_row(self, table, state: YearState, ini: Initiative, dept: str) -> None:
+        name = self.plan.department_name(dept)
+        status = state.status(dept)
+        center = {1: WD_ALIGN_PARAGRAPH.CENTER}
+        if status == WITH_ERRORS:
+            r = self.row(table, (name, PENDING_SHORT, "", "", ""), labels=(0,), align=center)
+            self.merge(r, 2, 4, "調査票に誤りがあり差し戻し中のため、内容は未確定です。")
+            return
+        if status != RETURNED:
+            r = self.row(table, (name, NOT_SUBMITTED, "", "", ""), labels=(0,), align=center)
+            self.merge(r, 2, 4, "調査票が提出されていません。")
+            return
+        answer = state.answers.get((ini.id, dept))
+        if answer is None:
+            r = self.row(table, (name, NO_ANSWER, "", "", ""), labels=(0,), align=center)
+            self.merge(r, 2, 4, "この取組の回答がありません。")
+            return
+        self.row(table, (name, text_of(answer.progress) or NO_ANSWER, text_of(answer.result) or DASH,
+                         text_of(answer.issues) or DASH, text_of(answer.next_plan) or DASH),
+                 labels=(0,), align=center, split=True)
+
+    def grade_text(self, item: ActionItem, state: YearState, short: bool = False) -> str:
+        key = self.grade_key(item, state)
+        if key == PENDING_SHORT:
+            return PENDING_SHORT if short else PENDING
+        if key == NOT_SUBMITTED:
+            return NOT_SUBMITTED
+        grade = next((g for g in self.config.grades if g.code == key), None)
+        if grade is None:
+            return text_of(key)
+        return grade.code if short else f"{grade.code}\n（{grade.label}）"
+
+    def reason_text(self, item: ActionItem, state: YearState) -> str:
+        key = self.grade_key(item, state)
+        lead = self.plan.department_name(item.lead)
+        if key == PENDING_SHORT:
+            return f"{lead}の調査票は差し戻し中のため、未確定です。"
+        if key == NOT_SUBMITTED:
+            if state.status(item.lead) == RETURNED:
+                return f"{lead}の調査票に自己評価の記入がありません。"
+            return f"{lead}の調査票が提出されていません。"
+        return text_of(state.evaluations[item.code].reason) or DASH
+
+    # --- indicators --------------------------------------------------------------------------------
+    def indicator_block(self, ind: Indicator) -> None:
+        year, data = self.year, self.data
+        result = data.achievements[ind.item_code]
+        self.para(f"【参考指標（報告: {self.plan.department_name(ind.reporter)}）】", RS.CAPTION)
+        t = self.table((3.0, 1.5, 1.5, 1.7, 1.2, 1.1))
+        self.row(t, ("参考指標", f"基準値\n（{ind.baseline_year}年度）", f"目標値\n（{ind.target_year}年度）",
+                     f"実績\n（{year}年度）", "達成率", "判定"), header=True)
+        actual = self.actual_text(ind, year)
+        if ind.cumulative and result.value is not None:
+            actual += f"\n（累計 {_quantity(result.value, ind.unit)}）"
+        right = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 6)}
+        self.row(t, (ind.name, baseline_text(ind), target_text(ind), actual, rate_text(result),
+                     self.judgement_text(ind, result)), align=right)
+        note = [f"算定式: {result.formula}"]
+        if result.expected is not None and result.rate is not None and result.judgement not in (A.ACHIEVED,
+                                                                                              A.NOT_ACHIEVED):
+            note.append(f"{result.value_year}年度の見込みの達成率 {format_number(result.expected)}%")
+        if result.note:
+            note.append(result.note)
+        if ind.baseline_marked:
+            note.append(f"基準値は{ind.baseline_year}年度の数値です。")
+        r = self.row(t, ("", "", "", "", "", ""))
+        self.merge(r, 0, 5, "備考: " + "　".join(note))
+        keep_together(t)
+
+    def actual_text(self, ind: Indicator, year: int) -> str:
+        value = self.data.actuals.get((year, ind.item_code))
+        if value is not None:
+            return _quantity(value, ind.unit)
+        return A.missing_label(self.data.reporter_status(ind, year)) or DASH
+
+    def judgement_text(self, ind: Indicator, result: A.Achievement) -> str:
+        return A.judgement_label(result, self.data.reporter_status(ind, self.year))
+
+    # --- 4 参考指標一覧 ------------------------------------------------------------------------------
+    def part4(self) -> None:
+        plan, year, data = self.plan, self.year, self.data
+        section = self.doc.add_section()
+        section.orientation = WD_ORIENT.LANDSCAPE
+        width, height = section.page_width, section.page_height
+        if width < height:
+            section.page_width, section.page_height = height, width
+        section.different_first_page_header_footer = False
+        landscape_width = int(section.page_width - section.left_margin - section.right_margin) // 635
+
+        self.heading("4 各取組項目の参考指標一覧", 1, page_break=False)
+        self.para(
+            "各取組項目の進行を管理・点検するための「物差し」として設定した参考指標の、"
+            f"{fiscal_year_label(year)}までの実績と達成率です。"
+        )
+        indicators = plan.indicators
+        base_year = Counter(i.baseline_year for i in indicators if not i.baseline_marked).most_common(1)
+        target_year = Counter(i.target_year for i in indicators).most_common(1)
+        by = base_year[0][0] if base_year else plan.period_start - 1
+        ty = target_year[0][0] if target_year else plan.period_end
+        years = [y for y in plan.years if y <= year]
+        t = self.table([1.0, 2.4, 2.6, 1.1, 1.1] + [1.0] * len(years) + [1.0, 0.9, 2.2], landscape_width)
+        self.row(t, ["管理番号", "取組項目", "参考指標", f"{by}年度\n(基準)", f"{ty}年度\n(目標)",
+                     *[f"{y}年度\n実績" for y in years], "達成率", "判定", "備考"], header=True)
+        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(3, 5 + len(years) + 2)]}
+        for ind in indicators:
+            item = plan.item_by_code[ind.item_code]
+            result = data.achievements[ind.item_code]
+            base = baseline_text(ind) + ("" if ind.baseline_year == by or ind.baseline_marked
+                                         else f"\n({ind.baseline_year}年度)")
+            target = target_text(ind) + ("" if ind.target_year == ty else f"\n({ind.target_year}年度)")
+            self.row(t, [ind.item_code, item.title, ind.name, base, target,
+                         *[self.actual_text(ind, y) for y in years],
+                         rate_text(result), self.judgement_text(ind, result), self.remark(ind, result)],
+                     align=center)
+        notes = []
+        if plan.baseline_note:
+            notes.append(f"注）{plan.baseline_note}")
+        notes.append(f"達成率の算定方法と判定の基準は、1(4)のとおりです。「{DASH}」は実績・達成率がないことを示します。")
+        notes.append(f"{NOT_SUBMITTED}: 調査票の提出がない。{PENDING_SHORT}: 調査票の差し戻し中。")
+        missing_years = [y for y in years if y not in data.rosters]
+        if missing_years:
+            notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
+        for n in notes:
+            self.para(n, RS.NOTE)
+
+    def remark(self, ind: Indicator, result: A.Achievement) -> str:
+        parts = []
+        if result.kind == A.CUMULATIVE:
+            if result.value is not None:
+                parts.append(f"延べ: 累計 {_quantity(result.value, ind.unit)}")
+            else:
+                parts.append("延べ（累計）で判定")
+        elif result.kind == A.RATIO:
+            parts.append("基準値なし: 実績÷目標値")
+        elif result.kind == A.DIRECTION:
+            parts.append("基準値と比べて判定")
+        if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < self.year:
+            parts.append(f"{result.value_year}年度の実績で判定")
+        return "\n".join(parts)
+
+
+# --- small pieces shared with public_table --------------------------------------------------------
+
+def _quantity(value: float, unit: str) -> str:
+    return f"{_signed(value)}{unit}"
+
+
+def _signed(value: float) -> str:
+    return f"▲{format_number(-value)}" if value < 0 else format_number(value)
+
+
+def _change(delta: int) -> str:
+    if delta > 0:
+        return f"+{delta}"
+    if delta < 0:
+        return f"▲{-delta}"
+    return "±0"
+
+
+def _status_text(status: str) -> str:
+    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING}.get(status, NOT_SUBMITTED)
+
+
+def baseline_text(ind: Indicator) -> str:
+    """As the charter prints it: '6,794件', '*3件', '-'."""
+    if ind.baseline is None:
+        return "-"
+    return ("*" if ind.baseline_marked else "") + _quantity(ind.baseline, ind.unit)
+
+
+def target_text(ind: Indicator) -> str:
+    """As the charter prints it: '9,000件', '延べ3回', '減少'."""
+    if ind.direction_only:
+        return "減少" if ind.direction == DECREASE else "増加"
+    return ("延べ" if ind.cumulative else "") + _quantity(ind.target, ind.unit)  # type: ignore[arg-type]
+
+
+def rate_text(result: A.Achievement) -> str:
+    if result.rate is None:
+        return DASH
+    return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"
+
+
+# --- WordprocessingML the python-docx API lacks -------------------------------------------------
+
+def shade(cell, fill: str) -> None:
+    """w:shd on a cell (the charter's grey label cells)."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for old in tc_pr.findall(qn("w:shd")):
+        tc_pr.remove(old)
+    shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+    _insert_ordered(tc_pr, shd, ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"))
+
+
+def cant_split(row) -> None:
+    """w:cantSplit: the row is not broken across two pages."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        _insert_ordered(tr_pr, OxmlElement("w:cantSplit"),
+                        ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden"))
+
+
+def keep_together(table) -> None:
+    """Keep a short table on one page: every row keeps with the next (Word's way to do it)."""
+    for row in list(table.rows)[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
+def mark_header_row(row) -> None:
+    """w:tblHeader (repeat on every page) and w:cantSplit on a table's first row."""
+    cant_split(row)
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:tblHeader")) is None:
+        _insert_ordered(tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden"))
+
+
+def _fld_char(run, kind: str) -> None:
+    run._r.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): kind}))
+
+
+def _field_start(paragraph, instruction: str) -> None:
+    _fld_char(paragraph.add_run(), "begin")
+    instr = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    _fld_char(paragraph.add_run(), "separate")
+
+
+def _field_end(paragraph) -> None:
+    _fld_char(paragraph.add_run(), "end")
+
+
+def _field(paragraph, instruction: str, placeholder: str) -> None:
+    _field_start(paragraph, instruction)
+    paragraph.add_run(placeholder)
+    _field_end(paragraph)
+
+
+# --- writing the year's folder --------------------------------------------------------------------
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> list[TocLine] | None:
+    """Our headings with LibreOffice's page numbers, or None when its entries do not match ours."""
+    def norm(s: str) -> str:
+        return "".join(s.split())
+    if len(found) != len(headings):
+        return None
+    lines = []
+    for h, (text, page) in zip(headings, found, strict=True):
+        if norm(h.text) != norm(text) or not page.strip().isdigit():
+            return None
+        lines.append(TocLine(h.level, h.text, page.strip()))
+    return lines
+
+
+def write_report(
+    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
+    use_office: bool = True, office_timeout: float = 240.0,
+) -> ReportResult:
+    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table."""
+    from pipeline import office
+    from pipeline.public_table import write_public_table
+
+    check_report_year(plan, store, year)
+    folder = config.output_for(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    reference, note = load_reference(config)
+    result = ReportResult(year, folder, folder / report_file_name(year))
+    if note:
+        result.warnings.append(note)
+
+    data = load_report_data(plan, store, year)
+    writer = _ReportWriter(plan, config, data, today, reference)
+    writer.write(None)
+    _write_atomically(result.docx, writer.save())
+
+    tables = write_public_table(plan, config, store, year, today)
+    result.xlsx, result.csv = tables.xlsx, tables.csv
+
+    pdf = folder / report_file_name(year, ".pdf")
+    if not use_office:
+        return result
+    runner = office.find_office()
+    if runner is None:
+        result.warnings.append(
+            "LibreOffice（soffice と python3-uno）が見つからないため、PDF は作成せず、目次は Word で開いたときに"
+            "更新されます（「フィールドを更新しますか」に「はい」）。"
+        )
+        return result
+    try:
+        found = runner.update_and_export(result.docx, pdf, timeout=office_timeout)
+    except office.OfficeError as exc:
+        if pdf.exists():
+            pdf.unlink()
+        result.warnings.append(f"LibreOffice で目次の更新と PDF の作成ができませんでした（{exc}）。.docx はそのまま使えます。")
+        return result
+    result.pdf = pdf
+    lines = match_toc(writer.headings, found)
+    if lines is None:
+        result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
+        return result
+    filled = _ReportWriter(plan, config, data, today, reference)
+    filled.write(lines)
+    _write_atomically(result.docx, filled.save())
+    result.toc_filled = True
+    return result
