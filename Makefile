@@ -30,6 +30,9 @@ collect: install ## 受付フォルダー returns/YEAR/ の回答を点検し、
 report: install ## 報告書（Word/PDF）と参考指標一覧（Excel/CSV）を作る（output/YEAR/）
 	$(RUN) report --year $(YEAR)
 
+status: install ## 提出・未提出・差し戻しの状況を1画面で表示する
+	$(RUN) status --year $(YEAR)
+
 demo: install ## 見本の作業フォルダー demo/ で一年分（調査票→回答→回収→報告書）を通す
 	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)
 

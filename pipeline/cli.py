@@ -171,6 +171,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
     from pipeline.collect import collect as run_collect
     from pipeline.collect import merge
     from pipeline.collect_outputs import ROSTER_LABEL, write_collect_outputs
+    from pipeline.followup import write_followup
     from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Store, run_lock
     from pipeline.templates import check_year
 
@@ -184,6 +185,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
         with Store(config.store_path) as store:
             merge(plan, config, result, store, force=force)
         outputs = write_collect_outputs(plan, result, config.output_for(year))
+        followup = write_followup(plan, config, result, progress=obj.progress("差し戻し"))
 
     for code, (status, file) in sorted(result.roster.items()):
         obj.detail(f"  {code} {plan.department_name(code)}: {ROSTER_LABEL[status]}{'（' + file + '）' if file else ''}")
@@ -194,5 +196,79 @@ def collect(obj: Context, year: int, force: bool) -> None:
     )
     for path in outputs:
         obj.say(f"  {path}")
+    for line in followup.summary_lines():
+        obj.say(line)
+    for note in followup.notes:
+        click.echo(f"注意: {note}", err=True)
     if not result.ok:
+        sys.exit(1)
+
+
+@main.command()
+@year_option
+@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="表紙の作成日（YYYY-MM-DD）。省略すると今日。")
+@click.option("--no-pdf", is_flag=True, help="LibreOffice を使わない（PDF を作らず、目次は Word で開いたときに更新）。")
+@click.pass_obj
+@stage_errors
+def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
+    """年度の報告書（Word・PDF）と参考指標一覧（Excel・CSV）を output/<年度>/ に作る。
+
+    \b
+    例:
+      python -m pipeline report --year 2024
+      python -m pipeline report --year 2024 --date 2025-06-20 --no-pdf
+    """
+    import datetime as dt
+
+    from pipeline.errors import UsageError
+    from pipeline.report import write_report
+    from pipeline.store import Store, run_lock
+
+    plan, config = obj.plan, obj.config
+    if not config.store_path.exists():
+        raise UsageError(
+            f"データベース {config.store_path} がありません。先に python -m pipeline collect --year {year} を実行してください。"
+        )
+    today = report_date.date() if report_date else dt.date.today()
+    with run_lock(config.store_path), Store(config.store_path) as store:
+        result = write_report(plan, config, store, year, today, use_office=not no_pdf)
+    for warning in result.warnings:
+        click.echo(f"注意: {warning}", err=True)
+    obj.say(f"{year}年度の報告書と参考指標一覧を {result.folder} に作成しました:")
+    for path in result.paths:
+        obj.say(f"  {path.name}")
+    if result.pdf and not result.toc_filled:
+        obj.say("  （目次は Word で開いたときに更新されます）")
+
+
+@main.command()
+@year_option
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="提出期限までの日数を数える基準日（YYYY-MM-DD）。省略すると今日。")
+@click.pass_obj
+@stage_errors
+def status(obj: Context, year: int, today) -> None:
+    """最後の collect の結果から、部署ごとの提出状況（受理・差し戻し・未提出）と提出期限までの日数を表示する。
+
+    終了コード: 0 = 全部署の回答を受理、1 = 差し戻しまたは未提出あり、2 = その年度をまだ collect していない。
+
+    \b
+    例:
+      python -m pipeline status --year 2024
+      python -m pipeline status --year 2024 --today 2025-05-20
+    """
+    import datetime as dt
+
+    from pipeline.followup import never_collected, year_status
+    from pipeline.store import Store
+
+    plan, config = obj.plan, obj.config
+    if not config.store_path.exists():
+        raise never_collected(year)
+    with Store(config.store_path) as store:
+        state = year_status(plan, config, store, year, today.date() if today else dt.date.today())
+    for line in state.lines():
+        click.echo(line)
+    if not state.all_accepted:
         sys.exit(1)
