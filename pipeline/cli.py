@@ -206,6 +206,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
 
 @main.command()
 @year_option
+@output_options
 @click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="表紙の作成日（YYYY-MM-DD）。省略すると今日。")
 @click.option("--no-pdf", is_flag=True, help="LibreOffice を使わない（PDF を作らず、目次は Word で開いたときに更新）。")
@@ -244,6 +245,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 
 @main.command()
 @year_option
+@output_options
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="提出期限までの日数を数える基準日（YYYY-MM-DD）。省略すると今日。")
 @click.pass_obj
