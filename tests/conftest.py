@@ -13,7 +13,8 @@ from tests.filling import ReturnFiller
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FILE = ROOT / "plan" / "izunokuni_2022_2025.toml"
-SEED = ROOT.parent / "shared" / "seed" / "000_4cbc7bb3ae0fbf4e.txt"
+# The charter as extracted from its PDF (the source the plan file was transcribed from).
+SEED = ROOT / "plan" / "charter_source.txt"
 YEAR = 2024
 
 
