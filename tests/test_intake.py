@@ -11,7 +11,6 @@ import io
 import os
 import random
 import struct
-import time
 import tracemalloc
 import unicodedata
 import zipfile
@@ -362,13 +361,11 @@ def test_inspect__zip_bomb__refused_before_decompressing(monkeypatch):
 def test_inspect__directory_understates_a_bomb__stops_at_declared_size_with_little_memory():
     lying = _raw_zip(_replaced(_valid(), _Entry(SHEET, _zeros_deflated(3 * 1024), 10_000, 0)))
     tracemalloc.start()
-    started = time.monotonic()
     try:
         result = _inspect(lying)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 2
     assert peak < 16 * MiB
     assert _codes(result) == ["FILE_008"]
     assert SHEET in result.findings[0].message
