@@ -7,10 +7,10 @@ CONFIG ?= config.toml
 RUN    := $(PY) -m pipeline --config $(CONFIG)
 
 .DEFAULT_GOAL := help
-.PHONY: help install templates collect report status demo test lint clean
+.PHONY: help install templates collect report status demo test lint docs-images clean
 
 help: ## このヘルプ（全ターゲットの一覧）
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  YEAR=$(YEAR) で年度を指定（例: make collect YEAR=2024）"
 
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,10 @@ test: install ## テストを実行する
 	$(PY) -m pytest -q
 
 lint: install ## コードの書式・誤りを点検する（ruff）
-	$(VENV)/bin/ruff check pipeline tests
+	$(VENV)/bin/ruff check pipeline tests tools
+
+docs-images: install ## README の画像（docs/images/*.png）を LibreOffice で作り直す
+	$(PY) tools/docs_images.py --out docs/images
 
 clean: ## 生成物（demo/ と .venv）を消す。回答・データベースは消さない
 	rm -rf demo $(VENV) build *.egg-info

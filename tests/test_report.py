@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 
@@ -31,6 +30,7 @@ from pipeline.report import (
 )
 from pipeline.report_style import reference_bytes
 from tests import report_fixtures as F
+from tests.office_support import requires_office
 
 YEAR = 2024
 TODAY = dt.date(2025, 6, 20)
@@ -341,8 +341,7 @@ def test_cli__report_without_store_is_a_clear_error(tmp_path):
     assert not (tmp_path / "output" / "progress.sqlite").exists()
 
 
-@pytest.mark.skipif(office.find_office() is None, reason="LibreOffice (soffice and python3-uno) is not installed")
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@requires_office("pdftotext")
 def test_libreoffice__toc_filled_and_pdf_written(setup, tmp_path):
     plan, config, store = setup
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
