@@ -73,7 +73,7 @@ class Office:
                 [self.python, "-I", str(Path(__file__).resolve()), self.soffice, str(docx.resolve()),
                  str(tmp_pdf.resolve()), str(profile)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                env={**os.environ, "FONTCONFIG_FILE": str(_fontconfig_file(profile))},
+                env={**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(profile))},
             )
             try:
                 out, err = proc.communicate(timeout=timeout)
@@ -105,7 +105,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _fontconfig_file(folder: Path) -> Path:
+def fontconfig_file(folder: Path) -> Path:
     aliases = "".join(
         f'<alias binding="same"><family>{name}</family><prefer><family>{target}</family></prefer></alias>'
         for name, target in FONT_ALIASES.items()

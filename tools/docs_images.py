@@ -61,7 +61,7 @@ def workbook_pdf(found: office.Office, workbook: Path, folder: Path) -> Path:
     """The workbook printed to PDF by soffice, with a throw-away profile and the report's font mapping."""
     profile = folder / "profile"
     profile.mkdir()
-    env = {**os.environ, "FONTCONFIG_FILE": str(office._fontconfig_file(profile))}
+    env = {**os.environ, "FONTCONFIG_FILE": str(office.fontconfig_file(profile))}
     proc = subprocess.Popen(
         [found.soffice, "--headless", "--invisible", "--norestore", "--nolockcheck",
          f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf", "--outdir", str(folder),
