@@ -7,7 +7,7 @@ CONFIG ?= config.toml
 RUN    := $(PY) -m pipeline --config $(CONFIG)
 
 .DEFAULT_GOAL := help
-.PHONY: help install templates collect report status demo test lint docs-images clean
+.PHONY: help install templates collect report status demo test bench lint docs-images clean
 
 help: ## このヘルプ（全ターゲットの一覧）
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,11 @@ demo: install ## 見本の作業フォルダー demo/ で一年分（調査票�
 test: install ## テストを実行する
 	$(PY) -m pytest -q
 
+bench: install ## 性能を測る（調査票・回収・報告書）。規模は BENCH_SIZES=200,2000,10000 REPORT_ITEMS=250,500,1000
+	$(PY) -m bench.run --output bench/RESULTS.md
+
 lint: install ## コードの書式・誤りを点検する（ruff）
-	$(VENV)/bin/ruff check pipeline tests tools
+	$(VENV)/bin/ruff check pipeline tests tools bench
 
 docs-images: install ## README の画像（docs/images/*.png）を LibreOffice で作り直す
 	$(PY) tools/docs_images.py --out docs/images

@@ -83,7 +83,8 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
     if out.template_id != expected_id:
         out.findings.append(finding("IDENT_006", file=file, department=name, value=out.template_id or "",
                                     expected=expected_id))
-    others = [d.name for d in plan.departments if d.code != dept and d.name in file and name not in file]
+    # (when the file is named after its own department, no other name can make it look like another's)
+    others = [] if name in file else [d.name for d in plan.departments if d.code != dept and d.name in file]
     if others:
         out.findings.append(finding("IDENT_007", file=file, department=name, value=name))
 
@@ -144,7 +145,8 @@ class _SheetCheck:
                 self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
 
     def initiatives(self) -> None:
-        own = {ini.id: ini for ini in self.item.initiatives if self.dept in ini.departments}
+        own = {ini.id: ini for ini in self.plan.initiatives_of(self.item.code, self.dept)}
+        progress_choices = {normalise_choice(c.label): c.label for c in self.config.progress_choices}
         for key, rows in self.keys.items():
             if _INITIATIVE_ID.match(key) and key not in own:
                 self.add("ROW_003", rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
@@ -160,8 +162,7 @@ class _SheetCheck:
             r = rows[0]
             if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
                 self.add("ROW_004", r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
-            progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS,
-                                   {normalise_choice(c.label): c.label for c in self.config.progress_choices})
+            progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
             texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
             if progress is not None and None not in texts.values():
                 self.out.answers.append(Answer(
@@ -173,7 +174,7 @@ class _SheetCheck:
     def value(self, r: int, c: int, field_name: str) -> object:
         """An input cell's value; a formula there is flagged (its cached result is what we read)."""
         raw = self.cell(r, c)
-        if L.a1(r, c) in self.formulas:
+        if self.formulas and L.a1(r, c) in self.formulas:   # most sheets have none: skip naming the cell
             self.add("VALUE_008", r, c, field=field_name, value=raw)
         return raw
 

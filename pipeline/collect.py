@@ -12,8 +12,10 @@ which survives mail and copying), then the file's modification time in the inbox
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +105,13 @@ def _init_worker(plan: Plan, config: Config, year: int) -> None:
     _CONTEXT.update(plan=plan, config=config, year=year)
 
 
+def _init_forked_worker(plan: Plan, config: Config, year: int) -> None:
+    _init_worker(plan, config, year)
+    # What a worker inherited at fork (the plan and its index) lives as long as it does: keep the
+    # garbage collector from walking it again and again (and from copying its pages by touching them).
+    gc.freeze()
+
+
 def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
     """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
     path, relative, size, mtime = job
@@ -119,7 +128,7 @@ def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
     if inspection.workbook is None:
         return outcome
     try:
-        book = read_values(inspection.workbook)
+        book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
     except Exception as exc:  # a broken file must not stop the run: it is a finding
         outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
         return outcome
@@ -160,13 +169,14 @@ def collect(
     inbox = intake.scan_inbox(folder)
     jobs = [(str(c.path), c.relative, c.size, c.mtime) for c in inbox.candidates]
     outcomes: list[FileOutcome] = []
+    plan.surveyed_departments()   # indexes who takes part in what once, here, for the forked workers to inherit
     if inline:
         _init_worker(plan, config, year)
         results = isolation.run_inline(process_file, jobs)
     else:
         results = isolation.run_isolated(
             process_file, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
-            timeout=config.limits.worker_timeout_seconds, initializer=_init_worker, initargs=(plan, config, year),
+            timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker, initargs=(plan, config, year),
         )
     for n, (job, result) in enumerate(results, 1):
         if isinstance(result, isolation.WorkerFailure):
@@ -277,15 +287,27 @@ def archive_path(config: Config, sha256: str) -> Path:
 def archive(config: Config, result: CollectResult) -> None:
     """Keep the exact bytes of every accepted return under its content hash, before the store points
     at them, so the store can always be traced back to what a department sent. The inbox is only read."""
+    accepted: dict[str, FileOutcome] = {}
     for o in result.files:
-        if o.status != ACCEPTED:
-            continue
-        target = archive_path(config, o.sha256)
-        if target.exists():
-            continue
-        data = Path(o.path).read_bytes()
-        if hashlib.sha256(data).hexdigest() != o.sha256:
-            raise UsageError(
-                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
-            )
-        write_atomically(target, data)
+        if o.status == ACCEPTED:
+            accepted.setdefault(o.sha256, o)
+    # Each copy is flushed to disk before it is renamed into place; a few at a time overlap those waits
+    # (they release the GIL), which otherwise dominate a large year. The first problem, in file order, is raised.
+    with ThreadPoolExecutor(_ARCHIVE_THREADS) as pool:
+        for _ in pool.map(lambda o: _archive_one(config, o), accepted.values()):
+            pass
+
+
+_ARCHIVE_THREADS = 4
+
+
+def _archive_one(config: Config, o: FileOutcome) -> None:
+    target = archive_path(config, o.sha256)
+    if target.exists():
+        return
+    data = Path(o.path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != o.sha256:
+        raise UsageError(
+            f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
+        )
+    write_atomically(target, data)

@@ -12,7 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.collect import CollectResult
-from pipeline.files import csv_safe, write_atomically
+from pipeline.files import XLSX_INERT_TEXT, csv_safe, write_atomically
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
@@ -41,8 +41,7 @@ def status_workbook_name(year: int) -> str:
 def status_workbook(plan: Plan, result: CollectResult) -> bytes:
     """提出状況 (one row per department), 指摘一覧 (every finding, filterable), ファイル一覧."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                      "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     wb.set_properties({"title": f"{fiscal_year_label(result.year)} 進捗状況調査 回収状況", "author": plan.city})
     title = wb.add_format({"bold": True, "font_size": 13})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})

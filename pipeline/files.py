@@ -22,6 +22,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# xlsxwriter options for every workbook this project writes: text is always written as text, so a
+# return's "=HYPERLINK(...)" or "http://…" never becomes a formula, a link or a number.
+XLSX_INERT_TEXT = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
 def csv_safe(value: str) -> str:
     """OWASP: a cell that begins with = + - @ tab or CR is prefixed with ' so no spreadsheet runs it."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

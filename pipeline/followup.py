@@ -38,7 +38,7 @@ from pipeline.collect import CollectResult, FileOutcome
 from pipeline.collect_outputs import SEVERITY_LABEL
 from pipeline.config import Config, Limits
 from pipeline.errors import UsageError
-from pipeline.files import write_atomically
+from pipeline.files import XLSX_INERT_TEXT, write_atomically
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
@@ -378,8 +378,7 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
                       notes: tuple[str, ...] | list[str] = ()) -> bytes:
     """督促リスト: the deadline and the secretariat's contact, then one row per department to chase."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                      "strings_to_urls": False, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     wb.set_properties({"title": f"{fiscal_year_label(year)} 進捗状況調査 督促リスト", "author": config.secretariat.name})
     title = wb.add_format({"bold": True, "font_size": 13})
     plain = wb.add_format({"text_wrap": False})

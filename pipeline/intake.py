@@ -14,6 +14,7 @@ Nothing here executes, renders or extracts anything to disk.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -33,6 +34,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline.config import Limits
 from pipeline.findings import Finding, finding
+from pipeline.reader import PROPERTY_PARTS, may_hold_formula
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -291,6 +293,10 @@ class Inspection:
     findings: list[Finding]
     workbook: bytes | None
     decrypted: bool = False
+    # What the scan saw while inflating every part, so the reader need not inflate them again:
+    # the document-property parts the package has (by name), and the worksheets that may hold a formula.
+    parts: dict[str, bytes] = field(default_factory=dict)
+    formula_parts: frozenset[str] = frozenset()
 
 
 def inspect_workbook(data: bytes, name: str, limits: Limits, password: str | None = None) -> Inspection:
@@ -341,7 +347,7 @@ def _inspect_ole(data: bytes, name: str, limits: Limits, password: str | None) -
     # The decrypted package goes through the whole gate; without the password, so a file encrypted
     # twice stops here instead of recursing.
     inner = inspect_workbook(plain.getvalue(), name, limits, None)
-    return Inspection(inner.findings, inner.workbook, decrypted=True)
+    return dataclasses.replace(inner, decrypted=True)
 
 
 def _is_ods(data: bytes) -> bool:
@@ -407,7 +413,9 @@ def _inspect_zip(data: bytes, name: str, limits: Limits) -> Inspection:
         if problem:
             return _refused(problem.as_finding(name, limits))
     findings = flags.findings(name)
-    return Inspection(findings, None if findings else data)
+    if findings:
+        return Inspection(findings, None)
+    return Inspection(findings, data, parts=flags.kept, formula_parts=frozenset(flags.formula_parts))
 
 
 def _declared_entry_count(data: bytes) -> int | None:
@@ -521,6 +529,8 @@ class _Flags:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[str]] = {}
+        self.kept: dict[str, bytes] = {}      # reader.PROPERTY_PARTS, inflated
+        self.formula_parts: set[str] = set()
 
     def add(self, code: str, part: str) -> None:
         found = self.parts.setdefault(code, [])
@@ -552,6 +562,9 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
     scanned = xml or not lowered.endswith(_BINARY_SUFFIXES)
     content_types = lowered == "[content_types].xml"
     relationships = lowered.endswith(".rels")
+    kept: list[bytes] | None = [] if part in PROPERTY_PARTS else None
+    worksheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
+    chunks = 0
     crc = 0
     produced = 0
     tail = b""
@@ -564,16 +577,23 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
                 steep = ratio > limits.max_compression_ratio
                 return _PartProblem(part, f"{part} が目次の大きさを超えて展開されます", ratio if steep else None)
             crc = zlib.crc32(chunk, crc)
+            chunks += 1
+            if kept is not None:
+                kept.append(chunk)
+            # a worksheet inflated in more than one chunk is left for the reader to scan whole
+            if worksheet and (chunks > 1 or may_hold_formula(part, chunk)):
+                flags.formula_parts.add(part)
             if not scanned:
                 continue
-            text = chunk.replace(b"\0", b"")  # UTF-16 and UTF-32 spell ASCII keywords with NUL bytes between
+            # UTF-16 and UTF-32 spell ASCII keywords with NUL bytes between
+            text = chunk.replace(b"\0", b"") if b"\0" in chunk else chunk
             if first and xml and text:
                 problem = _xml_start_problem(part, text)
                 if problem:
                     return _PartProblem(part, problem)
             first = False
             window = tail + text
-            if _DTD.search(window):
+            if b"<!" in window and _DTD.search(window):   # the plain find first: most parts have no "<!"
                 flags.add("FILE_017", part)
             if content_types and _MACRO_CONTENT_TYPE.search(window):
                 flags.add("FILE_011", f"{part}: macroEnabled")
@@ -587,6 +607,8 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
         return _PartProblem(part, f"{part} の圧縮データが途中で切れています")
     if produced != info.file_size or crc != info.CRC:
         return _PartProblem(part, f"{part} の中身が目次の記載（大きさ・CRC）と一致しません")
+    if kept is not None:
+        flags.kept[part] = b"".join(kept)
     return None
 
 

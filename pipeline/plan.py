@@ -152,18 +152,33 @@ class Plan:
     def items_of(self, pillar: Pillar) -> list[ActionItem]:
         return [i for i in self.items if i.pillar == pillar.code]
 
+    @cached_property
+    def _taking_part(self) -> tuple[dict[str, list[ActionItem]], dict[tuple[str, str], list[Initiative]]]:
+        """Who takes part in what, indexed once: asked per department for every workbook and return,
+        so a survey of thousands of departments must not scan the whole plan each time."""
+        items: dict[str, list[ActionItem]] = {}
+        initiatives: dict[tuple[str, str], list[Initiative]] = {}
+        for item in self.items:
+            members = dict.fromkeys([item.lead] + ([item.indicator.reporter] if item.indicator else []))
+            for ini in item.initiatives:
+                for dept in ini.departments:
+                    initiatives.setdefault((item.code, dept), []).append(ini)
+                    members[dept] = None
+            for dept in members:
+                items.setdefault(dept, []).append(item)
+        return items, initiatives
+
     def items_for(self, department: str) -> list[ActionItem]:
         """Items a department takes part in: it has an initiative there, leads it, or reports its indicator."""
-        return [
-            item for item in self.items
-            if item.lead == department
-            or (item.indicator and item.indicator.reporter == department)
-            or any(department in ini.departments for ini in item.initiatives)
-        ]
+        return list(self._taking_part[0].get(department, ()))
+
+    def initiatives_of(self, item_code: str, department: str) -> list[Initiative]:
+        """The initiatives of an item that a department answers for, in the charter's order."""
+        return list(self._taking_part[1].get((item_code, department), ()))
 
     def surveyed_departments(self) -> list[Department]:
         """Departments that receive a workbook, in code order."""
-        return [d for d in self.departments if self.items_for(d.code)]
+        return [d for d in self.departments if d.code in self._taking_part[0]]
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -258,13 +273,15 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
 
     departments: list[Department] = []
     code_by_name: dict[str, str] = {}
+    department_codes_seen: set[str] = set()
     for i, d in enumerate(c.tables(data, "departments")):
         where = f"departments[{i}]"
         code, name = c.text(d, "code", where), c.text(d, "name", where)
         if code and not re.fullmatch(r"[0-9A-Za-z_-]+", code):
             c.add(f"{where}.code", f"部署コード「{code}」は半角英数字で書いてください（ファイル名に使います）。")
-        if code in {x.code for x in departments}:
+        if code in department_codes_seen:
             c.add(f"{where}.code", f"部署コード「{code}」が重複しています。")
+        department_codes_seen.add(code)
         if name in code_by_name:
             c.add(f"{where}.name", f"部署名「{name}」が重複しています。")
         departments.append(Department(code, name))
@@ -303,6 +320,7 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
         pillars.append(pillar)
 
     items: list[ActionItem] = []
+    item_codes_seen: set[str] = set()
     seen_initiatives: set[str] = set()
     for i, it in enumerate(c.tables(data, "items")):
         where = f"items[{i}]"
@@ -311,8 +329,9 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
             where = f"items[{code}]"
             if not _ITEM_CODE.fullmatch(code):
                 c.add(f"{where}.code", "管理番号は4桁の数字で書いてください。")
-            if code in {x.code for x in items}:
+            if code in item_codes_seen:
                 c.add(f"{where}.code", f"管理番号 {code} が重複しています。")
+            item_codes_seen.add(code)
         pillar = c.text(it, "pillar", where)
         if pillar and pillar not in {p.code for p in pillars}:
             c.add(f"{where}.pillar", f"柱「{pillar}」は [[pillars]] にありません。")

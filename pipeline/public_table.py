@@ -22,6 +22,7 @@ import xlsxwriter
 
 from pipeline import achievement as A
 from pipeline.config import Config
+from pipeline.files import XLSX_INERT_TEXT, csv_safe, write_atomically
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.store import MISSING, Store
@@ -150,12 +151,7 @@ def load_indicator_table(plan: Plan, store: Store, year: int, today: dt.date) ->
 def build_workbook(plan: Plan, table: IndicatorTable, today: dt.date) -> bytes:
     """The .xlsx bytes: the table sheet, a chart per indicator, the charts' data. Deterministic."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    })
+    wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     wb.set_properties({
         "title": table.title,
         "subject": "参考指標の実績と達成率",
@@ -349,7 +345,6 @@ def _chart_sheets(wb: xlsxwriter.Workbook, plan: Plan, table: IndicatorTable) ->
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_text(value: Cell) -> str:
@@ -362,8 +357,7 @@ def csv_text(value: Cell) -> str:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = clean_text(value).text
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return csv_safe(clean_text(value).text)
 
 
 def build_csv(table: IndicatorTable) -> bytes:
@@ -385,7 +379,5 @@ def write_public_table(plan: Plan, config: Config, store: Store, year: int, toda
     table = load_indicator_table(plan, store, year, today)
     files = PublicTableFiles(folder / public_file_name(year, ".xlsx"), folder / public_file_name(year, ".csv"))
     for path, data in ((files.xlsx, build_workbook(plan, table, today)), (files.csv, build_csv(table))):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomically(path, data)
     return files

@@ -10,6 +10,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import python_calamine
@@ -52,9 +53,29 @@ class WorkbookValues:
         return cls(list(tables), properties or {}, None, {}, None, dict(tables))
 
 
-def read_values(data: bytes) -> WorkbookValues:
-    """Open a vetted .xlsx from bytes. Raises on a broken file (the caller turns that into a finding)."""
+PROPERTY_PARTS = (CUSTOM_PART, CORE_PART) = ("docProps/custom.xml", "docProps/core.xml")
+
+
+def may_hold_formula(part: str, xml: bytes) -> bool:
+    """Whether a package part is a worksheet whose XML has a formula element (then its cells are read)."""
+    return part.startswith("xl/worksheets/") and part.endswith(".xml") and _FORMULA.search(xml) is not None
+
+
+def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
+                formula_parts: Collection[str] | None = None) -> WorkbookValues:
+    """Open a vetted .xlsx from bytes. Raises on a broken file (the caller turns that into a finding).
+
+    The gate has already inflated every part once: it may hand over the property parts (`parts`, by
+    name, those the package has) and the worksheets that may hold a formula (`formula_parts`), so they
+    are not inflated again. Without them the package is read here."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    if parts is not None and formula_parts is not None:
+        properties, saved_at = _properties_of(parts.get(CUSTOM_PART), parts.get(CORE_PART))
+        formulas: dict[str, set[str]] = {}
+        if formula_parts:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                formulas = _formula_cells(zf, formula_parts)
+        return WorkbookValues(list(book.sheet_names), properties, saved_at, formulas, book)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         properties, saved_at = _document_properties(zf)
         formulas = _formula_cells(zf)
@@ -62,28 +83,34 @@ def read_values(data: bytes) -> WorkbookValues:
 
 
 def _document_properties(zf: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:
+    names = set(zf.namelist())
+    return _properties_of(*(zf.read(n) if n in names else None for n in PROPERTY_PARTS))
+
+
+def _properties_of(custom: bytes | None, core: bytes | None) -> tuple[dict[str, str], str | None]:
     properties: dict[str, str] = {}
     saved_at = None
-    names = set(zf.namelist())
-    if "docProps/custom.xml" in names:
-        root = ElementTree.fromstring(zf.read("docProps/custom.xml"))
+    if custom is not None:
+        root = ElementTree.fromstring(custom)
         for prop in root.findall("cp:property", _NS):
             value = next(iter(prop), None)
             if value is not None and prop.get("name"):
                 properties[prop.get("name")] = (value.text or "").strip()
-    if "docProps/core.xml" in names:
-        root = ElementTree.fromstring(zf.read("docProps/core.xml"))
+    if core is not None:
+        root = ElementTree.fromstring(core)
         modified = root.find("dcterms:modified", _NS)
         if modified is not None and modified.text:
             saved_at = modified.text.strip()
     return properties, saved_at
 
 
-def _formula_cells(zf: zipfile.ZipFile) -> dict[str, set[str]]:
+def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> dict[str, set[str]]:
     """Cells that hold a formula, per sheet name. calamine shows only the cached values, and a value
-    computed by a formula was not typed by the person answering, so checks flag it."""
-    parts = {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")}
-    parts = {n: b for n, b in parts.items() if _FORMULA.search(b)}
+    computed by a formula was not typed by the person answering, so checks flag it.
+    `only`: the worksheet parts worth reading (the others are known to hold none)."""
+    names = [n for n in zf.namelist()
+             if n.startswith("xl/worksheets/") and n.endswith(".xml") and (only is None or n in only)]
+    parts = {n: b for n in names if _FORMULA.search(b := zf.read(n))}
     if not parts:
         return {}
     names = _sheet_parts(zf)

@@ -34,6 +34,7 @@ from pipeline import achievement as A
 from pipeline import report_style as RS
 from pipeline.config import Config
 from pipeline.errors import UsageError
+from pipeline.files import write_atomically
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
 from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
@@ -960,12 +961,6 @@ def _field(paragraph, instruction: str, placeholder: str) -> None:
 
 # --- writing the year's folder --------------------------------------------------------------------
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> list[TocLine] | None:
     """Our headings with LibreOffice's page numbers, or None when its entries do not match ours."""
     def norm(s: str) -> str:
@@ -999,7 +994,7 @@ def write_report(
     data = load_report_data(plan, store, year)
     writer = _ReportWriter(plan, config, data, today, reference)
     writer.write(None)
-    _write_atomically(result.docx, writer.save())
+    write_atomically(result.docx, writer.save())
 
     tables = write_public_table(plan, config, store, year, today)
     result.xlsx, result.csv = tables.xlsx, tables.csv
@@ -1028,6 +1023,6 @@ def write_report(
         return result
     filled = _ReportWriter(plan, config, data, today, reference)
     filled.write(lines)
-    _write_atomically(result.docx, filled.save())
+    write_atomically(result.docx, filled.save())
     result.toc_filled = True
     return result

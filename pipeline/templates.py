@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,12 +124,17 @@ def write_templates(
     return result
 
 
+# Answers to put in the input cells instead of blanks: (sheet, key in column A, field) → value.
+# For the demo and the benchmark (a filled return written as fast as a template); never for templates sent out.
+Prefill = Mapping[tuple[str, str, str], object]
+
+
 def build_workbook(plan: Plan, config: Config, year: int, department: Department,
-                   history: History | None = None) -> bytes:
+                   history: History | None = None, *, prefill: Prefill | None = None) -> bytes:
     """One department's workbook for `year`, as bytes. The same inputs give the same bytes.
 
     With `history`, last year's answers stand read-only beside the inputs, and the indicator shows
-    the earlier years' figures (the running total for 延べ)."""
+    the earlier years' figures (the running total for 延べ). With `prefill`, the inputs hold those answers."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
@@ -138,7 +143,7 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
         "strings_to_urls": False,
         "strings_to_numbers": False,
     })
-    writer = _WorkbookWriter(wb, plan, config, year, department, history)
+    writer = _WorkbookWriter(wb, plan, config, year, department, history, prefill)
     writer.write()
     wb.close()
     return buffer.getvalue()
@@ -146,9 +151,10 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
 
 class _WorkbookWriter:
     def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int, department: Department,
-                 history: History | None = None):
+                 history: History | None = None, prefill: Prefill | None = None):
         self.wb, self.plan, self.config, self.year, self.department = wb, plan, config, year, department
         self.history = history
+        self.prefill = prefill or {}
         self.items = plan.items_for(department.code)
         self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
         base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
@@ -301,15 +307,15 @@ class _WorkbookWriter:
             ws.write_string(row, L.COL_PREVIOUS, f"（参考）{self.history.previous_year}年度の回答", self.f_previous_header)
         ws.set_row(row, LINE_HEIGHT * 2)
         row += 1
-        own = [ini for ini in item.initiatives if dept in ini.departments]
+        own = plan.initiatives_of(item.code, dept)
         first_input_row = row
         for ini in own:
             names = L.initiative_departments(plan, ini)
             ws.write_string(row, L.COL_KEY, ini.id, self.f_cell)
             ws.write_string(row, L.COL_TEXT, ini.display_text, self.f_cell)
             ws.write_string(row, L.COL_DEPARTMENTS, names, self.f_cell)
-            for col, _field, _required in L.INITIATIVE_INPUTS:
-                ws.write_blank(row, col, None, self.f_input)
+            for col, field_name, _required in L.INITIATIVE_INPUTS:
+                self._input(ws, row, col, (item.code, ini.id, field_name), self.f_input)
             lines = max(wrapped_lines(ini.display_text, ITEM_WIDTHS[1]), wrapped_lines(names, ITEM_WIDTHS[2]), 4)
             if self.history:
                 previous = self._previous_answer(ini.id)
@@ -331,6 +337,17 @@ class _WorkbookWriter:
 
         ws.freeze_panes(header_row + 1, 1)
         self._print_setup(ws, 1)
+
+    def _input(self, ws, row: int, col: int, key: tuple[str, str, str], fmt, *, blank: bool = True) -> None:
+        """An input cell: blank in a template; the prefilled answer, if any, in a filled return."""
+        value = self.prefill.get(key)
+        if value is None:
+            if blank:
+                ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
 
     def _initiative_validations(self, ws, first: int, last: int) -> None:
         cfg = self.config
@@ -378,7 +395,7 @@ class _WorkbookWriter:
             ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, wide))
             row += 1
         ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.f_label)
-        ws.write_blank(row, 1, None, self.f_input_number)
+        self._input(ws, row, 1, (ind.item_code, L.KEY_ACTUAL, L.FIELD_ACTUAL), self.f_input_number)
         ws.write_string(row, 2, ind.unit, self.f_cell)
         note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
         if ind.cumulative:
@@ -434,7 +451,7 @@ class _WorkbookWriter:
     def _evaluation_block(self, ws, row: int, item: ActionItem) -> int:
         grades = [g.choice for g in self.config.grades]
         ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.f_label)
-        ws.write_blank(row, 1, None, self.f_input)
+        self._input(ws, row, 1, (item.code, L.KEY_GRADE, L.FIELD_GRADE), self.f_input)
         meaning = "　".join(f"{g.code}: {g.label}" for g in self.config.grades)
         note = f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。"
         if self.history:
@@ -452,6 +469,7 @@ class _WorkbookWriter:
         row += 1
         ws.write_string(row, 0, L.KEY_REASON, self.f_label)
         ws.merge_range(row, 1, row, L.LAST_COL, None, self.f_input)
+        self._input(ws, row, 1, (item.code, L.KEY_REASON, L.FIELD_REASON), self.f_input, blank=False)
         ws.set_row(row, LINE_HEIGHT * 4)
         ws.data_validation(row, 1, row, 1, self._length_rule(L.FIELD_REASON, False))
         return row + 1
