@@ -47,8 +47,9 @@ def read_identity(book: WorkbookValues) -> dict[str, str]:
             if len(row) >= 2 and row[0] not in (None, ""):
                 identity[str(row[0]).strip()] = L.row_key(row[1])
     if not identity.get(L.ID_DEPARTMENT):
+        properties = book.properties
         for key in L.IDENTITY_KEYS:
-            value = book.properties.get(L.PROPERTY_PREFIX + key)
+            value = properties.get(L.PROPERTY_PREFIX + key)
             if value:
                 identity.setdefault(key, value)
     return identity

@@ -34,7 +34,7 @@ class WorkbookValues:
     """A workbook as the checks see it: sheet names, and each sheet's values from A1 on demand."""
 
     sheet_names: list[str]
-    properties: dict[str, str] = field(default_factory=dict)
+    custom_xml: bytes | None = None    # docProps/custom.xml, parsed only when asked (see `properties`)
     saved_at: str | None = None
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
     _book: object | None = None
@@ -48,9 +48,21 @@ class WorkbookValues:
         return self._tables[name]
 
     @classmethod
-    def from_tables(cls, tables: dict[str, list[list[object]]], properties: dict[str, str] | None = None):
+    def from_tables(cls, tables: dict[str, list[list[object]]]):
         """For tests and in-memory use: the same interface over plain lists."""
-        return cls(list(tables), properties or {}, None, {}, None, dict(tables))
+        return cls(list(tables), None, None, {}, None, dict(tables))
+
+    @property
+    def properties(self) -> dict[str, str]:
+        """Custom document properties (the identity's second copy); read only when the sheet is gone."""
+        properties: dict[str, str] = {}
+        if self.custom_xml is not None:
+            root = ElementTree.fromstring(self.custom_xml)
+            for prop in root.findall("cp:property", _NS):
+                value = next(iter(prop), None)
+                if value is not None and prop.get("name"):
+                    properties[prop.get("name")] = (value.text or "").strip()
+        return properties
 
 
 PROPERTY_PARTS = (CUSTOM_PART, CORE_PART) = ("docProps/custom.xml", "docProps/core.xml")
@@ -70,38 +82,27 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
     are not inflated again. Without them the package is read here."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     if parts is not None and formula_parts is not None:
-        properties, saved_at = _properties_of(parts.get(CUSTOM_PART), parts.get(CORE_PART))
+        custom, saved_at = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART))
         formulas: dict[str, set[str]] = {}
         if formula_parts:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 formulas = _formula_cells(zf, formula_parts)
-        return WorkbookValues(list(book.sheet_names), properties, saved_at, formulas, book)
+        return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        properties, saved_at = _document_properties(zf)
+        names = set(zf.namelist())
+        custom = zf.read(CUSTOM_PART) if CUSTOM_PART in names else None
+        saved_at = _saved_at(zf.read(CORE_PART) if CORE_PART in names else None)
         formulas = _formula_cells(zf)
-    return WorkbookValues(list(book.sheet_names), properties, saved_at, formulas, book)
+    return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
 
 
-def _document_properties(zf: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:
-    names = set(zf.namelist())
-    return _properties_of(*(zf.read(n) if n in names else None for n in PROPERTY_PARTS))
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+Z-]+)\s*</dcterms:modified>")
 
 
-def _properties_of(custom: bytes | None, core: bytes | None) -> tuple[dict[str, str], str | None]:
-    properties: dict[str, str] = {}
-    saved_at = None
-    if custom is not None:
-        root = ElementTree.fromstring(custom)
-        for prop in root.findall("cp:property", _NS):
-            value = next(iter(prop), None)
-            if value is not None and prop.get("name"):
-                properties[prop.get("name")] = (value.text or "").strip()
-    if core is not None:
-        root = ElementTree.fromstring(core)
-        modified = root.find("dcterms:modified", _NS)
-        if modified is not None and modified.text:
-            saved_at = modified.text.strip()
-    return properties, saved_at
+def _saved_at(core: bytes | None) -> str | None:
+    """When the workbook was last saved (dcterms:modified): a timestamp, so a pattern reads it safely."""
+    match = _MODIFIED.search(core) if core else None
+    return match.group(1).decode("ascii") if match else None
 
 
 def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> dict[str, set[str]]:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipeline import isolation
 from pipeline import layout as L
 from pipeline.config import Config
-from pipeline.errors import AlreadyExistsError, UsageError
+from pipeline.errors import AlreadyExistsError, PipelineError, UsageError
 from pipeline.files import write_atomically
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Department, Indicator, Plan
@@ -112,16 +113,44 @@ def write_templates(
         )
     folder.mkdir(parents=True, exist_ok=True)
     result = TemplatesResult(year, folder, history=load_history(config, year))
-    for n, (department, path) in enumerate(paths, 1):
-        data = build_workbook(plan, config, year, department, result.history)
-        write_atomically(path, data)
-        result.written.append(WrittenTemplate(
-            department, path, tuple(i.code for i in plan.items_for(department.code)),
-            L.template_id(plan.id, plan.digest, year, department.code),
-        ))
+    jobs = [(d.code, str(p)) for d, p in paths]
+    _init_writer(plan, config, year, result.history)
+    if len(jobs) < PARALLEL_FROM:
+        results = isolation.run_inline(_write_one, jobs)
+    else:
+        # every workbook is independent: write them on all cores (the workers inherit the plan at fork)
+        results = isolation.run_isolated(_write_one, jobs, workers=config.workers,
+                                         memory_bytes=config.limits.worker_memory_bytes, timeout=None)
+    written: dict[str, WrittenTemplate] = {}
+    for n, ((code, path), outcome) in enumerate(results, 1):
+        if isinstance(outcome, isolation.WorkerFailure):
+            raise PipelineError(f"調査票 {Path(path).name} を書けませんでした（{outcome.detail}）。")
+        department = plan.department_by_code[code]
+        written[code] = WrittenTemplate(
+            department, Path(path), tuple(i.code for i in plan.items_for(code)),
+            L.template_id(plan.id, plan.digest, year, code),
+        )
         if progress:
-            progress(n, len(paths), path.name)
+            progress(n, len(jobs), Path(path).name)
+    result.written = [written[code] for code, _ in jobs]
     return result
+
+
+# Below this many workbooks, starting worker processes costs more than it saves.
+PARALLEL_FROM = 40
+_WRITER: dict[str, object] = {}
+
+
+def _init_writer(plan: Plan, config: Config, year: int, history: History | None) -> None:
+    _WRITER.update(plan=plan, config=config, year=year, history=history)
+
+
+def _write_one(job: tuple[str, str]) -> tuple[str, str]:
+    code, path = job
+    plan = _WRITER["plan"]
+    data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"])
+    write_atomically(Path(path), data)
+    return job
 
 
 # Answers to put in the input cells instead of blanks: (sheet, key in column A, field) → value.

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 # Excel's own escape for such characters inside shared strings (_x0001_).
 _EXCEL_ESCAPE = re.compile(r"_x(000[0-8bBcCeEfF]|001[0-9a-fA-F])_")
+# Anything clean_text may have to change: a CR, a forbidden character, or an Excel escape.
+_NEEDS_CLEANING = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]|_x")
 _MINUS = "-−‐‑‒–—―ｰ－▲△"   # what people type for minus, ▲ as Japanese accounting does
 
 
@@ -32,7 +34,10 @@ def clean_text(value: object) -> CleanText:
         return CleanText("", False)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not _NEEDS_CLEANING.search(text):   # the common case, read for every cell of every return
+        return CleanText(text.strip(), False)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     escaped = _EXCEL_ESCAPE.sub("", text)
     cleaned = _FORBIDDEN.sub("", escaped)
     return CleanText(cleaned.strip(), cleaned != text)
