@@ -456,7 +456,7 @@ def render(results: Results, sample: int) -> str:
         "- **peak RSS** is the largest sum of the resident memory of the collect process and its workers, "
         "sampled every 20 ms; pages a forked worker shares with its parent are counted in both, so it "
         "overstates. **peak PSS** divides shared pages among the processes sharing them: the honest total.",
-        "- **templates** is `templates.write_templates` for every department (one process); the bare "
+        "- **templates** is `templates.write_templates` for every department (on every core: forked workers from 40 workbooks on); the bare "
         "xlsxwriter loop writes the same cell values (read back from those templates beforehand, not timed) "
         "with no formats, validations, protection, row heights or properties.",
         "- The returns are the project's own workbooks with the answers written into the input cells "

@@ -181,15 +181,19 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
     return result(value, value_year, rate, expected, judgement, " ".join(notes))
 
 
-def actuals_of(item_code: str, actuals: Mapping[tuple[int, str], float]) -> dict[int, float]:
-    """One indicator's {year: actual} from the store's {(year, item_code): actual}."""
-    return {y: v for (y, code), v in actuals.items() if code == item_code}
+def by_item(actuals: Mapping[tuple[int, str], float]) -> dict[str, dict[int, float]]:
+    """The store's {(year, item_code): actual} grouped once as {item_code: {year: actual}}."""
+    grouped: dict[str, dict[int, float]] = {}
+    for (y, code), v in actuals.items():
+        grouped.setdefault(code, {})[y] = v
+    return grouped
 
 
 def assess_plan(plan: Plan, actuals: Mapping[tuple[int, str], float], year: int) -> dict[str, Achievement]:
     """Every indicator of the plan for report `year`, keyed by 管理番号."""
+    grouped = by_item(actuals)
     return {
-        ind.item_code: assess(ind, actuals_of(ind.item_code, actuals), year, first_year=plan.period_start)
+        ind.item_code: assess(ind, grouped.get(ind.item_code, {}), year, first_year=plan.period_start)
         for ind in plan.indicators
     }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from copy import deepcopy
@@ -23,12 +24,14 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Twips
 from docx.styles.style import StyleFactory
+from docx.text.parfmt import ParagraphFormat
+from lxml.etree import SubElement
 
 from pipeline import achievement as A
 from pipeline import report_style as RS
@@ -171,6 +174,7 @@ class _StyleBook:
     def __init__(self, doc):
         self.doc = doc
         self._by_name: dict[str, object] = {}
+        self._ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
         element = doc.styles.element
         for style in element.findall(qn("w:style")):
             name = style.find(qn("w:name"))
@@ -190,6 +194,18 @@ class _StyleBook:
             raise KeyError(f"書式ファイルにスタイル「{name}」がありません。")
         return StyleFactory(style)
 
+    def style_id(self, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> str | None:
+        """The id python-docx writes for the style `name` (None for the type's default style), looked up
+        once: assigning a style object searches the whole styles part for the default each time."""
+        key = (name, kind)
+        try:
+            return self._ids[key]
+        except KeyError:
+            pass
+        style_id = self.doc.part.get_style_id(self[name], kind)
+        self._ids[key] = style_id
+        return style_id
+
     def table_fills(self) -> tuple[str, str]:
         """(header fill, label fill) from the table style's first-row and first-column shading."""
         header, label = RS.HEADER_FILL, RS.LABEL_FILL
@@ -205,9 +221,15 @@ class _StyleBook:
         return header, label
 
 
+_SUCCESSOR_TAGS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 def _insert_ordered(parent, child, successors: Iterable[str]) -> None:
     """Insert `child` before the first existing child (in document order) whose tag is a successor."""
-    tags = {qn(t) for t in successors}
+    key = tuple(successors)
+    tags = _SUCCESSOR_TAGS.get(key)
+    if tags is None:
+        tags = _SUCCESSOR_TAGS[key] = frozenset(qn(t) for t in key)
     for existing in parent:
         if existing.tag in tags:
             existing.addprevious(child)
@@ -264,6 +286,7 @@ class _ReportWriter:
                 body.remove(child)
         section = self.doc.sections[0]
         self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
+        self._sect_pr = body.find(qn("w:sectPr"))   # the last section's: new content goes before it
 
     # --- document plumbing ----------------------------------------------------------------------
     def save(self) -> bytes:
@@ -283,106 +306,137 @@ class _ReportWriter:
         doc.save(buffer)
         return RS.deterministic_zip(buffer.getvalue(), stamp)
 
+    def _paragraph(self, style: str):
+        """A new w:p at the end of the body (before the last w:sectPr, held since the start: python-docx's
+        add_paragraph and add_table look it up among all the body's children every time)."""
+        p = OxmlElement("w:p")
+        self._sect_pr.addprevious(p)
+        _set_pstyle(_ppr(p), self.styles.style_id(style))
+        return p
+
     def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
-        p = self.doc.add_paragraph(style=self.styles[style])
+        """Append a paragraph; returns its w:p element."""
+        p = self._paragraph(style)
         if keep_with_next:
-            p.paragraph_format.keep_with_next = True
+            _keep_next(p)
         if text:
-            p.add_run(text_of(text))
+            _add_run(p, text_of(text))
         if align is not None:
-            p.alignment = align
+            ParagraphFormat(p).alignment = align
         return p
 
     def heading(self, text: str, level: int, *, page_break: bool | None = None):
-        p = self.doc.add_paragraph(style=self.styles[f"heading {level}"])
-        p.add_run(text_of(text))
+        p = self._paragraph(f"heading {level}")
+        _add_run(p, text_of(text))
         if page_break is not None:
-            p.paragraph_format.page_break_before = page_break
+            ParagraphFormat(p).page_break_before = page_break
         if level <= 3:
             self.headings.append(TocLine(level, text_of(text), ""))
         return p
 
-    def table(self, fractions: Sequence[float], width: int | None = None):
-        """An empty table whose columns share `width` (the text width) by `fractions`."""
+    def table(self, fractions: Sequence[float], width: int | None = None) -> _Table:
+        """An empty table whose columns share `width` (the text width) by `fractions`.
+
+        The XML is what python-docx's add_table, table.style, table.autofit = False and column widths make.
+        """
         total = width or self.width
         widths = [int(total * f / sum(fractions)) for f in fractions]
         widths[-1] = total - sum(widths[:-1])
-        table = self.doc.add_table(rows=0, cols=len(widths))
-        table.style = self.styles[RS.TABLE_STYLE]
-        table.autofit = False
-        tbl_pr = table._tbl.tblPr
-        tbl_w = tbl_pr.find(qn("w:tblW"))
-        if tbl_w is None:
-            tbl_w = OxmlElement("w:tblW")
-            _insert_ordered(tbl_pr, tbl_w, ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
-                                            "w:tblLayout", "w:tblCellMar", "w:tblLook"))
-        tbl_w.set(qn("w:w"), str(total))
-        tbl_w.set(qn("w:type"), "dxa")
-        look = tbl_pr.find(qn("w:tblLook"))
-        if look is None:
-            look = OxmlElement("w:tblLook")
-            tbl_pr.append(look)
+        tbl = OxmlElement("w:tbl")
+        self._sect_pr.addprevious(tbl)
+        tbl_pr = SubElement(tbl, _TBL_PR)
+        style_id = self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+        if style_id is not None:
+            SubElement(tbl_pr, _TBL_STYLE, {_VAL: style_id})
+        SubElement(tbl_pr, _TBL_W, {_TYPE: "dxa", _W: str(total)})
+        SubElement(tbl_pr, _TBL_LAYOUT, {_TYPE: "fixed"})
         # the table style's conditional formats stay off: header and label shading are written per cell,
         # so Word and LibreOffice show the same thing (the charter shades label cells, not whole rows)
-        for key, value in (("val", "0600"), ("firstRow", "0"), ("lastRow", "0"), ("firstColumn", "0"),
-                           ("lastColumn", "0"), ("noHBand", "1"), ("noVBand", "1")):
-            look.set(qn(f"w:{key}"), value)
-        for col, w in zip(table.columns, widths, strict=True):
-            col.width = Twips(w)
-        return table
+        SubElement(tbl_pr, _TBL_LOOK, _TBL_LOOK_OFF)
+        grid = SubElement(tbl, _TBL_GRID)
+        for w in widths:
+            SubElement(grid, _GRID_COL, {_W: str(w)})
+        return _Table(tbl, widths)
 
-    def row(self, table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
-            fills: dict[int, str] | None = None, align: dict[int, object] | None = None, split: bool = False):
+    def row(self, table: _Table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
+            fills: dict[int, str] | None = None, align: dict[int, object] | None = None,
+            split: bool = False) -> _Row:
         """Append a row. A text is a str (one paragraph, line breaks kept) or a list (one paragraph each).
 
         A row stays on one page unless `split` (rows holding a return's long texts may break).
         """
-        row = table.add_row()
-        if not split:
-            cant_split(row)
-        cells = row.cells
-        for i, (cell, text) in enumerate(zip(cells, texts, strict=True)):
+        tr = SubElement(table.tbl, _TR)
+        if header or not split:
+            tr_pr = SubElement(tr, _TR_PR)
+            SubElement(tr_pr, _CANT_SPLIT)
+            if header:
+                SubElement(tr_pr, _TBL_HEADER)
+        tcs = []
+        for i, (width, text) in enumerate(zip(table.widths, texts, strict=True)):
+            tc = SubElement(tr, _TC)
+            tc_pr = SubElement(tc, _TC_PR)
+            SubElement(tc_pr, _TC_W, {_TYPE: "dxa", _W: str(width)})
             is_label = header or i in labels
-            style = RS.TABLE_LABEL if is_label else RS.TABLE_TEXT
-            self.write_cell(cell, text, style)
             fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
             if fill:
-                shade(cell, fill)
+                SubElement(tc_pr, _SHD, {_VAL: "clear", _COLOR: "auto", _FILL: fill})
             if is_label:
-                cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+                SubElement(tc_pr, _V_ALIGN, {_VAL: _V_ALIGN_CENTER})
+            SubElement(tc, _P)
+            self.write_cell(tc, text, RS.TABLE_LABEL if is_label else RS.TABLE_TEXT)
             if align and i in align:
-                for p in cell.paragraphs:
-                    p.alignment = align[i]
-        if header:
-            mark_header_row(row)
-        return row
+                jc = _jc_value(align[i])
+                for p in tc.iterchildren(_P):
+                    _set_jc(p, jc)
+            tcs.append(tc)
+        return _Row(tr, tcs)
 
-    def write_cell(self, cell, text: object, style: str) -> None:
+    def write_cell(self, tc, text: object, style: str) -> None:
+        """Write `text` into the cell `tc` (a w:tc element), as python-docx's cell.paragraphs[0] (then
+        cell.add_paragraph()) with p.style and p.add_run would."""
         lines = text if isinstance(text, list | tuple) else [text]
         first = True
         for line in lines:
-            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            p = tc.find(_P) if first else SubElement(tc, _P)
             first = False
             line_style = style
             if isinstance(line, tuple):     # (style, text)
                 line_style, line = line
-            p.style = self.styles[line_style]
+            _set_pstyle(_ppr(p), self.styles.style_id(line_style))
             value = text_of(line)
             if value:
-                p.add_run(value)
+                _add_run(p, value)
 
-    def merge(self, row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT, fill: str | None = None):
-        cells = row.cells
-        merged = cells[first].merge(cells[last])
-        for p in list(merged.paragraphs)[1:]:
-            p._p.getparent().remove(p._p)
-        p = merged.paragraphs[0]
-        for r in list(p.runs):
-            r._r.getparent().remove(r._r)
-        self.write_cell(merged, text, style)
+    def merge(self, row: _Row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT,
+              fill: str | None = None):
+        """Merge the row's cells first..last (blank ones, as `row` wrote them) into one holding `text`;
+        returns its w:tc. The XML is what python-docx's cell.merge makes, without its walks of the table."""
+        tc = row.tcs[first]
+        if last > first:
+            tc_pr = tc.find(_TC_PR)
+            tc_w = tc_pr.find(_TC_W)
+            width = int(tc_w.get(_W))
+            for other in row.tcs[first + 1:last + 1]:
+                if other is tc:
+                    continue
+                other_width = int(other.find(_TC_PR).find(_TC_W).get(_W))
+                if width and other_width:
+                    width += other_width
+                row.tr.remove(other)
+            tc_w.set(_W, str(width))
+            for old in tc_pr.findall(_GRID_SPAN):
+                tc_pr.remove(old)
+            tc_w.addnext(SubElement(tc_pr, _GRID_SPAN, {_VAL: str(last - first + 1)}))
+            row.tcs[first + 1:last + 1] = [tc] * (last - first)
+        paragraphs = tc.findall(_P)
+        for p in paragraphs[1:]:
+            tc.remove(p)
+        for r in paragraphs[0].findall(_R):
+            paragraphs[0].remove(r)
+        self.write_cell(tc, text, style)
         if fill:
-            shade(merged, fill)
-        return merged
+            shade(tc, fill)
+        return tc
 
     # --- the whole report -----------------------------------------------------------------------
     def write(self, toc: Sequence[TocLine] | None) -> None:
@@ -539,12 +593,17 @@ class _ReportWriter:
         self.heading(f"(2) 具体的な取組の進捗状況（{year}年度）", 2)
         self.progress_overview()
 
-    def vmerge(self, table, rows, col: int, text: str) -> None:
-        top = rows[0].cells[col]
-        cell = top.merge(rows[-1].cells[col]) if len(rows) > 1 else top
-        self.write_cell(cell, text, RS.TABLE_LABEL)
-        shade(cell, self.label_fill)
-        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+    def vmerge(self, table: _Table, rows: Sequence[_Row], col: int, text: str) -> None:
+        """Merge column `col` of consecutive rows (blank cells there, as `row` wrote them) into one label cell
+        holding `text`: the XML python-docx's cell.merge makes (vMerge restart, then continue)."""
+        top = rows[0].tcs[col]
+        if len(rows) > 1:
+            _set_vmerge(top, "restart")
+            for r in rows[1:]:
+                _set_vmerge(r.tcs[col], None)
+        self.write_cell(top, text, RS.TABLE_LABEL)
+        shade(top, self.label_fill)
+        _set_valign(top, _V_ALIGN_CENTER)
 
     def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
                         counts_before: dict[str, Counter] | None) -> None:
@@ -678,9 +737,10 @@ class _ReportWriter:
         self.heading(f"{item.code} {item.title}", 4)
         # the charter's own table
         t = self.table((1.6, 0.9, 1.3, 3.7, 1.1, 1.4))
-        self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画", " ".join(item.previous_plan)),
-                 labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
-        mark_header_row(t.rows[0])
+        first_row = self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画",
+                                 " ".join(item.previous_plan)),
+                             labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
+        mark_header_row(first_row)
         blocks = [
             ("担当部署", [self.departments_text(item.departments, False) + (" ほか" if item.departments_etc else "")]),
             ("アウトカム\n(達成後の状態)", [(RS.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
@@ -704,8 +764,8 @@ class _ReportWriter:
             r = self.row(t, ("", "", "", "", ""))
             departments = self.departments_text(ini.departments, ini.departments_etc)
             merged = self.merge(r, 0, 4, f"取組{n}　{ini.display_text}（{departments}）", fill=SUBTLE_FILL)
-            for p in merged.paragraphs:
-                p.paragraph_format.keep_with_next = True   # the initiative's title stays with its answers
+            for p in merged.iterchildren(_P):
+                _keep_next(p)   # the initiative's title stays with its answers
             for dept in ini.departments:
                 self.progress_row(t, state, ini, dept)
 
@@ -904,36 +964,199 @@ def rate_text(result: A.Achievement) -> str:
 
 # --- WordprocessingML the python-docx API lacks -------------------------------------------------
 
-def shade(cell, fill: str) -> None:
-    """w:shd on a cell (the charter's grey label cells)."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for old in tc_pr.findall(qn("w:shd")):
+# Elements are built with lxml directly, in the schema's order, as python-docx writes them: its API finds
+# the body's sectPr, the styles' default and a cell's grid position by searching, per paragraph or cell.
+
+_P, _R, _T, _BR, _TAB = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:br"), qn("w:tab")
+_P_PR, _P_STYLE, _KEEP_NEXT, _JC = qn("w:pPr"), qn("w:pStyle"), qn("w:keepNext"), qn("w:jc")
+_TBL_PR, _TBL_STYLE, _TBL_W, _TBL_LAYOUT, _TBL_LOOK = (qn("w:tblPr"), qn("w:tblStyle"), qn("w:tblW"),
+                                                       qn("w:tblLayout"), qn("w:tblLook"))
+_TBL_GRID, _GRID_COL, _TR, _TR_PR, _CANT_SPLIT, _TBL_HEADER = (qn("w:tblGrid"), qn("w:gridCol"), qn("w:tr"),
+                                                              qn("w:trPr"), qn("w:cantSplit"), qn("w:tblHeader"))
+_TC, _TC_PR, _TC_W, _GRID_SPAN, _V_MERGE, _SHD, _V_ALIGN = (qn("w:tc"), qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan"),
+                                                            qn("w:vMerge"), qn("w:shd"), qn("w:vAlign"))
+_VAL, _TYPE, _W, _COLOR, _FILL = qn("w:val"), qn("w:type"), qn("w:w"), qn("w:color"), qn("w:fill")
+_XML_SPACE = qn("xml:space")
+_V_ALIGN_CENTER = WD_ALIGN_VERTICAL.to_xml(WD_ALIGN_VERTICAL.CENTER)
+_TBL_LOOK_OFF = {qn(f"w:{k}"): v for k, v in (
+    ("firstColumn", "0"), ("firstRow", "0"), ("lastColumn", "0"), ("lastRow", "0"), ("noHBand", "1"),
+    ("noVBand", "1"), ("val", "0600"))}   # python-docx's attribute order (its new table's tblLook)
+_P_PR_AFTER_JC = ("w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_TC_PR_AFTER_V_MERGE = ("w:tcBorders", "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText",
+                        "w:vAlign", "w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge",
+                        "w:tcPrChange")
+_TC_PR_AFTER_V_ALIGN = ("w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange")
+_RUN_BREAKS = re.compile(r"([\t\r\n])")
+
+
+@dataclass(frozen=True)
+class _Table:
+    tbl: object             # the w:tbl element
+    widths: list[int]       # twips per column
+
+
+@dataclass(frozen=True)
+class _Row:
+    tr: object              # the w:tr element
+    tcs: list               # the w:tc per grid column (a merged cell for each column it spans)
+
+
+def _jc_value(align) -> str | None:
+    return None if align is None else WD_ALIGN_PARAGRAPH.to_xml(align)
+
+
+def _ppr(p):
+    """The paragraph's w:pPr, added first when missing (get_or_add_pPr)."""
+    if len(p) and p[0].tag == _P_PR:
+        return p[0]
+    ppr = SubElement(p, _P_PR)
+    p.insert(0, ppr)
+    return ppr
+
+
+def _set_pstyle(ppr, style_id: str | None) -> None:
+    """w:pStyle first in w:pPr, or none for the default style (Paragraph.style = ...)."""
+    old = ppr.find(_P_STYLE)
+    if style_id is None:
+        if old is not None:
+            ppr.remove(old)
+        return
+    if old is None:
+        old = SubElement(ppr, _P_STYLE)
+        ppr.insert(0, old)
+    old.set(_VAL, style_id)
+
+
+def _keep_next(p) -> None:
+    """paragraph_format.keep_with_next = True: w:keepNext right after w:pStyle."""
+    ppr = _ppr(p)
+    keep = ppr.find(_KEEP_NEXT)
+    if keep is not None:
+        keep.attrib.pop(_VAL, None)
+        return
+    at = 1 if len(ppr) and ppr[0].tag == _P_STYLE else 0
+    keep = SubElement(ppr, _KEEP_NEXT)
+    ppr.insert(at, keep)
+
+
+def _set_jc(p, value: str | None) -> None:
+    """paragraph.alignment = ...: w:jc in w:pPr (removed for None)."""
+    ppr = _ppr(p)
+    jc = ppr.find(_JC)
+    if value is None:
+        if jc is not None:
+            ppr.remove(jc)
+        return
+    if jc is None:
+        jc = SubElement(ppr, _JC)
+        ppr.remove(jc)
+        _insert_ordered(ppr, jc, _P_PR_AFTER_JC)
+    jc.set(_VAL, value)
+
+
+def _add_t(r, text: str) -> None:
+    t = SubElement(r, _T)
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(_XML_SPACE, "preserve")
+
+
+def _add_run(p, text: str):
+    """paragraph.add_run(text): one w:r, a tab as w:tab and a line break (\\n or \\r) as w:br."""
+    r = SubElement(p, _R)
+    if not text:
+        return r
+    if "\t" not in text and "\n" not in text and "\r" not in text:
+        _add_t(r, text)
+        return r
+    for piece in _RUN_BREAKS.split(text):
+        if piece == "\t":
+            SubElement(r, _TAB)
+        elif piece in ("\n", "\r"):
+            SubElement(r, _BR)
+        elif piece:
+            _add_t(r, piece)
+    return r
+
+
+def _tc_pr(tc):
+    if len(tc) and tc[0].tag == _TC_PR:
+        return tc[0]
+    tc_pr = SubElement(tc, _TC_PR)
+    tc.insert(0, tc_pr)
+    return tc_pr
+
+
+def _set_vmerge(tc, value: str | None) -> None:
+    """w:vMerge with w:val (restart), or without (continue, the default), in the cell's w:tcPr."""
+    tc_pr = _tc_pr(tc)
+    for old in tc_pr.findall(_V_MERGE):
         tc_pr.remove(old)
-    shd = OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+    merge = SubElement(tc_pr, _V_MERGE, {_VAL: value} if value else {})
+    tc_pr.remove(merge)
+    _insert_ordered(tc_pr, merge, _TC_PR_AFTER_V_MERGE)
+
+
+def _set_valign(tc, value: str) -> None:
+    tc_pr = _tc_pr(tc)
+    v_align = tc_pr.find(_V_ALIGN)
+    if v_align is None:
+        v_align = SubElement(tc_pr, _V_ALIGN)
+        tc_pr.remove(v_align)
+        _insert_ordered(tc_pr, v_align, _TC_PR_AFTER_V_ALIGN)
+    v_align.set(_VAL, value)
+
+
+def _is_continuation(tc) -> bool:
+    """A cell continuing a vertical merge (w:vMerge without w:val, or w:val="continue")."""
+    tc_pr = tc[0] if len(tc) and tc[0].tag == _TC_PR else None
+    merge = tc_pr.find(_V_MERGE) if tc_pr is not None else None
+    return merge is not None and merge.get(_VAL, "continue") == "continue"
+
+
+def shade(tc, fill: str) -> None:
+    """w:shd on a cell (a w:tc element): the charter's grey label cells."""
+    tc_pr = _tc_pr(tc)
+    for old in tc_pr.findall(_SHD):
+        tc_pr.remove(old)
+    shd = OxmlElement("w:shd", {_VAL: "clear", _COLOR: "auto", _FILL: fill})
     _insert_ordered(tc_pr, shd, ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"))
 
 
-def cant_split(row) -> None:
+def _tr_pr(tr):
+    if len(tr) and tr[0].tag == _TR_PR:
+        return tr[0]
+    tr_pr = SubElement(tr, _TR_PR)
+    tr.insert(0, tr_pr)
+    return tr_pr
+
+
+def cant_split(row: _Row) -> None:
     """w:cantSplit: the row is not broken across two pages."""
-    tr_pr = row._tr.get_or_add_trPr()
-    if tr_pr.find(qn("w:cantSplit")) is None:
+    tr_pr = _tr_pr(row.tr)
+    if tr_pr.find(_CANT_SPLIT) is None:
         _insert_ordered(tr_pr, OxmlElement("w:cantSplit"),
                         ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden"))
 
 
-def keep_together(table) -> None:
-    """Keep a short table on one page: every row keeps with the next (Word's way to do it)."""
-    for row in list(table.rows)[:-1]:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.keep_with_next = True
+def keep_together(table: _Table) -> None:
+    """Keep a short table on one page: every row keeps with the next (Word's way to do it).
+
+    Every paragraph of every row but the last; a cell continuing a vertical merge stands for the merge's
+    first cell (as python-docx's row.cells has it), which is in an earlier row."""
+    for tr in table.tbl.findall(_TR)[:-1]:
+        for tc in tr.iterchildren(_TC):
+            if not _is_continuation(tc):
+                for p in tc.iterchildren(_P):
+                    _keep_next(p)
 
 
-def mark_header_row(row) -> None:
+def mark_header_row(row: _Row) -> None:
     """w:tblHeader (repeat on every page) and w:cantSplit on a table's first row."""
     cant_split(row)
-    tr_pr = row._tr.get_or_add_trPr()
-    if tr_pr.find(qn("w:tblHeader")) is None:
+    tr_pr = _tr_pr(row.tr)
+    if tr_pr.find(_TBL_HEADER) is None:
         _insert_ordered(tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden"))
 
 
