@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +145,10 @@ def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
     outcome.answers = checked.answers
     outcome.actuals = checked.actuals
     outcome.evaluations = checked.evaluations
+    if outcome.department and not outcome.has_errors:
+        # a copy of what may be accepted, written here where the bytes already are, on every core;
+        # merge makes the copies durable before the store points at them
+        keep_copy(config, outcome.sha256, data)
     return outcome
 
 
@@ -284,30 +288,25 @@ def archive_path(config: Config, sha256: str) -> Path:
     return config.archive_dir / sha256[:2] / f"{sha256}.xlsx"
 
 
+def keep_copy(config: Config, sha256: str, data: bytes) -> None:
+    target = archive_path(config, sha256)
+    if not target.exists():
+        write_atomically(target, data, durable=False)
+
+
 def archive(config: Config, result: CollectResult) -> None:
-    """Keep the exact bytes of every accepted return under its content hash, before the store points
-    at them, so the store can always be traced back to what a department sent. The inbox is only read."""
-    accepted: dict[str, FileOutcome] = {}
-    for o in result.files:
-        if o.status == ACCEPTED:
-            accepted.setdefault(o.sha256, o)
-    # Each copy is flushed to disk before it is renamed into place; a few at a time overlap those waits
-    # (they release the GIL), which otherwise dominate a large year. The first problem, in file order, is raised.
-    with ThreadPoolExecutor(_ARCHIVE_THREADS) as pool:
-        for _ in pool.map(lambda o: _archive_one(config, o), accepted.values()):
-            pass
-
-
-_ARCHIVE_THREADS = 4
-
-
-def _archive_one(config: Config, o: FileOutcome) -> None:
-    target = archive_path(config, o.sha256)
-    if target.exists():
-        return
-    data = Path(o.path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != o.sha256:
-        raise UsageError(
-            f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
-        )
-    write_atomically(target, data)
+    """Keep the exact bytes of every accepted return under its content hash, durable before the store
+    points at them, so the store can always be traced back to what a department sent. The workers
+    have written the copies already; a missing one is copied from the inbox (which is only read)."""
+    accepted = {o.sha256: o for o in result.files if o.status == ACCEPTED}
+    for o in accepted.values():
+        if archive_path(config, o.sha256).exists():
+            continue
+        data = Path(o.path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != o.sha256:
+            raise UsageError(
+                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
+            )
+        keep_copy(config, o.sha256, data)
+    if accepted:
+        os.sync()   # one flush for every copy, instead of one fsync per file
