@@ -128,9 +128,11 @@ class _SheetCheck:
                                          cell=cell, **kw))
 
     def run(self) -> None:
-        used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
-        if used > MAX_SHEET_ROWS:
-            self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
+        # calamine's row count bounds the used rows: only a long sheet needs the last filled row found
+        if len(self.rows) > MAX_SHEET_ROWS:
+            used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
+            if used > MAX_SHEET_ROWS:
+                self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
         self.context()
         self.initiatives()
         ind = self.item.indicator
