@@ -1006,13 +1006,18 @@ def _jc_value(align) -> str | None:
     return None if align is None else WD_ALIGN_PARAGRAPH.to_xml(align)
 
 
+def _first_child(parent, tag: str):
+    """The element's first child when it has that tag, else a new one inserted first (get_or_add_pPr/tcPr)."""
+    if len(parent) and parent[0].tag == tag:
+        return parent[0]
+    child = SubElement(parent, tag)
+    parent.insert(0, child)
+    return child
+
+
 def _ppr(p):
-    """The paragraph's w:pPr, added first when missing (get_or_add_pPr)."""
-    if len(p) and p[0].tag == _P_PR:
-        return p[0]
-    ppr = SubElement(p, _P_PR)
-    p.insert(0, ppr)
-    return ppr
+    """The paragraph's w:pPr."""
+    return _first_child(p, _P_PR)
 
 
 def _set_pstyle(ppr, style_id: str | None) -> None:
@@ -1081,11 +1086,8 @@ def _add_run(p, text: str):
 
 
 def _tc_pr(tc):
-    if len(tc) and tc[0].tag == _TC_PR:
-        return tc[0]
-    tc_pr = SubElement(tc, _TC_PR)
-    tc.insert(0, tc_pr)
-    return tc_pr
+    """The cell's w:tcPr."""
+    return _first_child(tc, _TC_PR)
 
 
 def _set_vmerge(tc, value: str | None) -> None:
