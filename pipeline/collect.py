@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import checks, intake, isolation
+from pipeline import checks, choice, intake, isolation
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import write_atomically
@@ -43,20 +43,19 @@ from pipeline.store import (
     YearRecord,
 )
 
-NEWEST_RULE = "ブック内の最終保存日時が新しいものを採用"
-
 
 @dataclass
 class FileOutcome:
     """What one file gave: small and picklable, sent back from a worker."""
 
-    file_name: str
+    source: intake.InboxFile         # the file in the inbox: its real path, and the name shown to people
     size: int
     received_at: str
-    path: str = ""                   # where it lies in the inbox (file_name is the name shown to people)
     sha256: str = ""
     saved_at: str | None = None
+    saved_by: str | None = None
     department: str | None = None
+    apparent_department: str | None = None   # whose it seems to be when its identity is lost
     template_id: str | None = None
     schema_version: str | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -64,6 +63,11 @@ class FileOutcome:
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     status: str = REJECTED
+
+    @property
+    def file_name(self) -> str:
+        """The inbox-relative name every finding and output shows (unique within the inbox)."""
+        return self.source.relative
 
     @property
     def has_errors(self) -> bool:
@@ -78,6 +82,8 @@ class CollectResult:
     skipped: list[Finding]
     roster: dict[str, tuple[str, str | None]]     # department → (status, file_name)
     findings: list[Finding]                        # every finding, in report order
+    choices: dict[str, choice.Decision] = field(default_factory=dict)   # department → how its return was chosen
+    choices_file: Path | None = None               # the secretariat's choices file for the year
 
     @property
     def errors(self) -> int:
@@ -112,12 +118,12 @@ def _init_forked_worker(plan: Plan, config: Config, year: int) -> None:
     gc.freeze()
 
 
-def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
+def process_file(source: intake.InboxFile) -> FileOutcome:
     """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
-    path, relative, size, mtime = job
     plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
-    outcome = FileOutcome(relative, size, _iso(mtime), path)
-    data, found = intake.read_stable(Path(path), config.limits, name=relative)
+    relative = source.relative
+    outcome = FileOutcome(source, source.size, _iso(source.mtime))
+    data, found = intake.read_stable(source.path, config.limits, name=relative)
     outcome.findings += found
     if data is None:
         return outcome
@@ -133,6 +139,7 @@ def process_file(job: tuple[str, str, int, float]) -> FileOutcome:
         outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
         return outcome
     outcome.saved_at = book.saved_at
+    outcome.saved_by = book.saved_by
     try:
         checked = checks.check_return(book, plan, config, year, relative)
     except Exception as exc:  # calamine raises on some damaged sheets only when they are read
@@ -167,11 +174,13 @@ def collect(
     plan: Plan, config: Config, year: int,
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
+    now: dt.datetime | None = None,
 ) -> CollectResult:
-    """Check every file in the year's inbox and decide what the store will hold. Writes nothing."""
+    """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
+    `now`: the moment against which saved times are judged (default: the clock)."""
     folder = config.returns_for(year)
     inbox = intake.scan_inbox(folder)
-    jobs = [(str(c.path), c.relative, c.size, c.mtime) for c in inbox.candidates]
+    jobs = inbox.candidates
     outcomes: list[FileOutcome] = []
     plan.surveyed_departments()   # indexes who takes part in what once, here, for the forked workers to inherit
     if inline:
@@ -187,51 +196,83 @@ def collect(
             result = _failed(job, result, config)
         outcomes.append(result)
         if progress:
-            progress(n, len(jobs), job[1])
+            progress(n, len(jobs), job.relative)
     outcomes.sort(key=lambda o: o.file_name)
-    return decide(plan, config, year, folder, outcomes, inbox.skipped)
+    return decide(plan, config, year, folder, outcomes, inbox.skipped, now=now)
 
 
-def _failed(job: tuple[str, str, int, float], failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
-    path, relative, size, mtime = job
-    outcome = FileOutcome(relative, size, _iso(mtime), path)
+def _failed(source: intake.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
+    outcome = FileOutcome(source, source.size, _iso(source.mtime))
     if failure.kind == "timeout":
-        outcome.findings.append(finding("FILE_016", file=relative, seconds=config.limits.worker_timeout_seconds))
+        outcome.findings.append(finding("FILE_016", file=source.relative, seconds=config.limits.worker_timeout_seconds))
     else:
-        outcome.findings.append(finding("FILE_015", file=relative, detail=failure.detail))
+        outcome.findings.append(finding("FILE_015", file=source.relative, detail=failure.detail))
     return outcome
 
 
 def decide(
     plan: Plan, config: Config, year: int, folder: Path, outcomes: list[FileOutcome], skipped: list[Finding],
+    *, now: dt.datetime | None = None,
 ) -> CollectResult:
-    """One submission per department (duplicates and superseded marked), and the roster."""
+    """One submission per department (duplicates and superseded marked), and the roster.
+
+    Which of a department's different returns counts is pipeline.choice's decision (no single clock
+    trusted, the secretariat's choices file first); every doubt becomes a warning on the chosen file."""
+    now = now or dt.datetime.now(dt.UTC)
+    choices_file = choice.choices_path(config.returns_dir, year)
     by_department: dict[str, list[FileOutcome]] = {}
     for o in outcomes:
         if o.department:
             by_department.setdefault(o.department, []).append(o)
         name = plan.department_name(o.department) if o.department in plan.department_by_code else ""
         o.findings = [_with_department(f, name) for f in o.findings]
+    chosen_by_secretariat = _secretariat_choices(plan, choice.load_choices(choices_file), choices_file, outcomes)
 
     roster: dict[str, tuple[str, str | None]] = {}
+    decisions: dict[str, choice.Decision] = {}
     for dept, group in by_department.items():
+        dept_name = plan.department_name(dept)
         # the same bytes twice are one submission
         distinct: dict[str, FileOutcome] = {}
         for o in sorted(group, key=lambda o: (o.received_at, o.file_name)):   # the first to arrive counts
             if o.sha256 in distinct:
                 o.status = DUPLICATE
-                o.findings = [finding("SUBM_001", file=o.file_name, department=plan.department_name(dept),
+                o.findings = [finding("SUBM_001", file=o.file_name, department=dept_name,
                                       other=distinct[o.sha256].file_name)]
             else:
                 distinct[o.sha256] = o
-        ranked = sorted(distinct.values(), key=lambda o: (o.saved_at or "", o.received_at, o.file_name), reverse=True)
-        chosen = ranked[0]
-        for older in ranked[1:]:
-            older.status = SUPERSEDED
-            older.findings = [finding("SUBM_002", file=older.file_name, department=plan.department_name(dept),
-                                      other=chosen.file_name, rule=NEWEST_RULE)]
+        override = chosen_by_secretariat.get(dept)
+        if override is not None:
+            override = distinct[next(o.sha256 for o in group if o.file_name == override)].file_name
+        candidates = [choice.Candidate(o.file_name, o.saved_at, o.saved_by, o.received_at, o.has_errors)
+                      for o in distinct.values()]
+        decision = choice.decide(candidates, now, override)
+        chosen = next(o for o in distinct.values() if o.file_name == decision.chosen)
+        for other in distinct.values():
+            if other is not chosen:
+                other.status = SUPERSEDED
+                other.findings = [finding("SUBM_002", file=other.file_name, department=dept_name,
+                                          other=chosen.file_name, rule=decision.rule)]
+        if decision.by_secretariat:
+            chosen.findings.append(finding("SUBM_005", file=chosen.file_name, department=dept_name,
+                                           choices_file=choices_file.name))
+        elif decision.doubt:
+            alternative = next(c.file_name for c in sorted(candidates, key=lambda c: c.received_at, reverse=True)
+                               if c.file_name != chosen.file_name)
+            chosen.findings.append(finding(
+                "SUBM_004", file=chosen.file_name, department=dept_name, count=len(distinct), rule=decision.rule,
+                doubt=decision.doubt, choices_file=choices_file.name, line=choice.choice_line(dept, alternative)))
+        if len(distinct) > 1 or decision.by_secretariat:
+            decisions[dept] = decision
         chosen.status = REJECTED if chosen.has_errors else ACCEPTED
         roster[dept] = (RETURNED if chosen.status == ACCEPTED else WITH_ERRORS, chosen.file_name)
+
+    # A workbook that lost its identity still shows whose it is: that department has returned
+    # something (to be fixed), so it is not chased as if it had sent nothing.
+    for o in outcomes:
+        apparent = o.apparent_department
+        if not o.department and apparent in plan.department_by_code and apparent not in roster:
+            roster[apparent] = (WITH_ERRORS, o.file_name)
 
     missing_findings = []
     for d in plan.surveyed_departments():
@@ -240,7 +281,26 @@ def decide(
             missing_findings.append(finding("SUBM_003", department=d.name, deadline=format_date_ja(config.deadline(year))))
 
     findings = list(skipped) + [f for o in outcomes for f in o.findings] + missing_findings
-    return CollectResult(year, folder, outcomes, skipped, roster, findings)
+    return CollectResult(year, folder, outcomes, skipped, roster, findings, decisions, choices_file)
+
+
+def _secretariat_choices(plan: Plan, chosen: dict[str, str], path: Path,
+                         outcomes: list[FileOutcome]) -> dict[str, str]:
+    """The choices file checked against the inbox: every line must name a return of that department."""
+    by_name = {o.file_name: o for o in outcomes}
+    for dept, file_name in chosen.items():
+        line = choice.choice_line(dept, file_name)
+        where = f"採用の指定ファイル {path} の行 {line}"
+        if dept not in plan.department_by_code:
+            raise UsageError(f"{where}: 部署コード「{dept}」は計画にありません。部署コードを直してください。")
+        o = by_name.get(file_name)
+        if o is None:
+            raise UsageError(f"{where}: 受付フォルダーにそのファイルがありません。回収状況の「ファイル一覧」の名前を書いてください。")
+        if o.department != dept:
+            whose = f"{plan.department_name(o.department)}の回答" if o.department in plan.department_by_code \
+                else "識別できない回答"
+            raise UsageError(f"{where}: そのファイルは{whose}です。部署コードとファイル名を確かめてください。")
+    return chosen
 
 
 def _with_department(f: Finding, name: str) -> Finding:
@@ -302,7 +362,7 @@ def archive(config: Config, result: CollectResult) -> None:
     for o in accepted.values():
         if archive_path(config, o.sha256).exists():
             continue
-        data = Path(o.path).read_bytes()
+        data = o.source.path.read_bytes()
         if hashlib.sha256(data).hexdigest() != o.sha256:
             raise UsageError(
                 f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"

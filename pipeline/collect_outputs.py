@@ -11,6 +11,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipeline import choice
 from pipeline.collect import CollectResult
 from pipeline.files import XLSX_INERT_TEXT, csv_safe, write_atomically
 from pipeline.findings import Finding
@@ -71,11 +72,35 @@ def status_workbook(plan: Plan, result: CollectResult) -> bytes:
     ws = wb.add_worksheet("ファイル一覧")
     ws.write_string(0, 0, "受付フォルダーのファイル", title)
     rows = [[o.file_name, plan.department_name(o.department) if o.department in plan.department_by_code else "",
-             FILE_LABEL[o.status], o.saved_at or "", o.received_at, o.size, o.sha256] for o in result.files]
-    _table(ws, 2, ["ファイル", "部署", "扱い", "ブックの最終保存日時", "受付日時", "サイズ", "SHA-256"], rows,
-           [50, 16, 18, 22, 22, 10, 66], wrap)
+             FILE_LABEL[o.status], o.saved_at or "", o.saved_by or "", o.received_at, o.size, o.sha256]
+            for o in result.files]
+    _table(ws, 2, ["ファイル", "部署", "扱い", "ブックの最終保存日時", "保存したソフト", "受付日時", "サイズ", "SHA-256"],
+           rows, [50, 16, 18, 22, 24, 22, 10, 66], wrap)
+
+    _choices_sheet(wb.add_worksheet("採用の判断"), plan, result, title, wrap)
     wb.close()
     return buffer.getvalue()
+
+
+def _choices_sheet(ws, plan: Plan, result: CollectResult, title, wrap) -> None:
+    """Each department that sent different returns: every candidate with its times as written and as
+    understood, which one counts and why, and the line that would make another one count."""
+    path = result.choices_file
+    ws.write_string(0, 0, "採用の判断（同じ部署から内容の違う回答が複数あった部署）", title)
+    ws.write_string(1, 0, f"採用の指定ファイル: {path}" + ("" if path is None or path.exists() else "（まだありません）")
+                    + "。別のファイルを採用するときは、右端の列の行をこのファイルに書いて、もう一度 collect を実行してください。")
+    rows = []
+    for code, decision in sorted(result.choices.items()):
+        for c in decision.candidates:
+            rows.append([
+                code, plan.department_name(code), c.file_name, "採用" if c.file_name == decision.chosen else "不採用",
+                c.saved_at or "", c.saved_by or "", choice.shown(choice.saved_time(c)),
+                choice.shown(choice.parse_time(c.received_at)), "あり" if c.has_errors else "なし",
+                decision.rule, decision.doubt, choice.choice_line(code, c.file_name),
+            ])
+    _table(ws, 3, ["部署コード", "部署", "ファイル", "扱い", "最終保存日時（ブックの記録）", "保存したソフト",
+                   "最終保存日時（日本時間）", "受付日時（日本時間）", "エラー", "判断の理由", "要確認の点", "採用の指定に書く行"],
+           rows, [10, 16, 40, 8, 22, 20, 22, 22, 7, 36, 60, 50], wrap)
 
 
 def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int], wrap) -> None:

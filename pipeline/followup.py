@@ -58,6 +58,8 @@ _OUR_COMMENT = re.compile(r"^【(?:エラー|警告)】[^\n]*（[A-Z]+_\d{3}）\
 
 STATUS_LABEL = {RETURNED: "受理", WITH_ERRORS: "差し戻し", MISSING: "未提出"}
 REMINDER_LABEL = {MISSING: "未提出", WITH_ERRORS: "要修正（差し戻し）"}
+# Findings about how the secretariat chose among a department's returns: for the secretariat, not the department.
+SECRETARIAT_ONLY = frozenset({"SUBM_004", "SUBM_005"})
 CONTACT_NOT_SET = "連絡先が未設定です（config.toml の [department_contacts] に \"{code}\" = \"…\" を追加できます）。"
 
 
@@ -205,9 +207,8 @@ class PacketJob:
     """One packet to make: picklable, sent to a worker."""
 
     department: str
-    path: str              # the return in the inbox (read, never written)
-    file_name: str         # inbox-relative, as findings show it
-    sha256: str            # the bytes collect checked
+    source: intake.InboxFile   # the return in the inbox (read, never written)
+    sha256: str                # the bytes collect checked
     findings: tuple[Finding, ...]
     header: tuple[str, ...]
     packet_name: str
@@ -225,17 +226,20 @@ class PacketOutcome:
 
 
 def packet_jobs(plan: Plan, config: Config, result: CollectResult) -> list[PacketJob]:
-    """A job for each department whose chosen return (the one the roster points to) has findings."""
+    """A job for each department whose chosen return (the one the roster points to) has findings
+    for the department to see (how the secretariat chose among its returns is not one of them)."""
     by_name = {o.file_name: o for o in result.files}
     jobs = []
     for code, (_status, file_name) in sorted(result.roster.items()):
         outcome: FileOutcome | None = by_name.get(file_name) if file_name else None
-        if outcome is None or not outcome.findings or code not in plan.department_by_code:
+        if outcome is None or code not in plan.department_by_code:
+            continue
+        findings = tuple(f for f in outcome.findings if f.code not in SECRETARIAT_ONLY)
+        if not findings:
             continue
         dept = plan.department_by_code[code]
         jobs.append(PacketJob(
-            department=code, path=str(result.inbox / outcome.file_name), file_name=outcome.file_name,
-            sha256=outcome.sha256, findings=tuple(outcome.findings),
+            department=code, source=outcome.source, sha256=outcome.sha256, findings=findings,
             header=tuple(packet_header(config, result.year, dept, outcome.file_name)),
             packet_name=packet_file_name(result.year, dept), author=config.secretariat.name,
             limits=config.limits, password=config.workbook_password,
@@ -248,12 +252,12 @@ def make_packet(job: PacketJob) -> PacketOutcome:
     def refused(problem: str) -> PacketOutcome:
         return PacketOutcome(job.department, job.packet_name, None, problem)
 
-    data, found = intake.read_stable(Path(job.path), job.limits, name=job.file_name)
+    data, found = intake.read_stable(job.source.path, job.limits, name=job.source.relative)
     if data is None:
         return refused(found[0].message if found else "ファイルを読めません。")
     if hashlib.sha256(data).hexdigest() != job.sha256:
         return refused("点検の後にファイルが変わりました。もう一度 collect を実行してください。")
-    inspection = intake.inspect_workbook(data, job.file_name, job.limits, job.password)
+    inspection = intake.inspect_workbook(data, job.source.relative, job.limits, job.password)
     if inspection.workbook is None:
         return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")
     try:

@@ -159,9 +159,24 @@ def scan_inbox(folder: Path) -> Inbox:
                 candidates.append(taken)
             elif taken is not None:
                 skipped.append(taken)
+    candidates = _unique_names(candidates)
     candidates.sort(key=lambda c: c.relative)
     skipped.sort(key=lambda f: f.file)
     return Inbox(candidates, skipped)
+
+
+def _unique_names(candidates: list[InboxFile]) -> list[InboxFile]:
+    """Two files whose names read the same (a Mac's decomposed name beside a composed one, a cp932 name
+    beside its UTF-8 twin) are still two files: the second and later get a suffix, so that every finding,
+    the store and the packets name exactly one file."""
+    by_name: dict[str, list[InboxFile]] = {}
+    for c in sorted(candidates, key=lambda c: os.fsencode(c.path)):
+        by_name.setdefault(c.relative, []).append(c)
+    out = []
+    for name, same in by_name.items():
+        out.append(same[0])
+        out += [dataclasses.replace(c, relative=f"{name}（同じ名前のファイル {n}）") for n, c in enumerate(same[1:], 2)]
+    return out
 
 
 def _take(entry: os.DirEntry, relative: str, real_root: Path, pending: list) -> InboxFile | Finding | None:

@@ -36,6 +36,7 @@ class WorkbookValues:
     sheet_names: list[str]
     custom_xml: bytes | None = None    # docProps/custom.xml, parsed only when asked (see `properties`)
     saved_at: str | None = None
+    saved_by: str | None = None        # the application that saved it last (docProps/app.xml), e.g. "LibreOffice/7.4…"
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
     _book: object | None = None
     _tables: dict[str, list[list[object]]] = field(default_factory=dict)
@@ -46,11 +47,6 @@ class WorkbookValues:
             sheet = self._book.get_sheet_by_name(name)
             self._tables[name] = sheet.to_python(skip_empty_area=False)
         return self._tables[name]
-
-    @classmethod
-    def from_tables(cls, tables: dict[str, list[list[object]]]):
-        """For tests and in-memory use: the same interface over plain lists."""
-        return cls(list(tables), None, None, {}, None, dict(tables))
 
     @property
     def properties(self) -> dict[str, str]:
@@ -65,7 +61,7 @@ class WorkbookValues:
         return properties
 
 
-PROPERTY_PARTS = (CUSTOM_PART, CORE_PART) = ("docProps/custom.xml", "docProps/core.xml")
+PROPERTY_PARTS = (CUSTOM_PART, CORE_PART, APP_PART) = ("docProps/custom.xml", "docProps/core.xml", "docProps/app.xml")
 
 
 def may_hold_formula(part: str, xml: bytes) -> bool:
@@ -82,18 +78,19 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
     are not inflated again. Without them the package is read here."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     if parts is not None and formula_parts is not None:
-        custom, saved_at = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART))
+        custom, saved_at, saved_by = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART)), _saved_by(parts.get(APP_PART))
         formulas: dict[str, set[str]] = {}
         if formula_parts:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 formulas = _formula_cells(zf, formula_parts)
-        return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
+        return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         custom = zf.read(CUSTOM_PART) if CUSTOM_PART in names else None
         saved_at = _saved_at(zf.read(CORE_PART) if CORE_PART in names else None)
+        saved_by = _saved_by(zf.read(APP_PART) if APP_PART in names else None)
         formulas = _formula_cells(zf)
-    return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
+    return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+Z-]+)\s*</dcterms:modified>")
@@ -103,6 +100,15 @@ def _saved_at(core: bytes | None) -> str | None:
     """When the workbook was last saved (dcterms:modified): a timestamp, so a pattern reads it safely."""
     match = _MODIFIED.search(core) if core else None
     return match.group(1).decode("ascii") if match else None
+
+
+_APPLICATION = re.compile(rb"<(?:\w+:)?Application>\s*([^<]{1,200}?)\s*</(?:\w+:)?Application>")
+
+
+def _saved_by(app: bytes | None) -> str | None:
+    """The application that saved the workbook (docProps/app.xml), which tells how to read its saved time."""
+    match = _APPLICATION.search(app) if app else None
+    return match.group(1).decode("utf-8", "replace") if match else None
 
 
 def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> dict[str, set[str]]:

@@ -7,6 +7,7 @@ in column A, exactly where a person would type in Excel.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 import shutil
@@ -85,17 +86,23 @@ class ReturnFiller:
                 self.set(sheet, L.KEY_REASON, L.FIELD_REASON, reason)
         return self
 
-    def save(self, path: Path, saved_at: dt.datetime | None = None) -> Path:
-        """Save as Excel would, stamped as last saved at `saved_at` (so "newest" is decided on purpose)."""
+    def save(self, path: Path, saved_at: dt.datetime | None = None, *, saved_by: str | None = None,
+             received_at: dt.datetime | None = None) -> Path:
+        """Save as Excel would, stamped as last saved at `saved_at` (so "newest" is decided on purpose), by
+        the application `saved_by` (docProps/app.xml) when given, and arrived in the inbox at `received_at`
+        (the file's modification time) when given."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.wb.save(path)
         # openpyxl stamps "now" as the time of saving; put the intended time into docProps/core.xml.
         stamp = (saved_at or dt.datetime(2025, 5, 1, 10, 0, 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _restamp(path, stamp)
+        _restamp(path, stamp, saved_by)
+        if received_at is not None:
+            moment = received_at.timestamp()
+            os.utime(path, (moment, moment))
         return path
 
 
-def _restamp(path: Path, stamp: str) -> None:
+def _restamp(path: Path, stamp: str, application: str | None = None) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
         tmp_path = Path(tmp.name)
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -104,9 +111,11 @@ def _restamp(path: Path, stamp: str) -> None:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                               rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            if info.filename == "docProps/app.xml" and application is not None:
+                data = re.sub(rb"(<Application>)[^<]*(</Application>)",
+                              rb"\g<1>" + application.encode() + rb"\g<2>", data)
             dst.writestr(info, data)
     shutil.move(tmp_path, path)
-
 
 # --- plausible answers ------------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ class Calc:
     Started in its own process group with a throw-away profile; `close` ends that group, by its id.
     """
 
-    def __init__(self, found: office.Office, folder: Path):
+    def __init__(self, found: office.Office, folder: Path, *, tz: str | None = None):
         self.python = found.python
         self.pipe = f"gyozai_tests_{os.getpid()}_{id(self)}"
         self.folder = folder
@@ -97,6 +97,7 @@ class Calc:
         self.process = subprocess.Popen(
             soffice_command(found.soffice, folder / "profile", self.pipe),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, "TZ": tz} if tz else None,   # the clock of the PC that saves (its local time)
         )
 
     def fill(self, jobs: list[dict], *, timeout: float = 300.0) -> list[dict]:

@@ -9,7 +9,8 @@ not under the project's virtualenv:
     ... [--soffice PATH]    the soffice to start (default: soffice on PATH)
     /usr/bin/python3 tests/uno_calc.py --pipe NAME --terminate              # end that soffice
 
-ACTIONS.json is a list of actions; JOBS.json a list of {"in": path, "out": path, "actions": [...]}.
+ACTIONS.json is a list of actions; JOBS.json a list of {"in": path, "out": path, "actions": [...]} with
+"stamp": true where the save must write the time of saving (Save As) instead of exporting a copy.
 An action names a cell by sheet and A1 reference, or by sheet, the key in column A and a column letter
 (the row found as a person reads the sheet, like pipeline.layout.row_key), and does one of:
 
@@ -184,16 +185,21 @@ def apply(doc, action: dict) -> dict:
     return done
 
 
-def fill(desktop, source: str, target: str, actions: list[dict]) -> dict:
-    """Open `source`, do `actions`, save as .xlsx to `target` with Calc's own filter."""
+def fill(desktop, source: str, target: str, actions: list[dict], stamp: bool = False) -> dict:
+    """Open `source`, do `actions`, save as .xlsx to `target` with Calc's own filter. `stamp`: save as a
+    person does (File ▸ Save As), which writes the time of saving into the document's properties."""
     doc = desktop.loadComponentFromURL(Path(source).resolve().as_uri(), "_blank", 0, (_prop("Hidden", True),))
     if doc is None:
         raise Refused(f"{source} を開けませんでした")
     try:
         done = [apply(doc, a) for a in actions]
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-        doc.storeToURL(Path(target).resolve().as_uri(),
-                       (_prop("FilterName", CALC_XLSX_FILTER), _prop("Overwrite", True)))
+        arguments = (_prop("FilterName", CALC_XLSX_FILTER), _prop("Overwrite", True))
+        if stamp:
+            doc.setModified(True)
+            doc.storeAsURL(Path(target).resolve().as_uri(), arguments)
+        else:
+            doc.storeToURL(Path(target).resolve().as_uri(), arguments)
     finally:
         doc.close(True)
     return {"in": source, "out": target, "done": done}
@@ -209,7 +215,7 @@ def run(jobs: list[dict], pipe: str | None, soffice: str) -> list[dict]:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         desktop = connect(pipe, office)
-        return [fill(desktop, j["in"], j["out"], j["actions"]) for j in jobs]
+        return [fill(desktop, j["in"], j["out"], j["actions"], j.get("stamp", False)) for j in jobs]
     finally:
         if office is not None:
             try:
