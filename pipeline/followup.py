@@ -492,6 +492,7 @@ class YearStatus:
     deadline: dt.date
     today: dt.date
     departments: tuple[DepartmentStatus, ...]
+    to_confirm: tuple[str, ...] = ()     # departments whose choice among several returns needs a look
 
     def count(self, status: str) -> int:
         return sum(d.status == status for d in self.departments)
@@ -522,6 +523,9 @@ class YearStatus:
                 f"あと {self.days_left} 日" if self.days_left > 0 else
                 "本日が期限です" if self.days_left == 0 else f"期限を {-self.days_left} 日過ぎています"),
         ]
+        if self.to_confirm:
+            out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
+                       "必要なら採用の指定ファイルに1行書いて collect し直してください）")
         return out
 
 
@@ -546,7 +550,8 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
         name = plan.department_name(code) if code in plan.department_by_code else ""
         rows.append(DepartmentStatus(code, name, status, s.file_name if s else "", s.errors if s else 0,
                                      s.warnings if s else 0))
-    return YearStatus(year, config.deadline(year), today, tuple(rows))
+    doubtful = {f[3] for f in store.findings(year) if f[1] == "SUBM_004"}
+    return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)))
 
 
 def never_collected(year: int) -> UsageError:

@@ -237,3 +237,14 @@ def _core_modified(path) -> str:
         core = z.read("docProps/core.xml").decode()
         assert z.read("docProps/app.xml").decode().count("LibreOffice")
     return re.search(r"<dcterms:modified[^>]*>([^<]+)<", core).group(1)
+
+
+def test_status__a_doubtful_choice__status_says_which_department_to_look_at(project):
+    project.filler("05").fill_all().save(project.inbox() / "draft.xlsx", dt.datetime(2030, 1, 1, 9),
+                                         saved_by=EXCEL, received_at=at(10, 9))
+    project.filler("05").fill_all().save(project.inbox() / "fixed.xlsx", as_stamped(at(20, 14)),
+                                         saved_by=EXCEL, received_at=at(20, 14, 10))
+    run(project)
+    result = CliRunner().invoke(main, ["--config", str(project.config_path), "status", "--year", str(YEAR),
+                                       "--today", "2025-05-21"])
+    assert result.output.splitlines()[-1].startswith("採用の判断に要確認: 情報政策課（回収状況の「採用の判断」シート")
