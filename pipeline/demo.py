@@ -75,7 +75,8 @@ def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -
         name = f"{dept.name}_回答.xlsx" if n % 3 else f"Re_{dept.name}（{fiscal_year_label(year)}）.xlsx"
         saved = received + dt.timedelta(hours=n)
         if with_mistakes and dept.code == SENT_TWICE:
-            filler.save(inbox / "5月12日受信" / f"{dept.name}_回答.xlsx", saved_at=saved)
+            filler.save(inbox / "5月12日受信" / f"{dept.name}_回答.xlsx", saved_at=saved,
+                        received_at=_arrived(saved))
             filler.answer(filler.item_sheets[0], filler.initiatives(filler.item_sheets[0])[0], progress="完了",
                           result="前回の回答を修正しました。計画した内容をすべて実施した。")
             saved += dt.timedelta(days=3)
@@ -85,7 +86,12 @@ def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -
         if with_mistakes and dept.code == LEFT_EMPTY:
             sheet = filler.item_sheets[0]
             filler.set(sheet, filler.initiatives(sheet)[0], L.FIELD_RESULT, None)
-        filler.save(inbox / name, saved_at=saved)
+        filler.save(inbox / name, saved_at=saved, received_at=_arrived(saved))
+
+
+def _arrived(saved: dt.datetime) -> dt.datetime:
+    """When a return saved at `saved` (UTC) reached the inbox: mailed within the hour."""
+    return saved.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=40)
 
 
 @click.command()

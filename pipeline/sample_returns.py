@@ -94,15 +94,18 @@ class ReturnFiller:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.wb.save(path)
         # openpyxl stamps "now" as the time of saving; put the intended time into docProps/core.xml.
-        stamp = (saved_at or dt.datetime(2025, 5, 1, 10, 0, 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _restamp(path, stamp, saved_by)
+        saved_at = saved_at or dt.datetime(2025, 5, 1, 10, 0, 0)
+        _restamp(path, saved_at, saved_by)
         if received_at is not None:
             moment = received_at.timestamp()
             os.utime(path, (moment, moment))
         return path
 
 
-def _restamp(path: Path, stamp: str, application: str | None = None) -> None:
+def _restamp(path: Path, saved_at: dt.datetime, application: str | None = None) -> None:
+    """The saving time (and application) in the package's properties, and the same time on every zip
+    entry, so that the same answers saved at the same time are the same bytes."""
+    stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
         tmp_path = Path(tmp.name)
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp_path, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -114,6 +117,7 @@ def _restamp(path: Path, stamp: str, application: str | None = None) -> None:
             if info.filename == "docProps/app.xml" and application is not None:
                 data = re.sub(rb"(<Application>)[^<]*(</Application>)",
                               rb"\g<1>" + application.encode() + rb"\g<2>", data)
+            info.date_time = saved_at.timetuple()[:6]
             dst.writestr(info, data)
     shutil.move(tmp_path, path)
 
