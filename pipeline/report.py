@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +24,15 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.shared import Twips
 from docx.styles.style import StyleFactory
-from docx.text.parfmt import ParagraphFormat
-from lxml.etree import SubElement
 
 from pipeline import achievement as A
 from pipeline import report_style as RS
+from pipeline import wordml as W
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import write_atomically
@@ -221,37 +219,6 @@ class _StyleBook:
         return header, label
 
 
-_SUCCESSOR_TAGS: dict[tuple[str, ...], frozenset[str]] = {}
-
-
-def _insert_ordered(parent, child, successors: Iterable[str]) -> None:
-    """Insert `child` before the first existing child (in document order) whose tag is a successor."""
-    key = tuple(successors)
-    tags = _SUCCESSOR_TAGS.get(key)
-    if tags is None:
-        tags = _SUCCESSOR_TAGS[key] = frozenset(qn(t) for t in key)
-    for existing in parent:
-        if existing.tag in tags:
-            existing.addprevious(child)
-            return
-    parent.append(child)
-
-
-_SETTINGS_AFTER_UPDATE_FIELDS = (
-    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
-    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
-    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
-    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
-)
-
-
-def _ask_word_to_update_fields(doc) -> None:
-    settings = doc.settings.element
-    if settings.find(qn("w:updateFields")) is None:
-        el = OxmlElement("w:updateFields", {qn("w:val"): "true"})
-        _insert_ordered(settings, el, _SETTINGS_AFTER_UPDATE_FIELDS)
-
-
 # --- building -------------------------------------------------------------------------------------
 
 def build_report(
@@ -301,7 +268,7 @@ class _ReportWriter:
         props.comments = ""
         props.created = stamp
         props.modified = stamp
-        _ask_word_to_update_fields(doc)
+        W.update_fields_on_open(doc.settings.element)
         buffer = io.BytesIO()
         doc.save(buffer)
         return RS.deterministic_zip(buffer.getvalue(), stamp)
@@ -311,25 +278,25 @@ class _ReportWriter:
         add_paragraph and add_table look it up among all the body's children every time)."""
         p = OxmlElement("w:p")
         self._sect_pr.addprevious(p)
-        _set_pstyle(_ppr(p), self.styles.style_id(style))
+        W.set_style(p, self.styles.style_id(style))
         return p
 
     def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
         """Append a paragraph; returns its w:p element."""
         p = self._paragraph(style)
         if keep_with_next:
-            _keep_next(p)
+            W.keep_with_next(p)
         if text:
-            _add_run(p, text_of(text))
+            W.add_text(p, text_of(text))
         if align is not None:
-            ParagraphFormat(p).alignment = align
+            W.align(p, align)
         return p
 
     def heading(self, text: str, level: int, *, page_break: bool | None = None):
         p = self._paragraph(f"heading {level}")
-        _add_run(p, text_of(text))
+        W.add_text(p, text_of(text))
         if page_break is not None:
-            ParagraphFormat(p).page_break_before = page_break
+            p.get_or_add_pPr().pageBreakBefore_val = page_break
         if level <= 3:
             self.headings.append(TocLine(level, text_of(text), ""))
         return p
@@ -342,20 +309,8 @@ class _ReportWriter:
         total = width or self.width
         widths = [int(total * f / sum(fractions)) for f in fractions]
         widths[-1] = total - sum(widths[:-1])
-        tbl = OxmlElement("w:tbl")
+        tbl = W.new_table(widths, self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE))
         self._sect_pr.addprevious(tbl)
-        tbl_pr = SubElement(tbl, _TBL_PR)
-        style_id = self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE)
-        if style_id is not None:
-            SubElement(tbl_pr, _TBL_STYLE, {_VAL: style_id})
-        SubElement(tbl_pr, _TBL_W, {_TYPE: "dxa", _W: str(total)})
-        SubElement(tbl_pr, _TBL_LAYOUT, {_TYPE: "fixed"})
-        # the table style's conditional formats stay off: header and label shading are written per cell,
-        # so Word and LibreOffice show the same thing (the charter shades label cells, not whole rows)
-        SubElement(tbl_pr, _TBL_LOOK, _TBL_LOOK_OFF)
-        grid = SubElement(tbl, _TBL_GRID)
-        for w in widths:
-            SubElement(grid, _GRID_COL, {_W: str(w)})
         return _Table(tbl, widths)
 
     def row(self, table: _Table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
@@ -365,29 +320,25 @@ class _ReportWriter:
 
         A row stays on one page unless `split` (rows holding a return's long texts may break).
         """
-        tr = SubElement(table.tbl, _TR)
+        tr = table.tbl.add_tr()
         if header or not split:
-            tr_pr = SubElement(tr, _TR_PR)
-            SubElement(tr_pr, _CANT_SPLIT)
+            W.cant_split(tr)
             if header:
-                SubElement(tr_pr, _TBL_HEADER)
+                W.repeat_as_header(tr)
         tcs = []
         for i, (width, text) in enumerate(zip(table.widths, texts, strict=True)):
-            tc = SubElement(tr, _TC)
-            tc_pr = SubElement(tc, _TC_PR)
-            SubElement(tc_pr, _TC_W, {_TYPE: "dxa", _W: str(width)})
+            tc = tr.add_tc()
+            tc.get_or_add_tcPr().width = Twips(width)
             is_label = header or i in labels
             fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
             if fill:
-                SubElement(tc_pr, _SHD, {_VAL: "clear", _COLOR: "auto", _FILL: fill})
+                W.shade(tc, fill)
             if is_label:
-                SubElement(tc_pr, _V_ALIGN, {_VAL: _V_ALIGN_CENTER})
-            SubElement(tc, _P)
+                W.center_vertically(tc)
             self.write_cell(tc, text, RS.TABLE_LABEL if is_label else RS.TABLE_TEXT)
             if align and i in align:
-                jc = _jc_value(align[i])
-                for p in tc.iterchildren(_P):
-                    _set_jc(p, jc)
+                for p in tc.p_lst:
+                    W.align(p, align[i])
             tcs.append(tc)
         return _Row(tr, tcs)
 
@@ -395,17 +346,15 @@ class _ReportWriter:
         """Write `text` into the cell `tc` (a w:tc element), as python-docx's cell.paragraphs[0] (then
         cell.add_paragraph()) with p.style and p.add_run would."""
         lines = text if isinstance(text, list | tuple) else [text]
-        first = True
-        for line in lines:
-            p = tc.find(_P) if first else SubElement(tc, _P)
-            first = False
+        for n, line in enumerate(lines):
+            p = (tc.p_lst[0] if tc.p_lst else tc.add_p()) if n == 0 else tc.add_p()
             line_style = style
             if isinstance(line, tuple):     # (style, text)
                 line_style, line = line
-            _set_pstyle(_ppr(p), self.styles.style_id(line_style))
+            W.set_style(p, self.styles.style_id(line_style))
             value = text_of(line)
             if value:
-                _add_run(p, value)
+                W.add_text(p, value)
 
     def merge(self, row: _Row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT,
               fill: str | None = None):
@@ -413,29 +362,24 @@ class _ReportWriter:
         returns its w:tc. The XML is what python-docx's cell.merge makes, without its walks of the table."""
         tc = row.tcs[first]
         if last > first:
-            tc_pr = tc.find(_TC_PR)
-            tc_w = tc_pr.find(_TC_W)
-            width = int(tc_w.get(_W))
+            tc_pr = tc.tcPr
+            width = tc_pr.width
             for other in row.tcs[first + 1:last + 1]:
                 if other is tc:
                     continue
-                other_width = int(other.find(_TC_PR).find(_TC_W).get(_W))
-                if width and other_width:
-                    width += other_width
+                if width and other.tcPr.width:
+                    width += other.tcPr.width
                 row.tr.remove(other)
-            tc_w.set(_W, str(width))
-            for old in tc_pr.findall(_GRID_SPAN):
-                tc_pr.remove(old)
-            tc_w.addnext(SubElement(tc_pr, _GRID_SPAN, {_VAL: str(last - first + 1)}))
+            tc_pr.width = width
+            tc_pr.grid_span = last - first + 1
             row.tcs[first + 1:last + 1] = [tc] * (last - first)
-        paragraphs = tc.findall(_P)
-        for p in paragraphs[1:]:
+        for p in tc.p_lst[1:]:
             tc.remove(p)
-        for r in paragraphs[0].findall(_R):
-            paragraphs[0].remove(r)
+        for r in tc.p_lst[0].r_lst:
+            tc.p_lst[0].remove(r)
         self.write_cell(tc, text, style)
         if fill:
-            shade(tc, fill)
+            W.shade(tc, fill)
         return tc
 
     # --- the whole report -----------------------------------------------------------------------
@@ -463,17 +407,17 @@ class _ReportWriter:
         lines = list(toc or [])
         if not lines:
             p = self.doc.add_paragraph(style=self.styles["Normal"])
-            _field(p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
+            W.field(p._p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
             return
         for n, line in enumerate(lines):
             p = self.doc.add_paragraph(style=self.styles[f"toc {min(max(line.level, 1), 3)}"])
             if n == 0:
-                _field_start(p, TOC_INSTRUCTION)
+                W.field_start(p._p, TOC_INSTRUCTION)
             p.add_run(text_of(line.text))
             p.add_run("\t")
             p.add_run(text_of(line.page))
             if n == len(lines) - 1:
-                _field_end(p)
+                W.field_end(p._p)
 
     # --- 1 the plan and how progress is managed --------------------------------------------------
     def part1(self) -> None:
@@ -516,14 +460,14 @@ class _ReportWriter:
         self.row(t, ("進捗状況", "意味"), header=True)
         for choice in cfg.progress_choices:
             self.row(t, (choice.label, choice.description), labels=(0,))
-        keep_together(t)
+        W.keep_together(t.tbl)
         self.para("")
         self.para("取組項目ごとに、主担当課が次の区分で自己評価を行います。", keep_with_next=True)
         t = self.table((1, 4))
         self.row(t, ("自己評価", "意味"), header=True)
         for grade in cfg.grades:
             self.row(t, (grade.choice, grade.description), labels=(0,))
-        keep_together(t)
+        W.keep_together(t.tbl)
 
         self.heading("(4) 参考指標の達成率と判定", 2)
         self.para("各取組項目の参考指標は、次の式で達成率を算定し、判定しています。")
@@ -533,7 +477,7 @@ class _ReportWriter:
         self.row(t, ("判定", "基準"), header=True)
         for label, meaning in A.JUDGEMENTS:
             self.row(t, (label, meaning), labels=(0,))
-        keep_together(t)
+        W.keep_together(t.tbl)
         self.para(
             f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING_SHORT}（差し戻し中）"
             f"または「{DASH}」（実績なし）と表示しています。", RS.NOTE,
@@ -560,7 +504,7 @@ class _ReportWriter:
             items = "、".join(i.code for i in plan.items_for(d.code))
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
-        keep_together(t)
+        W.keep_together(t.tbl)
 
     # --- 2 計画の体系 and the overview --------------------------------------------------------------
     def part2(self) -> None:
@@ -586,7 +530,7 @@ class _ReportWriter:
                     section_rows.extend(pillar_rows)
             if section_rows:
                 self.vmerge(t, section_rows, 0, section.label)
-        keep_together(t)
+        W.keep_together(t.tbl)
 
         self.heading(f"(1) 取組項目の自己評価の状況（{year}年度）", 2)
         self.grade_overview()
@@ -598,12 +542,10 @@ class _ReportWriter:
         holding `text`: the XML python-docx's cell.merge makes (vMerge restart, then continue)."""
         top = rows[0].tcs[col]
         if len(rows) > 1:
-            _set_vmerge(top, "restart")
-            for r in rows[1:]:
-                _set_vmerge(r.tcs[col], None)
+            W.merge_down(top, [r.tcs[col] for r in rows[1:]])
         self.write_cell(top, text, RS.TABLE_LABEL)
-        shade(top, self.label_fill)
-        _set_valign(top, _V_ALIGN_CENTER)
+        W.shade(top, self.label_fill)
+        W.center_vertically(top)
 
     def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
                         counts_before: dict[str, Counter] | None) -> None:
@@ -640,7 +582,7 @@ class _ReportWriter:
             self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
             if A.round_rate(sum(shares)) != 100:
                 notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
-        keep_together(t)
+        W.keep_together(t.tbl)
         self.para("注）" + "".join(notes), RS.NOTE)
 
     def _grade_counts(self, state: YearState) -> dict[str, Counter]:
@@ -740,7 +682,7 @@ class _ReportWriter:
         first_row = self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画",
                                  " ".join(item.previous_plan)),
                              labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
-        mark_header_row(first_row)
+        W.repeat_as_header(first_row.tr)
         blocks = [
             ("担当部署", [self.departments_text(item.departments, False) + (" ほか" if item.departments_etc else "")]),
             ("アウトカム\n(達成後の状態)", [(RS.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
@@ -753,7 +695,7 @@ class _ReportWriter:
         for label, lines in blocks:
             r = self.row(t, (label, "", "", "", "", ""), labels=(0,))
             self.merge(r, 1, 5, lines)
-        keep_together(t)
+        W.keep_together(t.tbl)
 
         # the year's progress
         state = self.data.current
@@ -764,8 +706,8 @@ class _ReportWriter:
             r = self.row(t, ("", "", "", "", ""))
             departments = self.departments_text(ini.departments, ini.departments_etc)
             merged = self.merge(r, 0, 4, f"取組{n}　{ini.display_text}（{departments}）", fill=SUBTLE_FILL)
-            for p in merged.iterchildren(_P):
-                _keep_next(p)   # the initiative's title stays with its answers
+            for p in merged.p_lst:
+                W.keep_with_next(p)   # the initiative's title stays with its answers
             for dept in ini.departments:
                 self.progress_row(t, state, ini, dept)
 
@@ -846,7 +788,7 @@ class _ReportWriter:
             note.append(f"基準値は{ind.baseline_year}年度の数値です。")
         r = self.row(t, ("", "", "", "", "", ""))
         self.merge(r, 0, 5, "備考: " + "　".join(note))
-        keep_together(t)
+        W.keep_together(t.tbl)
 
     def actual_text(self, ind: Indicator, year: int) -> str:
         value = self.data.actuals.get((year, ind.item_code))
@@ -962,34 +904,6 @@ def rate_text(result: A.Achievement) -> str:
     return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"
 
 
-# --- WordprocessingML the python-docx API lacks -------------------------------------------------
-
-# Elements are built with lxml directly, in the schema's order, as python-docx writes them: its API finds
-# the body's sectPr, the styles' default and a cell's grid position by searching, per paragraph or cell.
-
-_P, _R, _T, _BR, _TAB = qn("w:p"), qn("w:r"), qn("w:t"), qn("w:br"), qn("w:tab")
-_P_PR, _P_STYLE, _KEEP_NEXT, _JC = qn("w:pPr"), qn("w:pStyle"), qn("w:keepNext"), qn("w:jc")
-_TBL_PR, _TBL_STYLE, _TBL_W, _TBL_LAYOUT, _TBL_LOOK = (qn("w:tblPr"), qn("w:tblStyle"), qn("w:tblW"),
-                                                       qn("w:tblLayout"), qn("w:tblLook"))
-_TBL_GRID, _GRID_COL, _TR, _TR_PR, _CANT_SPLIT, _TBL_HEADER = (qn("w:tblGrid"), qn("w:gridCol"), qn("w:tr"),
-                                                              qn("w:trPr"), qn("w:cantSplit"), qn("w:tblHeader"))
-_TC, _TC_PR, _TC_W, _GRID_SPAN, _V_MERGE, _SHD, _V_ALIGN = (qn("w:tc"), qn("w:tcPr"), qn("w:tcW"), qn("w:gridSpan"),
-                                                            qn("w:vMerge"), qn("w:shd"), qn("w:vAlign"))
-_VAL, _TYPE, _W, _COLOR, _FILL = qn("w:val"), qn("w:type"), qn("w:w"), qn("w:color"), qn("w:fill")
-_XML_SPACE = qn("xml:space")
-_V_ALIGN_CENTER = WD_ALIGN_VERTICAL.to_xml(WD_ALIGN_VERTICAL.CENTER)
-_TBL_LOOK_OFF = {qn(f"w:{k}"): v for k, v in (
-    ("firstColumn", "0"), ("firstRow", "0"), ("lastColumn", "0"), ("lastRow", "0"), ("noHBand", "1"),
-    ("noVBand", "1"), ("val", "0600"))}   # python-docx's attribute order (its new table's tblLook)
-_P_PR_AFTER_JC = ("w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
-                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-_TC_PR_AFTER_V_MERGE = ("w:tcBorders", "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText",
-                        "w:vAlign", "w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge",
-                        "w:tcPrChange")
-_TC_PR_AFTER_V_ALIGN = ("w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange")
-_RUN_BREAKS = re.compile(r"([\t\r\n])")
-
-
 @dataclass(frozen=True)
 class _Table:
     tbl: object             # the w:tbl element
@@ -1000,188 +914,6 @@ class _Table:
 class _Row:
     tr: object              # the w:tr element
     tcs: list               # the w:tc per grid column (a merged cell for each column it spans)
-
-
-def _jc_value(align) -> str | None:
-    return None if align is None else WD_ALIGN_PARAGRAPH.to_xml(align)
-
-
-def _first_child(parent, tag: str):
-    """The element's first child when it has that tag, else a new one inserted first (get_or_add_pPr/tcPr)."""
-    if len(parent) and parent[0].tag == tag:
-        return parent[0]
-    child = SubElement(parent, tag)
-    parent.insert(0, child)
-    return child
-
-
-def _ppr(p):
-    """The paragraph's w:pPr."""
-    return _first_child(p, _P_PR)
-
-
-def _set_pstyle(ppr, style_id: str | None) -> None:
-    """w:pStyle first in w:pPr, or none for the default style (Paragraph.style = ...)."""
-    old = ppr.find(_P_STYLE)
-    if style_id is None:
-        if old is not None:
-            ppr.remove(old)
-        return
-    if old is None:
-        old = SubElement(ppr, _P_STYLE)
-        ppr.insert(0, old)
-    old.set(_VAL, style_id)
-
-
-def _keep_next(p) -> None:
-    """paragraph_format.keep_with_next = True: w:keepNext right after w:pStyle."""
-    ppr = _ppr(p)
-    keep = ppr.find(_KEEP_NEXT)
-    if keep is not None:
-        keep.attrib.pop(_VAL, None)
-        return
-    at = 1 if len(ppr) and ppr[0].tag == _P_STYLE else 0
-    keep = SubElement(ppr, _KEEP_NEXT)
-    ppr.insert(at, keep)
-
-
-def _set_jc(p, value: str | None) -> None:
-    """paragraph.alignment = ...: w:jc in w:pPr (removed for None)."""
-    ppr = _ppr(p)
-    jc = ppr.find(_JC)
-    if value is None:
-        if jc is not None:
-            ppr.remove(jc)
-        return
-    if jc is None:
-        jc = SubElement(ppr, _JC)
-        ppr.remove(jc)
-        _insert_ordered(ppr, jc, _P_PR_AFTER_JC)
-    jc.set(_VAL, value)
-
-
-def _add_t(r, text: str) -> None:
-    t = SubElement(r, _T)
-    t.text = text
-    if len(text.strip()) < len(text):
-        t.set(_XML_SPACE, "preserve")
-
-
-def _add_run(p, text: str):
-    """paragraph.add_run(text): one w:r, a tab as w:tab and a line break (\\n or \\r) as w:br."""
-    r = SubElement(p, _R)
-    if not text:
-        return r
-    if "\t" not in text and "\n" not in text and "\r" not in text:
-        _add_t(r, text)
-        return r
-    for piece in _RUN_BREAKS.split(text):
-        if piece == "\t":
-            SubElement(r, _TAB)
-        elif piece in ("\n", "\r"):
-            SubElement(r, _BR)
-        elif piece:
-            _add_t(r, piece)
-    return r
-
-
-def _tc_pr(tc):
-    """The cell's w:tcPr."""
-    return _first_child(tc, _TC_PR)
-
-
-def _set_vmerge(tc, value: str | None) -> None:
-    """w:vMerge with w:val (restart), or without (continue, the default), in the cell's w:tcPr."""
-    tc_pr = _tc_pr(tc)
-    for old in tc_pr.findall(_V_MERGE):
-        tc_pr.remove(old)
-    merge = SubElement(tc_pr, _V_MERGE, {_VAL: value} if value else {})
-    tc_pr.remove(merge)
-    _insert_ordered(tc_pr, merge, _TC_PR_AFTER_V_MERGE)
-
-
-def _set_valign(tc, value: str) -> None:
-    tc_pr = _tc_pr(tc)
-    v_align = tc_pr.find(_V_ALIGN)
-    if v_align is None:
-        v_align = SubElement(tc_pr, _V_ALIGN)
-        tc_pr.remove(v_align)
-        _insert_ordered(tc_pr, v_align, _TC_PR_AFTER_V_ALIGN)
-    v_align.set(_VAL, value)
-
-
-def _is_continuation(tc) -> bool:
-    """A cell continuing a vertical merge (w:vMerge without w:val, or w:val="continue")."""
-    tc_pr = tc[0] if len(tc) and tc[0].tag == _TC_PR else None
-    merge = tc_pr.find(_V_MERGE) if tc_pr is not None else None
-    return merge is not None and merge.get(_VAL, "continue") == "continue"
-
-
-def shade(tc, fill: str) -> None:
-    """w:shd on a cell (a w:tc element): the charter's grey label cells."""
-    tc_pr = _tc_pr(tc)
-    for old in tc_pr.findall(_SHD):
-        tc_pr.remove(old)
-    shd = OxmlElement("w:shd", {_VAL: "clear", _COLOR: "auto", _FILL: fill})
-    _insert_ordered(tc_pr, shd, ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"))
-
-
-def _tr_pr(tr):
-    if len(tr) and tr[0].tag == _TR_PR:
-        return tr[0]
-    tr_pr = SubElement(tr, _TR_PR)
-    tr.insert(0, tr_pr)
-    return tr_pr
-
-
-def cant_split(row: _Row) -> None:
-    """w:cantSplit: the row is not broken across two pages."""
-    tr_pr = _tr_pr(row.tr)
-    if tr_pr.find(_CANT_SPLIT) is None:
-        _insert_ordered(tr_pr, OxmlElement("w:cantSplit"),
-                        ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden"))
-
-
-def keep_together(table: _Table) -> None:
-    """Keep a short table on one page: every row keeps with the next (Word's way to do it).
-
-    Every paragraph of every row but the last; a cell continuing a vertical merge stands for the merge's
-    first cell (as python-docx's row.cells has it), which is in an earlier row."""
-    for tr in table.tbl.findall(_TR)[:-1]:
-        for tc in tr.iterchildren(_TC):
-            if not _is_continuation(tc):
-                for p in tc.iterchildren(_P):
-                    _keep_next(p)
-
-
-def mark_header_row(row: _Row) -> None:
-    """w:tblHeader (repeat on every page) and w:cantSplit on a table's first row."""
-    cant_split(row)
-    tr_pr = _tr_pr(row.tr)
-    if tr_pr.find(_TBL_HEADER) is None:
-        _insert_ordered(tr_pr, OxmlElement("w:tblHeader"), ("w:tblCellSpacing", "w:jc", "w:hidden"))
-
-
-def _fld_char(run, kind: str) -> None:
-    run._r.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): kind}))
-
-
-def _field_start(paragraph, instruction: str) -> None:
-    _fld_char(paragraph.add_run(), "begin")
-    instr = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
-    instr.text = f" {instruction} "
-    paragraph.add_run()._r.append(instr)
-    _fld_char(paragraph.add_run(), "separate")
-
-
-def _field_end(paragraph) -> None:
-    _fld_char(paragraph.add_run(), "end")
-
-
-def _field(paragraph, instruction: str, placeholder: str) -> None:
-    _field_start(paragraph, instruction)
-    paragraph.add_run(placeholder)
-    _field_end(paragraph)
 
 
 # --- writing the year's folder --------------------------------------------------------------------
