@@ -7,7 +7,7 @@ Excel: the sheet's tab name and an A1 cell reference.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -106,11 +106,6 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
-
-    def as_dict(self) -> dict[str, str]:
-        d = asdict(self)
-        d["severity"] = str(self.severity)
-        return d
 
 
 def finding(

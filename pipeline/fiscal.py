@@ -50,10 +50,6 @@ def fiscal_year_short(year: int) -> str:
     return f"{w.initial}{w.year:02d}"
 
 
-def fiscal_year_end(year: int) -> dt.date:
-    return dt.date(year + 1, 3, 31)
-
-
 _REIWA_START = dt.date(2019, 5, 1)
 
 

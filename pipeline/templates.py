@@ -194,7 +194,6 @@ class _WorkbookWriter:
         self.f_title = fmt({**base, "bold": True, "font_size": 14, "text_wrap": False})
         self.f_subtitle = fmt({**base, "font_size": 11, "text_wrap": False})
         self.f_text = fmt(base)
-        self.f_bold = fmt({**base, "bold": True})
         self.f_label = fmt({**base, **border, "bold": True, "bg_color": LABEL_FILL})
         self.f_header = fmt({**base, **border, "bold": True, "bg_color": HEADER_FILL, "align": "center",
                              "valign": "vcenter"})
