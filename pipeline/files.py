@@ -70,6 +70,7 @@ class Staging:
         self.token = secrets.token_hex(6)
         self._staged: dict[Path, Path] = {}      # target → its temporary file
         self._to_remove: list[Path] = []
+        self._probes: list[Path] = []
 
     def __enter__(self) -> Staging:
         return self
@@ -96,12 +97,17 @@ class Staging:
             temporary.unlink(missing_ok=True)
 
     def remove_on_publish(self, path: Path) -> None:
-        """`path` goes when the staged files are put in place (a file of an earlier run no longer wanted)."""
-        self._to_remove.append(path)
+        """`path` goes when the staged files are put in place (a file of an earlier run no longer wanted).
 
-    @property
-    def targets(self) -> list[Path]:
-        return list(self._staged)
+        Removing a file takes the same right as making one in its folder: an empty file made there now
+        (and removed with the staged ones) shows a folder we cannot change before anything is committed."""
+        probe = temporary_name(path, f"{self.token}-removal")
+        try:
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+        except OSError as exc:
+            raise StorageError.of(exc, path, action="を削除できません") from None
+        self._probes.append(probe)
+        self._to_remove.append(path)
 
     def publish(self, *, sync: bool = True, changed: str = NOTHING_CHANGED) -> None:
         """Put every staged file in place, then remove the files marked to go. `sync`: flush everything to
@@ -122,16 +128,18 @@ class Staging:
             except OSError as exc:
                 raise StorageError.of(exc, path, action="を削除できません", changed=changed) from None
             del self._to_remove[0]
+        self.discard()   # the probes
 
     def discard(self) -> None:
         """Remove every temporary file not yet in place; the targets stay as they were."""
-        for temporary in self._staged.values():
+        for temporary in [*self._staged.values(), *self._probes]:
             try:
                 temporary.unlink(missing_ok=True)
             except OSError:
                 pass  # a folder we cannot write to holds no temporary file of ours
         self._staged.clear()
         self._to_remove.clear()
+        self._probes.clear()
 
 
 def ensure_folder(folder: Path) -> Path:
