@@ -91,8 +91,8 @@ class StorageError(PipelineError):
         where = Path(path) if path is not None else None
         folder = where.parent if where is not None else "保存先のフォルダー"
         advice = _ADVICE.get(cause, _OTHER_ADVICE).format(folder=folder)
-        return cls(f"{where if where is not None else '保存先'} {action}（原因: {cause}）。{NOT_A_RETURN}{changed}{advice}",
-                   path=where, cause=cause)
+        subject = f"{where} " if where is not None else "保存先のファイル"
+        return cls(f"{subject}{action}（原因: {cause}）。{NOT_A_RETURN}{changed}{advice}", path=where, cause=cause)
 
 
 def cause_of(exc: BaseException) -> str:

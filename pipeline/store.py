@@ -194,6 +194,8 @@ class Store:
         if not self.path.exists():
             _create(self.path)
         self._refuse_empty()
+        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+        fresh = not wal.exists() and not shm.exists()
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -212,6 +214,10 @@ class Store:
                 _rollback_if_open(db)
         except BaseException:
             db.close()
+            if fresh and not (wal.exists() and wal.stat().st_size > 0):
+                # a full disk leaves them half-made: the store's folder is left as it was
+                for companion in (wal, shm):
+                    _unlink_quietly(companion)
             raise
         return db
 
@@ -390,6 +396,13 @@ def _rollback_if_open(db: sqlite3.Connection) -> None:
             pass  # the error that brought us here is the one to report
 
 
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _write_schema(db: sqlite3.Connection) -> None:
     for statement in _SCHEMA.split(";"):
         if statement.strip():
@@ -427,10 +440,7 @@ def _create(path: Path) -> None:
         raise StorageError.of(exc, path) from None
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
-            try:
-                leftover.unlink(missing_ok=True)
-            except OSError:
-                pass
+            _unlink_quietly(leftover)
 
 
 def _diagnose(exc: sqlite3.Error, path: Path) -> str | None:
