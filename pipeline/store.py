@@ -194,8 +194,10 @@ class Store:
         if not self.path.exists():
             _create(self.path)
         self._refuse_empty()
-        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
-        fresh = not wal.exists() and not shm.exists()
+        with _tidy_on_failure(self.path):
+            return self._connect_for_writing()
+
+    def _connect_for_writing(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -214,21 +216,27 @@ class Store:
                 _rollback_if_open(db)
         except BaseException:
             db.close()
-            if fresh and not (wal.exists() and wal.stat().st_size > 0):
-                # a full disk leaves them half-made: the store's folder is left as it was
-                for companion in (wal, shm):
-                    _unlink_quietly(companion)
             raise
         return db
 
     def _open_for_reading(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            raise StorageError(f"データベース {self.path} がありません。config.toml の [paths] store を確かめてください。",
+                               path=self.path, cause="ファイルがない")
         self._refuse_empty()
         uri = self.path.resolve().as_uri()
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
         try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            with _tidy_on_failure(self.path):
+                # mode=rw never creates a file; query_only refuses every write. The last connection to close
+                # still folds the -wal into the store and removes it, as a writer's does: the folder stays tidy.
+                db = sqlite3.connect(f"{uri}?mode=rw", uri=True, isolation_level=None)
+                try:
+                    db.execute("PRAGMA query_only=ON")
+                    db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                except BaseException:
+                    db.close()
+                    raise
         except sqlite3.OperationalError as exc:
-            db.close()
             wal = Path(f"{self.path}-wal")
             if _code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY) or (
                     wal.exists() and wal.stat().st_size > 0):
@@ -394,6 +402,21 @@ def _rollback_if_open(db: sqlite3.Connection) -> None:
             db.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # the error that brought us here is the one to report
+
+
+@contextmanager
+def _tidy_on_failure(store: Path) -> Iterator[None]:
+    """When opening `store` fails, remove the -wal and -shm files the attempt made (a full disk leaves them
+    half-made) as long as the -wal holds nothing: the store's folder is left as it was."""
+    wal, shm = Path(f"{store}-wal"), Path(f"{store}-shm")
+    fresh = not wal.exists() and not shm.exists()
+    try:
+        yield
+    except BaseException:
+        if fresh and not (wal.exists() and wal.stat().st_size > 0):
+            _unlink_quietly(wal)
+            _unlink_quietly(shm)
+        raise
 
 
 def _unlink_quietly(path: Path) -> None:
