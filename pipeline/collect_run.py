@@ -11,9 +11,9 @@ The order is what makes a failure harmless:
 5. commit the store's transaction;
 6. rename the staged files into place, then remove the packets of an earlier run no longer wanted.
 
-A failure before 5 removes the temporary files: the store and the outputs are as they were (new archive
-copies may remain: named by their content, pointed at by nothing). A kill at any moment leaves each file
-whole, the old or the new.
+A failure before 5 removes the temporary files and the archive copies this run made: the store, the
+outputs and the archive are as they were. A kill at any moment leaves each file whole, the old or the new
+(and at most archive copies that nothing points at).
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def run_collect_year(
     new_store = not config.store_path.exists()
     committed = False
     with run_lock(config.store_path):
+        archived = _Listing(config.archive_dir)
         try:
             with Store(config.store_path) as store, Staging() as staging:
                 result = collect(plan, config, year, progress=progress, inline=inline)
@@ -79,10 +80,53 @@ def run_collect_year(
                 committed = True
                 staging.publish(sync=False, changed=AFTER_COMMIT)
         except BaseException:
-            if new_store and not committed:
-                _remove_store(config.store_path)   # as it was: no store
+            if not committed:
+                archived.remove_what_is_new()
+                if new_store:
+                    _remove_store(config.store_path)   # as it was: no store
             raise
     return CollectRun(result, outputs, followup)
+
+
+class _Listing:
+    """What the archive holds before the run (its prefix folders and copies), so that the copies a run
+    made can be taken away again when it stops before the store points at them. Under the run lock
+    nobody else adds to the archive meanwhile."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.existed = folder.is_dir()
+        self.names = self._names()
+
+    def _names(self) -> set[str]:
+        names: set[str] = set()
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    names.add(entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        with os.scandir(entry.path) as inner:
+                            names.update(f"{entry.name}/{e.name}" for e in inner)
+        except OSError:
+            pass
+        return names
+
+    def remove_what_is_new(self) -> None:
+        # the files first (deepest names), then the folders they were in
+        for name in sorted(self._names() - self.names, key=lambda n: (-n.count("/"), n)):
+            path = self.folder / name
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError:
+                pass   # what cannot be removed is a copy nothing points at: harmless
+        if not self.existed:
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
 
 
 def _remove_store(path: Path) -> None:
