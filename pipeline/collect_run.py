@@ -27,8 +27,8 @@ from pathlib import Path
 from pipeline.collect import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
 from pipeline.collect_outputs import stage_collect_outputs
 from pipeline.config import Config
-from pipeline.files import Staging
-from pipeline.followup import FollowupResult, stage_followup
+from pipeline.files import Staging, remove_leftovers
+from pipeline.followup import PACKET_FOLDER, FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
 from pipeline.templates import check_year
@@ -65,6 +65,8 @@ def run_collect_year(
     new_store = not config.store_path.exists()
     committed = False
     with run_lock(config.store_path):
+        for folder in (config.output_for(year), config.output_for(year) / PACKET_FOLDER):
+            remove_leftovers(folder)   # of a run killed half-way
         archived = _Listing(config.archive_dir)
         try:
             with Store(config.store_path) as store, Staging() as staging:

@@ -8,10 +8,15 @@ folder's default ACL), so that colleagues on a shared folder can open it. A file
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 from pipeline.errors import NOTHING_CHANGED, StorageError
+
+_TOKEN_BYTES = 6
+# what temporary_name makes: ".<stem>.<token>[-removal].tmp<suffix>"
+_TEMPORARY = re.compile(rf"^\..*\.[0-9a-f]{{{2 * _TOKEN_BYTES}}}(-removal)?\.tmp(\.[^.]*)?$")
 
 
 def temporary_name(path: Path, token: str) -> Path:
@@ -49,7 +54,7 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
 
     `durable=False` skips the per-file fsync, for many files that the caller makes durable at once
     with one os.sync() before anything points at them."""
-    temporary = temporary_name(path, secrets.token_hex(6))
+    temporary = temporary_name(path, secrets.token_hex(_TOKEN_BYTES))
     write_new(temporary, data, target=path, durable=durable)
     try:
         os.replace(temporary, path)
@@ -67,7 +72,7 @@ class Staging:
     as they were. Temporary names are fixed per run (`temporary(target)`), so a worker can write one."""
 
     def __init__(self) -> None:
-        self.token = secrets.token_hex(6)
+        self.token = secrets.token_hex(_TOKEN_BYTES)
         self._staged: dict[Path, Path] = {}      # target → its temporary file
         self._to_remove: list[Path] = []
         self._probes: list[Path] = []
@@ -140,6 +145,21 @@ class Staging:
         self._staged.clear()
         self._to_remove.clear()
         self._probes.clear()
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files a run killed half-way left in `folder` (only names temporary_name
+    gives). Call it only while no other run can be writing there (under the run lock)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if _TEMPORARY.match(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def ensure_folder(folder: Path) -> Path:

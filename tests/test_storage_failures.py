@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -37,8 +38,9 @@ from pipeline.collect import collect
 from pipeline.config import load_config
 from pipeline.errors import FULL, NO_PERMISSION, READ_ONLY, InternalError, StorageError
 from pipeline.followup import packet_file_name
+from pipeline.plan import load_plan
 from pipeline.store import Store
-from tests.conftest import ROOT, YEAR, Project
+from tests.conftest import ROOT, YEAR, Project, make_project
 
 _PR_CAPBSET_DROP = 24
 _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
@@ -46,8 +48,7 @@ _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
 
 # --- the project: store, archive and outputs in folders of their own --------------------------------
 
-@pytest.fixture
-def split(project) -> Project:
+def _split(project: Project) -> Project:
     """The project with the store in db/, the archive copies in archive/ and the outputs in output/, so
     that each can be made unwritable on its own."""
     text = project.config_path.read_text(encoding="utf-8")
@@ -58,6 +59,11 @@ def split(project) -> Project:
     for folder in (p.config.store_path.parent, p.config.archive_dir, p.config.output_for(YEAR)):
         folder.mkdir(parents=True, exist_ok=True)
     return p
+
+
+@pytest.fixture
+def split(project) -> Project:
+    return _split(project)
 
 
 def _cli(project, *args):
@@ -79,6 +85,24 @@ def collected_once(p: Project) -> None:
     assert _packet(p).exists()
     p.filler("05").fill_all().save(p.inbox() / "情報政策課_修正.xlsx")
     p.filler("18").fill_all().save(p.inbox() / "商工課.xlsx")
+
+
+@pytest.fixture(scope="module")
+def _collected_cache(tmp_path_factory, _templates_cache) -> Path:
+    root = tmp_path_factory.mktemp("collected") / "project"
+    p = make_project(root)
+    shutil.copytree(_templates_cache, p.config.templates_dir)
+    collected_once(_split(p))
+    return root
+
+
+@pytest.fixture
+def collected(tmp_path, _collected_cache) -> Project:
+    """A split project after collected_once (made once, copied for each test, file times kept)."""
+    root = tmp_path / "project"
+    shutil.copytree(_collected_cache, root)
+    config = load_config(root / "config.toml")
+    return Project(root, config, load_plan(config.plan_file))
 
 
 def _packet(p: Project) -> Path:
@@ -168,9 +192,8 @@ def _unlock_tree(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["archive", "output", "packets", "store folder"])
-def test_collect__a_folder_of_ours_without_permission__exit_2_one_message_nothing_changed(split, unprivileged, where):
-    p = split
-    collected_once(p)
+def test_collect__a_folder_of_ours_without_permission__exit_2_one_message_nothing_changed(collected, unprivileged, where):
+    p = collected
     folder = {"archive": p.config.archive_dir, "output": p.config.output_for(YEAR),
               "packets": _packet(p).parent, "store folder": p.config.store_path.parent}[where]
     before = state(p)
@@ -185,9 +208,8 @@ def test_collect__a_folder_of_ours_without_permission__exit_2_one_message_nothin
     assert_recovers(p, before)
 
 
-def test_collect__store_file_read_only__exit_2_names_the_store(split, unprivileged):
-    p = split
-    collected_once(p)
+def test_collect__store_file_read_only__exit_2_names_the_store(collected, unprivileged):
+    p = collected
     before = state(p)
     p.config.store_path.chmod(0o444)
     try:
@@ -199,9 +221,8 @@ def test_collect__store_file_read_only__exit_2_names_the_store(split, unprivileg
     assert_recovers(p, before)
 
 
-def test_collect__store_file_immutable__exit_2_names_the_store(split):
-    p = split
-    collected_once(p)
+def test_collect__store_file_immutable__exit_2_names_the_store(collected):
+    p = collected
     before = state(p)
     if subprocess.run(["chattr", "+i", str(p.config.store_path)], capture_output=True).returncode != 0:
         pytest.skip("chattr +i が使えないファイルシステムのため省略します")
@@ -213,9 +234,8 @@ def test_collect__store_file_immutable__exit_2_names_the_store(split):
     assert state(p) == before
 
 
-def test_report_and_templates__folder_without_permission__exit_2_and_every_file_as_it_was(split, unprivileged):
-    p = split
-    collected_once(p)
+def test_report_and_templates__folder_without_permission__exit_2_and_every_file_as_it_was(collected, unprivileged):
+    p = collected
     before = state(p)
     output = p.config.output_for(YEAR)
     _lock_tree(output)
@@ -273,9 +293,8 @@ def _read_only(mount, folder: Path) -> None:
     mount(["-o", "remount,ro,bind"], folder)
 
 
-def test_collect__output_on_a_read_only_medium__exit_2_nothing_changed_and_status_report_read_it(split, mounts):
-    p = split
-    collected_once(p)
+def test_collect__output_on_a_read_only_medium__exit_2_nothing_changed(collected, mounts):
+    p = collected
     before = state(p)
     _read_only(mounts, p.config.output_for(YEAR))
     proc = subprocess.run(_command(p, "collect", "--year", str(YEAR)), cwd=ROOT, capture_output=True, text=True)
@@ -283,9 +302,8 @@ def test_collect__output_on_a_read_only_medium__exit_2_nothing_changed_and_statu
     assert state(p) == before
 
 
-def test_status_and_report__store_on_a_read_only_medium__read_it(split, mounts):
-    p = split
-    collected_once(p)
+def test_status_and_report__store_on_a_read_only_medium__read_it(collected, mounts):
+    p = collected
     _read_only(mounts, p.config.store_path.parent)
     status = subprocess.run(_command(p, "status", "--year", str(YEAR)), cwd=ROOT, capture_output=True, text=True)
     assert status.returncode == 1 and "差し戻し 1" in status.stdout, status.stdout + status.stderr
@@ -314,13 +332,16 @@ def _fill(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["archive", "output", "store folder"])
-def test_collect__disk_full__exit_2_one_message_nothing_changed_then_recovers(split, mounts, where):
-    p = split
+def test_collect__disk_full__exit_2_one_message_nothing_changed_then_recovers(collected, mounts, where):
+    p = collected
     folder = {"archive": p.config.archive_dir, "output": p.config.output_for(YEAR).parent,
               "store folder": p.config.store_path.parent}[where]
+    saved = folder.with_name(f"{folder.name}.saved")
+    folder.rename(saved)
+    folder.mkdir()
     mounts(["-t", "tmpfs", "-o", "size=8m", "tmpfs"], folder)
-    p.config.output_for(YEAR).mkdir(parents=True, exist_ok=True)
-    collected_once(p)
+    shutil.copytree(saved, folder, dirs_exist_ok=True)
+    shutil.rmtree(saved)
     before = state(p)
     _fill(folder)
     proc = subprocess.run(_command(p, "collect", "--year", str(YEAR)), cwd=ROOT, capture_output=True, text=True)
@@ -335,11 +356,10 @@ def test_collect__disk_full__exit_2_one_message_nothing_changed_then_recovers(sp
     assert_recovers(p, before)
 
 
-def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_they_were(split):
+def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_they_were(collected):
     """RLIMIT_FSIZE (EFBIG): the outputs and copies fit, the store's write-ahead log does not, so the commit
     fails inside SQLite; its own rollback must not hide the cause behind "no transaction is active"."""
-    p = split
-    collected_once(p)
+    p = collected
     before = state(p)
 
     def limited() -> None:
@@ -353,9 +373,8 @@ def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_the
     assert_recovers(p, before)
 
 
-def test_store__full_in_the_middle_of_replace_year__storage_error_and_the_old_year_kept(split):
-    p = split
-    collected_once(p)
+def test_store__full_in_the_middle_of_replace_year__storage_error_and_the_old_year_kept(collected):
+    p = collected
     result = collect(p.plan, p.config, YEAR)
     before = state(p)
     with Store(p.config.store_path) as store:
@@ -497,3 +516,15 @@ def test_every_file_we_write__the_mode_of_an_ordinary_new_file(project, umask, m
     assert len(files) == 19 + 17 + 7 + 2     # 17 accepted returns (05 has an error, 18 sent none)
     modes = {str(f.relative_to(p.root)): oct(stat.S_IMODE(f.stat().st_mode)) for f in files}
     assert set(modes.values()) == {oct(mode)}, modes
+
+
+def test_collect__temporary_files_of_a_killed_run__removed_under_the_lock_others_kept(collected):
+    p = collected
+    out = p.config.output_for(YEAR)
+    leftovers = [out / ".findings.0123456789ab.tmp.csv", _packet(p).parent / f".{_packet(p).stem}.0123456789ab.tmp.xlsx",
+                 out / f".{_packet(p).stem}.0123456789ab-removal.tmp.xlsx"]
+    someone_elses = [out / ".findings.csv.bak", out / "メモ.tmp.txt"]
+    for path in leftovers + someone_elses:
+        path.write_bytes(b"x")
+    assert _cli(p, "collect", "--year", str(YEAR)).exit_code == 0
+    assert [path.exists() for path in leftovers + someone_elses] == [False] * 3 + [True] * 2
