@@ -201,7 +201,8 @@ def _failed(job: tuple[str, str, int, float], failure: isolation.WorkerFailure, 
     copy that could not be written, a bug) is our failure, never the file's: it stops the run."""
     path, relative, size, mtime = job
     if failure.kind == "error" and not out_of_memory(failure):
-        raise our_failure(failure.error, failure.detail, doing=f"{relative} の点検中")
+        raise our_failure(failure.error, failure.detail, doing=f"{relative} の点検中",
+                          meanwhile="急ぐときは、このファイルを受付フォルダーから一時的に移すと、ほかの回答は取り込めます。")
     outcome = FileOutcome(relative, size, _iso(mtime), path)
     if failure.kind == "timeout":
         outcome.findings.append(finding("FILE_016", file=relative, seconds=config.limits.worker_timeout_seconds))

@@ -112,15 +112,17 @@ class InternalError(PipelineError):
     """Our own code failed (a bug, not a return): the run stops and nothing is changed."""
 
 
-def our_failure(exc: BaseException | None, detail: str, *, doing: str, path: Path | str | None = None) -> PipelineError:
+def our_failure(exc: BaseException | None, detail: str, *, doing: str, path: Path | str | None = None,
+                meanwhile: str = "") -> PipelineError:
     """What stops the run when our own code raised while `doing` something (a worker's task error): the
     exception itself when it is one of ours, a StorageError for a file or the store we could not write,
-    else an InternalError. `detail` is the one line known when the exception itself was not sent back."""
+    else an InternalError. `detail` is the one line known when the exception itself was not sent back;
+    `meanwhile` says how to get on until the tool is fixed."""
     if isinstance(exc, PipelineError):
         return exc
     if isinstance(exc, OSError | sqlite3.Error):
         return StorageError.of(exc, getattr(exc, "filename", None) or path)
     return InternalError(
-        f"{doing}、このツールの処理でエラーが起きました（{detail}）。回答ファイルの問題ではありません。"
-        f"{NOTHING_CHANGED}このメッセージを添えて、ツールの担当者に連絡してください。"
+        f"{doing}、このツールの処理でエラーが起きました（{detail}）。回答ファイルの問題とは限りません。"
+        f"{NOTHING_CHANGED}このメッセージを添えて、ツールの担当者に連絡してください。{meanwhile}"
     )
