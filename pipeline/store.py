@@ -468,10 +468,18 @@ def _create(path: Path) -> None:
 
 def _diagnose(exc: sqlite3.Error, path: Path) -> str | None:
     """Why SQLite could not open or write `path` when its own code does not say (SQLITE_CANTOPEN, an I/O
-    error): found by asking the file system what SQLite met. None when nothing is found."""
+    error, a folder it may not write in): found by asking the file system what SQLite met. None when
+    nothing is found, or when SQLite's own code says it (a full disk, a read-only store file)."""
+    folder = path.parent
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY_DIRECTORY:
+        # SQLite calls a folder it cannot make its -wal file in "read-only"; it may be a matter of permission
+        try:
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as os_error:
+            return cause_of(os_error)
+        return None
     if _code(exc) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
         return None
-    folder = path.parent
     if not folder.is_dir():
         return NO_FOLDER
     try:

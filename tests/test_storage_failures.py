@@ -202,8 +202,7 @@ def test_collect__a_folder_of_ours_without_permission__exit_2_one_message_nothin
         proc = unprivileged(_command(p, "collect", "--year", str(YEAR)))
     finally:
         _unlock_tree(folder)
-    # SQLite calls a store whose folder it cannot write "read-only"
-    assert_stopped_clearly(proc, path=folder, cause=READ_ONLY if where == "store folder" else NO_PERMISSION)
+    assert_stopped_clearly(proc, path=folder, cause=NO_PERMISSION)
     assert state(p) == before
     assert_recovers(p, before)
 
