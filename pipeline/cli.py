@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from pipeline.config import Config, load_config
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, StorageError
 from pipeline.plan import Plan, load_plan
 
 
@@ -35,6 +37,14 @@ class Context:
             self._plan = load_plan(self.config.plan_file)
         return self._plan
 
+    @property
+    def store_path(self) -> Path | None:
+        """The store's path when the config could be read (for a message), else None."""
+        try:
+            return self.config.store_path
+        except PipelineError:
+            return None
+
     def say(self, message: str = "", err: bool = False) -> None:
         if not self.quiet:
             click.echo(message, err=err)
@@ -56,15 +66,26 @@ class Context:
 
 
 def stage_errors(func):
-    """Turn a PipelineError into one clear message and its exit status, never a traceback."""
+    """Turn a PipelineError into one clear message and its exit status, never a traceback. An OSError or a
+    SQLite error that no stage turned into one (a file of ours that could not be written or read) gets
+    the same kind of message as a StorageError."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except PipelineError as exc:
-            click.echo(f"エラー: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            fail(exc)
+        except OSError as exc:
+            fail(StorageError.of(exc, exc.filename, action="を使えません"))
+        except sqlite3.Error as exc:
+            obj = args[0] if args and isinstance(args[0], Context) else None
+            fail(StorageError.of(exc, obj.store_path if obj else None, action="を使えません"))
     return wrapper
+
+
+def fail(error: PipelineError) -> NoReturn:
+    click.echo(f"エラー: {error}", err=True)
+    sys.exit(error.exit_code)
 
 
 year_option = click.option("--year", "-y", type=int, required=True, help="対象の年度（西暦、例: 2024）。")
@@ -161,31 +182,25 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
 def collect(obj: Context, year: int, force: bool) -> None:
     """受付フォルダーの回答を点検し、データベースに取り込む。
 
-    終了コード: 0 = 全部署の回答を受理（エラーなし）、1 = エラーまたは未提出あり、2 = 使い方・設定の誤り。
+    終了コード: 0 = 全部署の回答を受理（エラーなし）、1 = エラーまたは未提出あり、
+    2 = 使い方・設定の誤り、またはデータベース・出力先に書き込めない（そのときは何も変更しない）。
 
     \b
     例:
       python -m pipeline collect --year 2024
       python -m pipeline collect --year 2024 --verbose
     """
-    from pipeline.collect import collect as run_collect
-    from pipeline.collect import merge
-    from pipeline.collect_outputs import ROSTER_LABEL, write_collect_outputs
-    from pipeline.followup import write_followup
-    from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Store, run_lock
-    from pipeline.templates import check_year
+    from pipeline.collect_outputs import ROSTER_LABEL
+    from pipeline.collect_run import run_collect_year
+    from pipeline.store import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
-    check_year(plan, year)
     inbox = config.returns_for(year)
-    if not inbox.is_dir():
+    if year in plan.years and not inbox.is_dir():
         obj.say(f"受付フォルダー {inbox} がありません。届いた回答をこのフォルダーに保存してください。", err=True)
-    with run_lock(config.store_path):
-        result = run_collect(plan, config, year, progress=obj.progress("点検"))
-        with Store(config.store_path) as store:
-            merge(plan, config, result, store, force=force)
-        outputs = write_collect_outputs(plan, result, config.output_for(year))
-        followup = write_followup(plan, config, result, progress=obj.progress("差し戻し"))
+    run = run_collect_year(plan, config, year, force=force, progress=obj.progress("点検"),
+                           packet_progress=obj.progress("差し戻し"))
+    result, outputs, followup = run.result, run.outputs, run.followup
 
     for code, (status, file) in sorted(result.roster.items()):
         obj.detail(f"  {code} {plan.department_name(code)}: {ROSTER_LABEL[status]}{'（' + file + '）' if file else ''}")
@@ -232,7 +247,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
             f"データベース {config.store_path} がありません。先に python -m pipeline collect --year {year} を実行してください。"
         )
     today = report_date.date() if report_date else dt.date.today()
-    with run_lock(config.store_path), Store(config.store_path) as store:
+    with run_lock(config.store_path, required=False), Store(config.store_path, readonly=True) as store:
         result = write_report(plan, config, store, year, today, use_office=not no_pdf)
     for warning in result.warnings:
         click.echo(f"注意: {warning}", err=True)
@@ -268,7 +283,7 @@ def status(obj: Context, year: int, today) -> None:
     plan, config = obj.plan, obj.config
     if not config.store_path.exists():
         raise never_collected(year)
-    with Store(config.store_path) as store:
+    with Store(config.store_path, readonly=True) as store:
         state = year_status(plan, config, store, year, today.date() if today else dt.date.today())
     for line in state.lines():
         click.echo(line)

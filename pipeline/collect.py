@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipeline import checks, choice, intake, isolation
 from pipeline.config import Config
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
 from pipeline.findings import Finding, finding
 from pipeline.fiscal import format_date_ja
@@ -191,23 +191,37 @@ def collect(
             process_file, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
             timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker, initargs=(plan, config, year),
         )
-    for n, (job, result) in enumerate(results, 1):
-        if isinstance(result, isolation.WorkerFailure):
-            result = _failed(job, result, config)
-        outcomes.append(result)
-        if progress:
-            progress(n, len(jobs), job.relative)
+    try:
+        for n, (job, result) in enumerate(results, 1):
+            if isinstance(result, isolation.WorkerFailure):
+                result = _failed(job, result, config)
+            outcomes.append(result)
+            if progress:
+                progress(n, len(jobs), job.relative)
+    finally:
+        results.close()   # when the run stops early: the workers end now, not when the generator is collected
     outcomes.sort(key=lambda o: o.file_name)
     return decide(plan, config, year, folder, outcomes, inbox.skipped, now=now)
 
 
 def _failed(source: intake.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
+    """A worker that died (a crash, a signal: calamine's abort) or ran out of time or memory on a file
+    costs that file a finding. An exception raised by our own code while the worker lives (an archive
+    copy that could not be written, a bug) is our failure, never the file's: it stops the run."""
+    if failure.kind == "error" and not out_of_memory(failure):
+        raise our_failure(failure.error, failure.detail, doing=f"{source.relative} の点検中",
+                          meanwhile="急ぐときは、このファイルを受付フォルダーから一時的に移すと、ほかの回答は取り込めます。")
     outcome = FileOutcome(source, source.size, _iso(source.mtime))
     if failure.kind == "timeout":
         outcome.findings.append(finding("FILE_016", file=source.relative, seconds=config.limits.worker_timeout_seconds))
     else:
         outcome.findings.append(finding("FILE_015", file=source.relative, detail=failure.detail))
     return outcome
+
+
+def out_of_memory(failure: isolation.WorkerFailure) -> bool:
+    """The task ran out of the worker's memory budget: what a hostile file does, like calamine's abort."""
+    return isinstance(failure.error, MemoryError) or failure.detail.startswith("MemoryError")
 
 
 def decide(
@@ -333,15 +347,23 @@ def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRec
 
 def merge(plan: Plan, config: Config, result: CollectResult, store: Store, *, force: bool = False) -> None:
     """Replace the year in the store, refusing to wipe a collected year with an empty inbox."""
+    refuse_emptying(result, store, force=force)
+    archive(config, result)
+    store.replace_year(year_record(plan, result, collected_now()))
+
+
+def refuse_emptying(result: CollectResult, store: Store, *, force: bool = False) -> None:
+    """UsageError when an empty inbox would wipe a year that holds accepted returns (unless `force`)."""
     if not result.files and store.has_year(result.year) and any(
             s.status == ACCEPTED for s in store.submissions(result.year)) and not force:
         raise UsageError(
             f"{result.inbox} に回答ファイルがありませんが、データベースには{result.year}年度の回答が保存されています。"
             "受付フォルダーを確認してください（空のフォルダーで上書きするときは --force）。"
         )
-    archive(config, result)
-    collected_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store.replace_year(year_record(plan, result, collected_at))
+
+
+def collected_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def archive_path(config: Config, sha256: str) -> Path:
@@ -354,19 +376,20 @@ def keep_copy(config: Config, sha256: str, data: bytes) -> None:
         write_atomically(target, data, durable=False)
 
 
-def archive(config: Config, result: CollectResult) -> None:
+def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None:
     """Keep the exact bytes of every accepted return under its content hash, durable before the store
     points at them, so the store can always be traced back to what a department sent. The workers
-    have written the copies already; a missing one is copied from the inbox (which is only read)."""
+    have written the copies already; a missing one is copied from the inbox (which is only read).
+    `sync=False`: the caller makes them durable with its own os.sync() before the store commits."""
     accepted = {o.sha256: o for o in result.files if o.status == ACCEPTED}
     for o in accepted.values():
         if archive_path(config, o.sha256).exists():
             continue
-        data = o.source.path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != o.sha256:
+        data, _ = intake.read_stable(o.source.path, config.limits, name=o.file_name)
+        if data is None or hashlib.sha256(data).hexdigest() != o.sha256:
             raise UsageError(
                 f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
             )
         keep_copy(config, o.sha256, data)
-    if accepted:
+    if accepted and sync:
         os.sync()   # one flush for every copy, instead of one fsync per file

@@ -13,7 +13,7 @@ import xlsxwriter
 
 from pipeline import choice
 from pipeline.collect import CollectResult
-from pipeline.files import XLSX_INERT_TEXT, csv_safe, write_atomically
+from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
@@ -119,10 +119,16 @@ def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int]
     ws.repeat_rows(top)
 
 
-def write_collect_outputs(plan: Plan, result: CollectResult, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    csv_path = folder / "findings.csv"
-    book_path = folder / status_workbook_name(result.year)
-    write_atomically(csv_path, findings_csv(result.findings))
-    write_atomically(book_path, status_workbook(plan, result))
+def stage_collect_outputs(plan: Plan, result: CollectResult, folder: Path, staging: Staging) -> list[Path]:
+    """Stage the status workbook and findings.csv for `folder` (put in place when `staging` is published)."""
+    book_path = staging.stage(folder / status_workbook_name(result.year), status_workbook(plan, result))
+    csv_path = staging.stage(folder / "findings.csv", findings_csv(result.findings))
     return [book_path, csv_path]
+
+
+def write_collect_outputs(plan: Plan, result: CollectResult, folder: Path) -> list[Path]:
+    """Write the status workbook and findings.csv into `folder`, both or neither."""
+    with Staging() as staging:
+        paths = stage_collect_outputs(plan, result, folder, staging)
+        staging.publish()
+    return paths

@@ -1,10 +1,52 @@
-"""Writing outputs so that a run killed at any moment leaves the previous file as it was."""
+"""Writing outputs so that a run killed or stopped at any moment leaves the previous files as they were.
+
+Every file is created with the permissions of an ordinary new file (0666 less the umask, and the
+folder's default ACL), so that colleagues on a shared folder can open it. A file that cannot be written
+(a full disk, no permission, a read-only folder) raises StorageError naming the file, never a bare OSError.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
 from pathlib import Path
+
+from pipeline.errors import NOTHING_CHANGED, StorageError
+
+_TOKEN_BYTES = 6
+# what temporary_name makes: ".<stem>.<token>[-removal].tmp<suffix>"
+_TEMPORARY = re.compile(rf"^\..*\.[0-9a-f]{{{2 * _TOKEN_BYTES}}}(-removal)?\.tmp(\.[^.]*)?$")
+
+
+def temporary_name(path: Path, token: str) -> Path:
+    """Where `path` is written before it is renamed into place: beside it (same folder, same disk, so the
+    rename is atomic), hidden, and with its own suffix (LibreOffice opens a staged .docx by its suffix)."""
+    return path.with_name(f".{path.stem}.{token}.tmp{path.suffix}")
+
+
+def write_new(temporary: Path, data: bytes, *, target: Path, durable: bool = False) -> None:
+    """Create `temporary` (which must not exist) holding `data`; on failure remove it and raise
+    StorageError naming `target`, the file it stands for."""
+    try:
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        # created with 0o666: the kernel applies the umask (and a default ACL) as for any new file, with
+        # no need to read the umask (which os.umask can only do by changing it, a race with threads)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise StorageError.of(exc, target) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StorageError.of(exc, target) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -12,18 +54,121 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
 
     `durable=False` skips the per-file fsync, for many files that the caller makes durable at once
     with one os.sync() before anything points at them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = temporary_name(path, secrets.token_hex(_TOKEN_BYTES))
+    write_new(temporary, data, target=path, durable=durable)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise StorageError.of(exc, path) from None
+
+
+class Staging:
+    """Files written beside their targets under temporary names, then put in place together.
+
+    Staging every output first surfaces a full disk or a folder without permission before anything is
+    replaced; `publish()` then renames each over its target (and removes the files marked to go). Leaving
+    the `with` block without publishing (an exception) removes every temporary file: the targets stay
+    as they were. Temporary names are fixed per run (`temporary(target)`), so a worker can write one."""
+
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(_TOKEN_BYTES)
+        self._staged: dict[Path, Path] = {}      # target → its temporary file
+        self._to_remove: list[Path] = []
+        self._probes: list[Path] = []
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
+
+    def temporary(self, target: Path) -> Path:
+        """The temporary file for `target`, registered (so that discard() removes it whoever writes it)."""
+        temporary = temporary_name(target, self.token)
+        self._staged[target] = temporary
+        return temporary
+
+    def stage(self, target: Path, data: bytes) -> Path:
+        """Write `data` as the new content of `target`, not yet in place; staging a target again replaces it."""
+        if target in self._staged:
+            self.unstage(target)
+        write_new(self.temporary(target), data, target=target)
+        return target
+
+    def unstage(self, target: Path) -> None:
+        temporary = self._staged.pop(target, None)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+    def remove_on_publish(self, path: Path) -> None:
+        """`path` goes when the staged files are put in place (a file of an earlier run no longer wanted).
+
+        Removing a file takes the same right as making one in its folder: an empty file made there now
+        (and removed with the staged ones) shows a folder we cannot change before anything is committed."""
+        probe = temporary_name(path, f"{self.token}-removal")
+        try:
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+        except OSError as exc:
+            raise StorageError.of(exc, path, action="を削除できません") from None
+        self._probes.append(probe)
+        self._to_remove.append(path)
+
+    def publish(self, *, sync: bool = True, changed: str = NOTHING_CHANGED) -> None:
+        """Put every staged file in place, then remove the files marked to go. `sync`: flush everything to
+        disk first (one os.sync() for all). `changed` is what the message says if a rename fails half-way."""
+        if sync:
+            os.sync()
+        while self._staged:
+            target, temporary = next(iter(self._staged.items()))
+            try:
+                os.replace(temporary, target)
+            except OSError as exc:
+                raise StorageError.of(exc, target, changed=changed) from None
+            del self._staged[target]
+        while self._to_remove:
+            path = self._to_remove[0]
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise StorageError.of(exc, path, action="を削除できません", changed=changed) from None
+            del self._to_remove[0]
+        self.discard()   # the probes
+
+    def discard(self) -> None:
+        """Remove every temporary file not yet in place; the targets stay as they were."""
+        for temporary in [*self._staged.values(), *self._probes]:
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:
+                pass  # a folder we cannot write to holds no temporary file of ours
+        self._staged.clear()
+        self._to_remove.clear()
+        self._probes.clear()
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files a run killed half-way left in `folder` (only names temporary_name
+    gives). Call it only while no other run can be writing there (under the run lock)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if _TEMPORARY.match(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def ensure_folder(folder: Path) -> Path:
+    """`folder`, created if missing; StorageError (naming it) when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError.of(exc, folder, action="を作成できません") from None
+    return folder
 
 
 # xlsxwriter options for every workbook this project writes: text is always written as text, so a

@@ -34,11 +34,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from pipeline import intake, isolation
 from pipeline import layout as L
-from pipeline.collect import CollectResult, FileOutcome
+from pipeline.collect import CollectResult, FileOutcome, out_of_memory
 from pipeline.collect_outputs import SEVERITY_LABEL
 from pipeline.config import Config, Limits
-from pipeline.errors import UsageError
-from pipeline.files import XLSX_INERT_TEXT, write_atomically
+from pipeline.errors import UsageError, our_failure
+from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
@@ -276,12 +276,13 @@ class PacketsResult:
     names: dict[str, str] = field(default_factory=dict)          # department → packet file name (written)
 
 
-def write_packets(
-    plan: Plan, config: Config, result: CollectResult,
+def stage_packets(
+    plan: Plan, config: Config, result: CollectResult, staging: Staging,
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
 ) -> PacketsResult:
-    """Write output/<year>/差し戻し/ for this run, and remove the packets this run did not write."""
+    """Make this run's packets for output/<year>/差し戻し/ and stage them; the packets of an earlier run
+    that this run does not make go when `staging` is published (listed in `removed`)."""
     folder = config.output_for(result.year) / PACKET_FOLDER
     out = PacketsResult(folder)
     jobs = packet_jobs(plan, config, result)
@@ -291,26 +292,42 @@ def write_packets(
         results = isolation.run_isolated(make_packet, jobs, workers=config.workers,
                                          memory_bytes=config.limits.worker_memory_bytes,
                                          timeout=config.limits.worker_timeout_seconds)
-    for n, (job, outcome) in enumerate(results, 1):
-        if isinstance(outcome, isolation.WorkerFailure):
-            out.refused[job.department] = f"作成中に処理が異常終了しました（{outcome.detail}）。"
-        elif outcome.data is None:
-            out.refused[job.department] = outcome.problem
-        else:
-            path = folder / outcome.packet_name
-            write_atomically(path, outcome.data)
-            out.written.append(path)
-            out.names[job.department] = outcome.packet_name
-        if progress:
-            progress(n, len(jobs), job.packet_name)
+    try:
+        for n, (job, outcome) in enumerate(results, 1):
+            if isinstance(outcome, isolation.WorkerFailure):
+                if outcome.kind == "error" and not out_of_memory(outcome):
+                    # our code raised, not the return: stop, as collect does
+                    raise our_failure(outcome.error, outcome.detail, doing=f"差し戻しファイル {job.packet_name} の作成中")
+                out.refused[job.department] = f"作成中に処理が異常終了しました（{outcome.detail}）。"
+            elif outcome.data is None:
+                out.refused[job.department] = outcome.problem
+            else:
+                out.written.append(staging.stage(folder / outcome.packet_name, outcome.data))
+                out.names[job.department] = outcome.packet_name
+            if progress:
+                progress(n, len(jobs), job.packet_name)
+    finally:
+        results.close()
     out.written.sort()
     # Only names this tool gives, so a file someone put here is never touched.
     ours = {packet_file_name(result.year, d) for d in plan.departments}
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
             if path.name in ours and path not in out.written and path.is_file():
-                path.unlink()
+                staging.remove_on_publish(path)
                 out.removed.append(path)
+    return out
+
+
+def write_packets(
+    plan: Plan, config: Config, result: CollectResult,
+    progress: Callable[[int, int, str], None] | None = None,
+    inline: bool = False,
+) -> PacketsResult:
+    """Write output/<year>/差し戻し/ for this run, and remove the packets this run did not write."""
+    with Staging() as staging:
+        out = stage_packets(plan, config, result, staging, progress=progress, inline=inline)
+        staging.publish()
     return out
 
 
@@ -449,25 +466,38 @@ def missing_line(missing: list[Department]) -> str:
     return f"未提出 {len(missing)} 部署: " + "、".join(f"{d.name}（{d.code}）" for d in missing)
 
 
-def write_followup(
-    plan: Plan, config: Config, result: CollectResult,
+def stage_followup(
+    plan: Plan, config: Config, result: CollectResult, staging: Staging,
     progress: Callable[[int, int, str], None] | None = None,
     today: dt.date | None = None,
     inline: bool = False,
 ) -> FollowupResult:
-    """Write the year's return packets and its reminder list into output/<year>/."""
+    """Make the year's return packets and its reminder list for output/<year>/ and stage them."""
     today = today or dt.date.today()
-    packets = write_packets(plan, config, result, progress=progress, inline=inline)
+    packets = stage_packets(plan, config, result, staging, progress=progress, inline=inline)
     notes = [f"{plan.department_name(code)}（{code}）の差し戻しファイルを作れませんでした: {why}"
              for code, why in sorted(packets.refused.items())]
     unknown = sorted(set(config.department_contacts) - set(plan.department_by_code))
     if unknown:
         notes.append(f"設定 [department_contacts] の部署コード {', '.join(unknown)} は計画にありません。")
     items = reminders(plan, config, result, packets, today)
-    path = config.output_for(result.year) / reminder_list_name(result.year)
-    write_atomically(path, reminder_workbook(plan, config, result.year, items, today, notes))
+    path = staging.stage(config.output_for(result.year) / reminder_list_name(result.year),
+                         reminder_workbook(plan, config, result.year, items, today, notes))
     missing = [r.department for r in items if r.status == MISSING]
     return FollowupResult(packets, path, items, missing, notes)
+
+
+def write_followup(
+    plan: Plan, config: Config, result: CollectResult,
+    progress: Callable[[int, int, str], None] | None = None,
+    today: dt.date | None = None,
+    inline: bool = False,
+) -> FollowupResult:
+    """Write the year's return packets and its reminder list into output/<year>/, all or none."""
+    with Staging() as staging:
+        followup = stage_followup(plan, config, result, staging, progress=progress, today=today, inline=inline)
+        staging.publish()
+    return followup
 
 
 # --- the year's status, from the store ---------------------------------------------------------------

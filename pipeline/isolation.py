@@ -16,6 +16,7 @@ import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import resource
 import signal
 import sys
@@ -23,7 +24,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 J = TypeVar("J")
@@ -41,10 +42,13 @@ class WorkerFailure:
     kind: "crashed" (the worker died: a signal such as SIGABRT or SIGKILL, or an exit),
     "timeout" (no result in time; the worker was killed), or "error" (the task raised; the worker lives on).
     detail: one line for a message, e.g. "SIGABRT: memory allocation of 549755813888 bytes failed".
+    error: for "error", the exception the task raised, when it could be sent back (else None), so the
+    caller can tell its own failures (a file it could not write) from the input's.
     """
 
     kind: Literal["crashed", "timeout", "error"]
     detail: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
 
 
 class WorkerStartError(RuntimeError):
@@ -103,7 +107,7 @@ def run_inline(task: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R
         try:
             result: R | WorkerFailure = task(job)
         except Exception as exc:
-            result = WorkerFailure("error", _exception_line(exc))
+            result = WorkerFailure("error", _exception_line(exc), exc)
         yield job, result
 
 
@@ -211,7 +215,8 @@ class _Pool:
         if tag == _OK:
             return payload
         if tag == _ERROR:
-            return WorkerFailure("error", payload)
+            line, error = payload
+            return WorkerFailure("error", line, error)
         self._retire(worker)
         raise WorkerStartError(f"the worker initializer failed: {payload}")
 
@@ -309,11 +314,11 @@ def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr_fd
         try:
             message = (_OK, task(job))
         except Exception as exc:
-            message = (_ERROR, _exception_line(exc))
+            message = (_ERROR, (_exception_line(exc), _portable(exc)))
         try:
             conn.send(message)
         except Exception as exc:  # the result could not be pickled, or memory ran out while pickling
-            conn.send((_ERROR, f"the result could not be sent back: {_exception_line(exc)}"))
+            conn.send((_ERROR, (f"the result could not be sent back: {_exception_line(exc)}", None)))
 
 
 def _limit_address_space(budget: int) -> None:
@@ -340,6 +345,15 @@ def _clear_stderr() -> None:
         os.lseek(2, 0, os.SEEK_SET)
     except OSError:
         pass
+
+
+def _portable(exc: BaseException) -> BaseException | None:
+    """`exc` if it survives pickling both ways (so the parent can receive it), else None."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return None
+    return exc
 
 
 def _exception_line(exc: BaseException) -> str:

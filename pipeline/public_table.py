@@ -22,7 +22,7 @@ import xlsxwriter
 
 from pipeline import achievement as A
 from pipeline.config import Config
-from pipeline.files import XLSX_INERT_TEXT, csv_safe, write_atomically
+from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.store import MISSING, Store
@@ -372,12 +372,20 @@ def build_csv(table: IndicatorTable) -> bytes:
 
 # --- files ----------------------------------------------------------------------------------------
 
-def write_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date) -> PublicTableFiles:
-    """Write the .xlsx and .csv into output/<year>/ (each atomically)."""
+def stage_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date,
+                       staging: Staging) -> PublicTableFiles:
+    """Stage the .xlsx and .csv for output/<year>/ (put in place when `staging` is published)."""
     folder = config.output_for(year)
-    folder.mkdir(parents=True, exist_ok=True)
     table = load_indicator_table(plan, store, year, today)
     files = PublicTableFiles(folder / public_file_name(year, ".xlsx"), folder / public_file_name(year, ".csv"))
     for path, data in ((files.xlsx, build_workbook(plan, table, today)), (files.csv, build_csv(table))):
-        write_atomically(path, data)
+        staging.stage(path, data)
+    return files
+
+
+def write_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date) -> PublicTableFiles:
+    """Write the .xlsx and .csv into output/<year>/, both or neither."""
+    with Staging() as staging:
+        files = stage_public_table(plan, config, store, year, today, staging)
+        staging.publish()
     return files

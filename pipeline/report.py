@@ -35,7 +35,7 @@ from pipeline import report_style as RS
 from pipeline import wordml as W
 from pipeline.config import Config
 from pipeline.errors import UsageError
-from pipeline.files import write_atomically
+from pipeline.files import Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
 from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
@@ -936,13 +936,12 @@ def write_report(
     plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
     use_office: bool = True, office_timeout: float = 240.0,
 ) -> ReportResult:
-    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table."""
-    from pipeline import office
-    from pipeline.public_table import write_public_table
+    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table, all put
+    in place together once every one is made (a full disk or a folder we cannot write changes nothing)."""
+    from pipeline.public_table import stage_public_table
 
     check_report_year(plan, store, year)
     folder = config.output_for(year)
-    folder.mkdir(parents=True, exist_ok=True)
     reference, note = load_reference(config)
     result = ReportResult(year, folder, folder / report_file_name(year))
     if note:
@@ -951,35 +950,42 @@ def write_report(
     data = load_report_data(plan, store, year)
     writer = _ReportWriter(plan, config, data, today, reference)
     writer.write(None)
-    write_atomically(result.docx, writer.save())
+    with Staging() as staging:
+        staging.stage(result.docx, writer.save())
+        tables = stage_public_table(plan, config, store, year, today, staging)
+        result.xlsx, result.csv = tables.xlsx, tables.csv
+        if use_office:
+            _office(plan, config, data, today, reference, writer, result, staging, office_timeout)
+        staging.publish()
+    return result
 
-    tables = write_public_table(plan, config, store, year, today)
-    result.xlsx, result.csv = tables.xlsx, tables.csv
 
-    pdf = folder / report_file_name(year, ".pdf")
-    if not use_office:
-        return result
+def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
+            result: ReportResult, staging: Staging, timeout: float) -> None:
+    """With LibreOffice: the PDF (staged) and the .docx again with its table of contents filled in."""
+    from pipeline import office
+
+    pdf = result.folder / report_file_name(year=result.year, suffix=".pdf")
     runner = office.find_office()
     if runner is None:
         result.warnings.append(
             "LibreOffice（soffice と python3-uno）が見つからないため、PDF は作成せず、目次は Word で開いたときに"
             "更新されます（「フィールドを更新しますか」に「はい」）。"
         )
-        return result
+        return
     try:
-        found = runner.update_and_export(result.docx, pdf, timeout=office_timeout)
+        found = runner.update_and_export(staging.temporary(result.docx), staging.temporary(pdf), timeout=timeout)
     except office.OfficeError as exc:
-        if pdf.exists():
-            pdf.unlink()
+        staging.unstage(pdf)
+        staging.remove_on_publish(pdf)   # a PDF of an earlier report would not match the new .docx
         result.warnings.append(f"LibreOffice で目次の更新と PDF の作成ができませんでした（{exc}）。.docx はそのまま使えます。")
-        return result
+        return
     result.pdf = pdf
     lines = match_toc(writer.headings, found)
     if lines is None:
         result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
-        return result
+        return
     filled = _ReportWriter(plan, config, data, today, reference)
     filled.write(lines)
-    write_atomically(result.docx, filled.save())
+    staging.stage(result.docx, filled.save())
     result.toc_filled = True
-    return result

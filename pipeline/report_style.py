@@ -26,6 +26,9 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from pipeline.errors import StorageError
+from pipeline.files import write_atomically
+
 MINCHO = "游明朝"
 GOTHIC = "游ゴシック"
 TABLE_STYLE = "報告書の表"          # header row and label column shading are read from this style
@@ -377,14 +380,14 @@ def deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
 
 def write_reference(path: Path | str) -> Path:
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(reference_bytes())
-    tmp.replace(target)
+    write_atomically(target, reference_bytes())
     return target
 
 
 if __name__ == "__main__":
     default = Path(__file__).resolve().parent.parent / "input_templates" / "report_reference.docx"
-    written = write_reference(sys.argv[1] if len(sys.argv) > 1 else default)
+    try:
+        written = write_reference(sys.argv[1] if len(sys.argv) > 1 else default)
+    except StorageError as exc:
+        sys.exit(f"エラー: {exc}")
     print(f"報告書の書式（見本）を {written} に書きました。")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,8 @@ import xlsxwriter
 from pipeline import isolation
 from pipeline import layout as L
 from pipeline.config import Config
-from pipeline.errors import AlreadyExistsError, PipelineError, UsageError
-from pipeline.files import write_atomically
+from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
+from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Department, Indicator, Plan
 from pipeline.store import MISSING, Answer, Evaluation, Store
@@ -54,7 +53,7 @@ def load_history(config: Config, year: int) -> History | None:
     """Last year's answers from the store, or None when the store has not collected that year."""
     if not config.store_path.exists():
         return None
-    with Store(config.store_path) as store:
+    with Store(config.store_path, readonly=True) as store:
         if not store.has_year(year - 1):
             return None
         return History(
@@ -112,29 +111,35 @@ def write_templates(
             f"{folder} に調査票が既にあります（{names}、{len(existing)}件）。記入中のファイルを守るため上書きしません。"
             "作り直すときは --force を付けてください。"
         )
-    folder.mkdir(parents=True, exist_ok=True)
     result = TemplatesResult(year, folder, history=load_history(config, year))
-    jobs = [(d.code, str(p)) for d, p in paths]
     _init_writer(plan, config, year, result.history)
-    if len(jobs) < PARALLEL_FROM:
-        results = isolation.run_inline(_write_one, jobs)
-    else:
-        # every workbook is independent: write them on all cores (the workers inherit the plan at fork)
-        results = isolation.run_isolated(_write_one, jobs, workers=config.workers,
-                                         memory_bytes=config.limits.worker_memory_bytes, timeout=None)
     written: dict[str, WrittenTemplate] = {}
-    for n, ((code, path), outcome) in enumerate(results, 1):
-        if isinstance(outcome, isolation.WorkerFailure):
-            raise PipelineError(f"調査票 {Path(path).name} を書けませんでした（{outcome.detail}）。")
-        department = plan.department_by_code[code]
-        written[code] = WrittenTemplate(
-            department, Path(path), tuple(i.code for i in plan.items_for(code)),
-            L.template_id(plan.id, plan.digest, year, code),
-        )
-        if progress:
-            progress(n, len(jobs), Path(path).name)
-    result.written = [written[code] for code, _ in jobs]
-    os.sync()   # one flush for the year's workbooks instead of one fsync per file
+    with Staging() as staging:
+        # each workbook is written to its temporary name by whoever builds it; all are put in place together
+        jobs = [(d.code, str(p), str(staging.temporary(p))) for d, p in paths]
+        if len(jobs) < PARALLEL_FROM:
+            results = isolation.run_inline(_write_one, jobs)
+        else:
+            # every workbook is independent: write them on all cores (the workers inherit the plan at fork)
+            results = isolation.run_isolated(_write_one, jobs, workers=config.workers,
+                                             memory_bytes=config.limits.worker_memory_bytes, timeout=None)
+        try:
+            for n, ((code, path, _), outcome) in enumerate(results, 1):
+                if isinstance(outcome, isolation.WorkerFailure):
+                    if outcome.kind == "error":
+                        raise our_failure(outcome.error, outcome.detail, doing=f"調査票 {Path(path).name} の作成中")
+                    raise PipelineError(f"調査票 {Path(path).name} を書けませんでした（{outcome.detail}）。{NOTHING_CHANGED}")
+                department = plan.department_by_code[code]
+                written[code] = WrittenTemplate(
+                    department, Path(path), tuple(i.code for i in plan.items_for(code)),
+                    L.template_id(plan.id, plan.digest, year, code),
+                )
+                if progress:
+                    progress(n, len(jobs), Path(path).name)
+        finally:
+            results.close()
+        staging.publish()   # one flush for the year's workbooks instead of one fsync per file, then the renames
+    result.written = [written[code] for code, _, _ in jobs]
     return result
 
 
@@ -147,11 +152,11 @@ def _init_writer(plan: Plan, config: Config, year: int, history: History | None)
     _WRITER.update(plan=plan, config=config, year=year, history=history)
 
 
-def _write_one(job: tuple[str, str]) -> tuple[str, str]:
-    code, path = job
+def _write_one(job: tuple[str, str, str]) -> tuple[str, str, str]:
+    code, path, temporary = job
     plan = _WRITER["plan"]
     data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"])
-    write_atomically(Path(path), data, durable=False)   # made durable at once when all are written
+    write_new(Path(temporary), data, target=Path(path))   # made durable at once, and put in place, when all are written
     return job
 
 

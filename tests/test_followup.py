@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from pipeline import layout as L
 from pipeline.cli import main
 from pipeline.collect import collect, merge
+from pipeline.collect_run import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.fiscal import format_date_ja
@@ -35,11 +36,9 @@ FORMULA_TEXT = '=HYPERLINK("http://example.com","x")'
 
 
 def run(project, today=BEFORE_DEADLINE, progress=None):
-    """collect, merge, then the follow-up, as the collect command does."""
-    result = collect(project.plan, project.config, YEAR)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
-    return result, write_followup(project.plan, project.config, result, progress=progress, today=today)
+    """The collect command's use case: check, store, then the follow-up."""
+    done = run_collect_year(project.plan, project.config, YEAR, packet_progress=progress, today=today)
+    return done.result, done.followup
 
 
 def packet_path(project, code="05"):

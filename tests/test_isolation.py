@@ -49,6 +49,10 @@ def task(job):
             hoard.append(bytearray(arg))
     if kind == "raise":
         raise ValueError(f"bad value {arg}")
+    if kind == "disk full":
+        raise OSError(28, "No space left on device", arg)
+    if kind == "unpicklable error":
+        raise _Unpicklable(arg)
     if kind == "unpicklable":
         return threading.Lock()
     if kind == "initialised":
@@ -57,6 +61,12 @@ def task(job):
         book = python_calamine.CalamineWorkbook.from_path(arg)
         return book.get_sheet_by_index(0).to_python()
     raise AssertionError(kind)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, a, b=None):   # no way back from its args alone
+        super().__init__(a)
+        self.lock = threading.Lock()
 
 
 def _initialise(tag: str) -> None:
@@ -188,6 +198,18 @@ def test_run_isolated__task_raises__error_with_message_and_worker_lives_on():
                                 timeout=10))
     assert results[1] == (("raise", 42), WorkerFailure("error", "ValueError: bad value 42"))
     assert results[0][1] == results[2][1]  # the same worker process answered before and after
+
+
+def test_run_isolated__task_raises__the_exception_itself_comes_back_when_it_can():
+    results = dict(run_isolated(task, [("disk full", "/out/a.csv"), ("unpicklable error", 1)], workers=1,
+                                memory_bytes=MEMORY, timeout=10))
+    failure = results[("disk full", "/out/a.csv")]
+    assert failure == WorkerFailure("error", "OSError: [Errno 28] No space left on device: '/out/a.csv'")
+    assert isinstance(failure.error, OSError) and (failure.error.errno, failure.error.filename) == (28, "/out/a.csv")
+    other = results[("unpicklable error", 1)]
+    assert other.kind == "error" and other.detail.endswith("_Unpicklable: 1") and other.error is None
+    inline = dict(run_inline(task, [("disk full", "/out/b.csv")]))[("disk full", "/out/b.csv")]
+    assert isinstance(inline.error, OSError) and inline.error.filename == "/out/b.csv"
 
 
 def test_run_isolated__abort_in_one_job__that_job_crashed_others_fine():

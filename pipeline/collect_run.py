@@ -1,0 +1,139 @@
+"""The collect command as one use case: check the year's inbox, then replace the year in the store and
+every output together, or change nothing.
+
+The order is what makes a failure harmless:
+
+1. under the run lock, open the store (a damaged, empty or read-only store stops the run before any work);
+2. check every file (in the workers, which also write the archive copies of the returns that may be accepted);
+3. make every output and stage each as a temporary file beside its target (findings.csv, the status
+   workbook, the return packets, the reminder list): a full disk or a folder without permission shows here;
+4. one os.sync(): the archive copies and the staged files are on disk before the store points at them;
+5. commit the store's transaction;
+6. rename the staged files into place, then remove the packets of an earlier run no longer wanted.
+
+A failure before 5 removes the temporary files and the archive copies this run made: the store, the
+outputs and the archive are as they were. A kill at any moment leaves each file whole, the old or the new
+(and at most archive copies that nothing points at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.collect import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
+from pipeline.collect_outputs import stage_collect_outputs
+from pipeline.config import Config
+from pipeline.files import Staging, remove_leftovers
+from pipeline.followup import PACKET_FOLDER, FollowupResult, stage_followup
+from pipeline.plan import Plan
+from pipeline.store import Store, run_lock
+from pipeline.templates import check_year
+
+# What a message says when the store was committed but an output could not be put in place.
+AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
+                "（同じ受付フォルダーでもう一度 collect を実行すると、すべてそろいます）。")
+
+
+@dataclass
+class CollectRun:
+    """What one collect run did: the check results, the status workbook and findings.csv, the follow-up."""
+
+    result: CollectResult
+    outputs: list[Path]
+    followup: FollowupResult
+
+
+def run_collect_year(
+    plan: Plan, config: Config, year: int, *,
+    force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+    packet_progress: Callable[[int, int, str], None] | None = None,
+    today: dt.date | None = None,
+    inline: bool = False,
+) -> CollectRun:
+    """Collect the year: check its inbox, replace the year in the store, write every output, all or nothing.
+
+    Raises UsageError (a year outside the plan, an empty inbox that would wipe a collected year without
+    `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
+    `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
+    reminder list; `inline` checks the files in this process (tests only)."""
+    check_year(plan, year)
+    new_store = not config.store_path.exists()
+    committed = False
+    with run_lock(config.store_path):
+        for folder in (config.output_for(year), config.output_for(year) / PACKET_FOLDER):
+            remove_leftovers(folder)   # of a run killed half-way
+        archived = _Listing(config.archive_dir)
+        try:
+            with Store(config.store_path) as store, Staging() as staging:
+                result = collect(plan, config, year, progress=progress, inline=inline)
+                refuse_emptying(result, store, force=force)
+                archive(config, result, sync=False)
+                folder = config.output_for(year)
+                outputs = stage_collect_outputs(plan, result, folder, staging)
+                followup = stage_followup(plan, config, result, staging, progress=packet_progress, today=today,
+                                          inline=inline)
+                os.sync()   # one flush for the archive copies and the staged outputs, before the store points at them
+                store.replace_year(year_record(plan, result, collected_now()))
+                committed = True
+                staging.publish(sync=False, changed=AFTER_COMMIT)
+        except BaseException:
+            if not committed:
+                archived.remove_what_is_new()
+                if new_store:
+                    _remove_store(config.store_path)   # as it was: no store
+            raise
+    return CollectRun(result, outputs, followup)
+
+
+class _Listing:
+    """What the archive holds before the run (its prefix folders and copies), so that the copies a run
+    made can be taken away again when it stops before the store points at them. Under the run lock
+    nobody else adds to the archive meanwhile."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.existed = folder.is_dir()
+        self.names = self._names()
+
+    def _names(self) -> set[str]:
+        names: set[str] = set()
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    names.add(entry.name)
+                    if entry.is_dir(follow_symlinks=False):
+                        with os.scandir(entry.path) as inner:
+                            names.update(f"{entry.name}/{e.name}" for e in inner)
+        except OSError:
+            pass
+        return names
+
+    def remove_what_is_new(self) -> None:
+        # the files first (deepest names), then the folders they were in
+        for name in sorted(self._names() - self.names, key=lambda n: (-n.count("/"), n)):
+            path = self.folder / name
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError:
+                pass   # what cannot be removed is a copy nothing points at: harmless
+        if not self.existed:
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
+
+
+def _remove_store(path: Path) -> None:
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
