@@ -6,6 +6,7 @@ Every text that came from a return is written as a plain string: never a formula
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import xlsxwriter
 
 from pipeline import choice
 from pipeline.collect import CollectResult
-from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
+from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe, made_on
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
@@ -39,11 +40,12 @@ def status_workbook_name(year: int) -> str:
     return f"回収状況_{fiscal_year_short(year)}_{year}年度.xlsx"
 
 
-def status_workbook(plan: Plan, result: CollectResult) -> bytes:
+def status_workbook(plan: Plan, result: CollectResult, today: dt.date) -> bytes:
     """提出状況 (one row per department), 指摘一覧 (every finding, filterable), ファイル一覧."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
-    wb.set_properties({"title": f"{fiscal_year_label(result.year)} 進捗状況調査 回収状況", "author": plan.city})
+    wb.set_properties({"title": f"{fiscal_year_label(result.year)} 進捗状況調査 回収状況", "author": plan.city,
+                       "created": made_on(today)})
     title = wb.add_format({"bold": True, "font_size": 13})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
@@ -119,16 +121,17 @@ def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int]
     ws.repeat_rows(top)
 
 
-def stage_collect_outputs(plan: Plan, result: CollectResult, folder: Path, staging: Staging) -> list[Path]:
+def stage_collect_outputs(plan: Plan, result: CollectResult, folder: Path, staging: Staging,
+                          today: dt.date) -> list[Path]:
     """Stage the status workbook and findings.csv for `folder` (put in place when `staging` is published)."""
-    book_path = staging.stage(folder / status_workbook_name(result.year), status_workbook(plan, result))
+    book_path = staging.stage(folder / status_workbook_name(result.year), status_workbook(plan, result, today))
     csv_path = staging.stage(folder / "findings.csv", findings_csv(result.findings))
     return [book_path, csv_path]
 
 
-def write_collect_outputs(plan: Plan, result: CollectResult, folder: Path) -> list[Path]:
+def write_collect_outputs(plan: Plan, result: CollectResult, folder: Path, today: dt.date | None = None) -> list[Path]:
     """Write the status workbook and findings.csv into `folder`, both or neither."""
     with Staging() as staging:
-        paths = stage_collect_outputs(plan, result, folder, staging)
+        paths = stage_collect_outputs(plan, result, folder, staging, today or dt.date.today())
         staging.publish()
     return paths

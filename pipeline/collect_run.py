@@ -74,7 +74,7 @@ def run_collect_year(
                 refuse_emptying(result, store, force=force)
                 archive(config, result, sync=False)
                 folder = config.output_for(year)
-                outputs = stage_collect_outputs(plan, result, folder, staging)
+                outputs = stage_collect_outputs(plan, result, folder, staging, today or dt.date.today())
                 followup = stage_followup(plan, config, result, staging, progress=packet_progress, today=today,
                                           inline=inline)
                 os.sync()   # one flush for the archive copies and the staged outputs, before the store points at them

@@ -7,9 +7,12 @@ folder's default ACL), so that colleagues on a shared folder can open it. A file
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 import re
 import secrets
+import zipfile
 from pathlib import Path
 
 from pipeline.errors import NOTHING_CHANGED, StorageError
@@ -184,3 +187,36 @@ XLSX_INERT_TEXT = {
 def csv_safe(value: str) -> str:
     """OWASP: a cell that begins with = + - @ tab or CR is prefixed with ' so no spreadsheet runs it."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- packages (.xlsx, .docx) that are the same bytes for the same content ---------------------------------
+
+_MODIFIED = re.compile(rb"(<dcterms:modified\b[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def made_on(day: dt.date) -> dt.datetime:
+    """The time a document made on `day` is stamped with (not the clock's, so a rerun gives the same bytes)."""
+    return dt.datetime(day.year, day.month, day.day, 9, 0, 0)
+
+
+def zip_member(name: str, when: dt.datetime) -> zipfile.ZipInfo:
+    """A package member stamped `when`, with fixed attributes."""
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 0
+    return info
+
+
+def stamped_package(data: bytes, when: dt.datetime) -> bytes:
+    """The same package with every member and its "last modified" property stamped `when`, so equal
+    content gives equal bytes (python-docx and openpyxl stamp the time of saving)."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                member = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", member)
+            dst.writestr(zip_member(info.filename, when), member)
+    return out.getvalue()

@@ -38,7 +38,7 @@ from pipeline.collect import CollectResult, FileOutcome, out_of_memory
 from pipeline.collect_outputs import SEVERITY_LABEL
 from pipeline.config import Config, Limits
 from pipeline.errors import UsageError, our_failure
-from pipeline.files import XLSX_INERT_TEXT, Staging
+from pipeline.files import XLSX_INERT_TEXT, Staging, made_on, stamped_package
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
@@ -80,7 +80,8 @@ def secretariat_contact(config: Config) -> str:
 
 # --- return packets: the workbook ------------------------------------------------------------------
 
-def build_packet(data: bytes, findings: list[Finding], header: list[str], *, author: str) -> bytes:
+def build_packet(data: bytes, findings: list[Finding], header: list[str], *, author: str,
+                 when: dt.datetime | None = None) -> bytes:
     """A copy of the workbook `data` with each finding's cell filled and commented, and a first sheet
     listing every finding under `header` (the lines of instructions). Touches no file.
 
@@ -109,7 +110,7 @@ def build_packet(data: bytes, findings: list[Finding], header: list[str], *, aut
 
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    return out.getvalue() if when is None else stamped_package(out.getvalue(), when)
 
 
 def _target_cell(wb, f: Finding):
@@ -215,6 +216,7 @@ class PacketJob:
     author: str
     limits: Limits
     password: str | None
+    when: dt.datetime | None = None    # the packet's stamp (the day it is made), so a rerun gives the same bytes
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ class PacketOutcome:
     problem: str = ""      # why there is no packet
 
 
-def packet_jobs(plan: Plan, config: Config, result: CollectResult) -> list[PacketJob]:
+def packet_jobs(plan: Plan, config: Config, result: CollectResult, today: dt.date) -> list[PacketJob]:
     """A job for each department whose chosen return (the one the roster points to) has findings
     for the department to see (how the secretariat chose among its returns is not one of them)."""
     by_name = {o.file_name: o for o in result.files}
@@ -242,7 +244,7 @@ def packet_jobs(plan: Plan, config: Config, result: CollectResult) -> list[Packe
             department=code, source=outcome.source, sha256=outcome.sha256, findings=findings,
             header=tuple(packet_header(config, result.year, dept, outcome.file_name)),
             packet_name=packet_file_name(result.year, dept), author=config.secretariat.name,
-            limits=config.limits, password=config.workbook_password,
+            limits=config.limits, password=config.workbook_password, when=made_on(today),
         ))
     return jobs
 
@@ -261,7 +263,8 @@ def make_packet(job: PacketJob) -> PacketOutcome:
     if inspection.workbook is None:
         return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")
     try:
-        packet = build_packet(inspection.workbook, list(job.findings), list(job.header), author=job.author)
+        packet = build_packet(inspection.workbook, list(job.findings), list(job.header), author=job.author,
+                              when=job.when)
     except Exception as exc:  # openpyxl may refuse what calamine read: no packet, the run goes on
         return refused(f"openpyxl で開けないため作れません（{type(exc).__name__}: {str(exc)[:100]}）。")
     return PacketOutcome(job.department, job.packet_name, packet)
@@ -280,12 +283,13 @@ def stage_packets(
     plan: Plan, config: Config, result: CollectResult, staging: Staging,
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
+    today: dt.date | None = None,
 ) -> PacketsResult:
     """Make this run's packets for output/<year>/差し戻し/ and stage them; the packets of an earlier run
     that this run does not make go when `staging` is published (listed in `removed`)."""
     folder = config.output_for(result.year) / PACKET_FOLDER
     out = PacketsResult(folder)
-    jobs = packet_jobs(plan, config, result)
+    jobs = packet_jobs(plan, config, result, today or dt.date.today())
     if inline:
         results = isolation.run_inline(make_packet, jobs)
     else:
@@ -323,10 +327,11 @@ def write_packets(
     plan: Plan, config: Config, result: CollectResult,
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
+    today: dt.date | None = None,
 ) -> PacketsResult:
     """Write output/<year>/差し戻し/ for this run, and remove the packets this run did not write."""
     with Staging() as staging:
-        out = stage_packets(plan, config, result, staging, progress=progress, inline=inline)
+        out = stage_packets(plan, config, result, staging, progress=progress, inline=inline, today=today)
         staging.publish()
     return out
 
@@ -400,7 +405,8 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
     """督促リスト: the deadline and the secretariat's contact, then one row per department to chase."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
-    wb.set_properties({"title": f"{fiscal_year_label(year)} 進捗状況調査 督促リスト", "author": config.secretariat.name})
+    wb.set_properties({"title": f"{fiscal_year_label(year)} 進捗状況調査 督促リスト", "author": config.secretariat.name,
+                       "created": made_on(today)})
     title = wb.add_format({"bold": True, "font_size": 13})
     plain = wb.add_format({"text_wrap": False})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -474,7 +480,7 @@ def stage_followup(
 ) -> FollowupResult:
     """Make the year's return packets and its reminder list for output/<year>/ and stage them."""
     today = today or dt.date.today()
-    packets = stage_packets(plan, config, result, staging, progress=progress, inline=inline)
+    packets = stage_packets(plan, config, result, staging, progress=progress, inline=inline, today=today)
     notes = [f"{plan.department_name(code)}（{code}）の差し戻しファイルを作れませんでした: {why}"
              for code, why in sorted(packets.refused.items())]
     unknown = sorted(set(config.department_contacts) - set(plan.department_by_code))

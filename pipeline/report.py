@@ -35,7 +35,7 @@ from pipeline import report_style as RS
 from pipeline import wordml as W
 from pipeline.config import Config
 from pipeline.errors import UsageError
-from pipeline.files import Staging
+from pipeline.files import Staging, made_on, stamped_package
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
 from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
@@ -258,7 +258,7 @@ class _ReportWriter:
     # --- document plumbing ----------------------------------------------------------------------
     def save(self) -> bytes:
         doc, plan = self.doc, self.plan
-        stamp = dt.datetime(self.today.year, self.today.month, self.today.day, 9, 0, 0)
+        stamp = made_on(self.today)
         props = doc.core_properties
         props.title = f"{plan.title} {REPORT_NAME}（{fiscal_year_label(self.year)}実績）"
         props.subject = f"{plan.committee}への報告" if plan.committee else REPORT_NAME
@@ -271,7 +271,7 @@ class _ReportWriter:
         W.update_fields_on_open(doc.settings.element)
         buffer = io.BytesIO()
         doc.save(buffer)
-        return RS.deterministic_zip(buffer.getvalue(), stamp)
+        return stamped_package(buffer.getvalue(), stamp)
 
     def _paragraph(self, style: str):
         """A new w:p at the end of the body (before the last w:sectPr, held since the start: python-docx's

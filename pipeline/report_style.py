@@ -27,7 +27,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from pipeline.errors import StorageError
-from pipeline.files import write_atomically
+from pipeline.files import write_atomically, zip_member
 
 MINCHO = "游明朝"
 GOTHIC = "游ゴシック"
@@ -354,28 +354,8 @@ def reference_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, text in parts.items():
-            zf.writestr(_zip_info(name, _FIXED_TIME), text.encode("utf-8"))
+            zf.writestr(zip_member(name, _FIXED_TIME), text.encode("utf-8"))
     return buffer.getvalue()
-
-
-def _zip_info(name: str, when: dt.datetime) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    info.create_system = 0
-    return info
-
-
-def deterministic_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The same package with every member stamped `when`, so equal content gives equal bytes.
-
-    python-docx stamps each part with the current time; nothing else in the package varies.
-    """
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(_zip_info(info.filename, when), src.read(info.filename))
-    return out.getvalue()
 
 
 def write_reference(path: Path | str) -> Path:
