@@ -1,5 +1,6 @@
 """Reading a workbook's values fast (python-calamine), plus the few parts calamine does not expose:
-custom document properties (the identity's second copy) and when the workbook was last saved.
+custom document properties (the identity's second copy), when the workbook was last saved, and the
+number format of the few cells whose meaning depends on it (80% is stored as 0.8 in a percent format).
 
 Only called on bytes that intake.inspect_workbook has let through, and inside a worker process.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 
 import python_calamine
 from defusedxml import ElementTree
+
+from pipeline.values import BUILTIN_FORMATS, GENERAL
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f[\s>/]",
@@ -39,6 +42,11 @@ class WorkbookValues:
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
     _book: object | None = None
     _tables: dict[str, list[list[object]]] = field(default_factory=dict)
+    _package: bytes | None = None                                 # the .xlsx, for a part not in `_parts`
+    _parts: Mapping[str, bytes] = field(default_factory=dict)     # parts the gate inflated already
+    _formats: dict[tuple[str, str], str] = field(default_factory=dict)   # from_tables: (sheet, A1) → code
+    _sheet_part: dict[str, str] | None = None
+    _cell_formats: list[str] | None = None
 
     def rows(self, name: str) -> list[list[object]]:
         """Values of sheet `name`, row 0 = Excel row 1, column 0 = column A."""
@@ -48,9 +56,9 @@ class WorkbookValues:
         return self._tables[name]
 
     @classmethod
-    def from_tables(cls, tables: dict[str, list[list[object]]]):
-        """For tests and in-memory use: the same interface over plain lists."""
-        return cls(list(tables), None, None, {}, None, dict(tables))
+    def from_tables(cls, tables: dict[str, list[list[object]]], formats: dict[tuple[str, str], str] | None = None):
+        """For tests and in-memory use: the same interface over plain lists (and formats by (sheet, A1))."""
+        return cls(list(tables), _tables=dict(tables), _formats=dict(formats or {}))
 
     @property
     def properties(self) -> dict[str, str]:
@@ -64,8 +72,45 @@ class WorkbookValues:
                     properties[prop.get("name")] = (value.text or "").strip()
         return properties
 
+    def number_format(self, sheet: str, cell: str) -> str:
+        """The number format code of `cell` (A1) on `sheet`, as the file stores it; General when it has
+        none. Read on demand: the sheet index and the styles once, then one search of the sheet's XML."""
+        if self._package is None:
+            return self._formats.get((sheet, cell), GENERAL)
+        if self._sheet_part is None:
+            index = _sheet_parts(self._part(WORKBOOK_PART), self._part(WORKBOOK_RELS_PART))
+            self._sheet_part = {name: part for part, name in index.items()}
+        part = self._sheet_part.get(sheet)
+        xml = self._part(part) if part else None
+        if not xml:
+            return GENERAL
+        if self._cell_formats is None:
+            self._cell_formats = _cell_formats(self._part(STYLES_PART))
+        style = _style_index(xml, cell)
+        return self._cell_formats[style] if style < len(self._cell_formats) else GENERAL
+
+    def _part(self, name: str) -> bytes | None:
+        """A package part's bytes: as the gate kept them, else inflated here (names match case-insensitively,
+        as in Office)."""
+        if name in self._parts:
+            return self._parts[name]
+        with zipfile.ZipFile(io.BytesIO(self._package)) as zf:
+            found = next((n for n in zf.namelist() if n.lower() == name.lower()), None)
+            return zf.read(found) if found else None
+
 
 PROPERTY_PARTS = (CUSTOM_PART, CORE_PART) = ("docProps/custom.xml", "docProps/core.xml")
+WORKBOOK_PART, WORKBOOK_RELS_PART, STYLES_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"
+# A worksheet up to this size is kept by the gate as it inflates it; a bigger one is inflated again if needed.
+KEEP_WORKSHEET_BYTES = 1024 * 1024
+
+
+def worth_keeping(part: str, size: int) -> bool:
+    """Whether the gate keeps a part it inflates, for the reader: the document properties, the sheet index
+    and the styles, and the worksheets (a cell's number format is read from its sheet)."""
+    if part in PROPERTY_PARTS or part in (WORKBOOK_PART, WORKBOOK_RELS_PART, STYLES_PART):
+        return True
+    return part.startswith("xl/worksheets/") and part.endswith(".xml") and size <= KEEP_WORKSHEET_BYTES
 
 
 def may_hold_formula(part: str, xml: bytes) -> bool:
@@ -77,9 +122,9 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
                 formula_parts: Collection[str] | None = None) -> WorkbookValues:
     """Open a vetted .xlsx from bytes. Raises on a broken file (the caller turns that into a finding).
 
-    The gate has already inflated every part once: it may hand over the property parts (`parts`, by
-    name, those the package has) and the worksheets that may hold a formula (`formula_parts`), so they
-    are not inflated again. Without them the package is read here."""
+    The gate has already inflated every part once: it may hand over the parts it kept (`parts`, by name,
+    see `worth_keeping`) and the worksheets that may hold a formula (`formula_parts`), so they are not
+    inflated again. Without them the package is read here."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     if parts is not None and formula_parts is not None:
         custom, saved_at = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART))
@@ -87,13 +132,13 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
         if formula_parts:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 formulas = _formula_cells(zf, formula_parts)
-        return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
+        return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book, _package=data, _parts=parts)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         custom = zf.read(CUSTOM_PART) if CUSTOM_PART in names else None
         saved_at = _saved_at(zf.read(CORE_PART) if CORE_PART in names else None)
         formulas = _formula_cells(zf)
-    return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book)
+    return WorkbookValues(list(book.sheet_names), custom, saved_at, formulas, book, _package=data)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+Z-]+)\s*</dcterms:modified>")
@@ -114,14 +159,14 @@ def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> 
     parts = {n: b for n in names if _FORMULA.search(b := zf.read(n))}
     if not parts:
         return {}
-    names = _sheet_parts(zf)
+    names = _sheet_parts(zf.read(WORKBOOK_PART), zf.read(WORKBOOK_RELS_PART))
     return {names.get(n, n): {m.decode() for m in _FORMULA_CELL.findall(b)} for n, b in parts.items()}
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Worksheet part name → sheet (tab) name, from xl/workbook.xml and its relationships."""
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    workbook = ElementTree.fromstring(workbook_xml)
+    rels = ElementTree.fromstring(rels_xml)
     target = {}
     for rel in rels.findall("rel:Relationship", _NS):
         t = rel.get("Target", "")
@@ -132,3 +177,46 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         if rid in target:
             out[target[rid]] = sheet.get("name", "")
     return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _cell_formats(styles: bytes | None) -> list[str]:
+    """The number format code of each cell style (cellXfs, by index): a <numFmt> of the file, else the
+    built-in format of that id. Whatever prefix the file gives the namespace."""
+    if not styles:
+        return []
+    root = ElementTree.fromstring(styles)
+    custom: dict[int, str] = {}
+    ids: list[int] = []
+    for element in root:
+        tag = _local(element.tag)
+        if tag == "numFmts":
+            for fmt in element:
+                number = _number(fmt.get("numFmtId"))
+                if _local(fmt.tag) == "numFmt" and number is not None:
+                    custom[number] = fmt.get("formatCode") or GENERAL
+        elif tag == "cellXfs":
+            ids = [_number(xf.get("numFmtId")) or 0 for xf in element if _local(xf.tag) == "xf"]
+    return [custom.get(i) or BUILTIN_FORMATS.get(i, GENERAL) for i in ids]
+
+
+def _number(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
+
+
+def _style_index(sheet_xml: bytes, cell: str) -> int:
+    """The style (s, 0 when absent) of the <c> element of `cell` in a worksheet's XML; 0 when the cell
+    has no element (an empty cell)."""
+    tag = re.search(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)r\s*=\s*["']""" + cell.encode("ascii") + rb"""["'][^>]*>""",
+                    sheet_xml)
+    style = _STYLE.search(tag.group(0)) if tag else None
+    return int(style.group(1)) if style else 0
