@@ -8,16 +8,29 @@ finding, each at the sheet and cell a person sees in Excel. Answers are found by
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline import layout as L
 from pipeline.config import Config
 from pipeline.findings import Finding, finding
-from pipeline.plan import ActionItem, Plan
+from pipeline.plan import ActionItem, Indicator, Plan
 from pipeline.reader import WorkbookValues
 from pipeline.store import Answer, Evaluation, IndicatorActual
-from pipeline.values import clean_text, normalise_choice, parse_number
+from pipeline.values import (
+    NumberParse,
+    clean_text,
+    format_number,
+    hundredfold,
+    is_whole,
+    normalise_choice,
+    number_format,
+    number_in_unit,
+    parse_number,
+    percent_typed_as_fraction,
+    shown_number,
+)
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
 # A survey sheet has well under a hundred rows; far more means something was pasted below it.
@@ -98,21 +111,21 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         if item.code not in book.sheet_names:
             out.findings.append(finding("SHEET_001", file=file, department=name, value=item.code))
             continue
-        _SheetCheck(out, plan, config, dept, name, file, item, book.rows(item.code),
-                    book.formulas.get(item.code, set())).run()
+        _SheetCheck(out, plan, config, year, dept, file, item, book).run()
     return out
 
 
 class _SheetCheck:
     """One item sheet: context text, initiative rows, indicator, self-evaluation."""
 
-    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, dept: str, dept_name: str, file: str,
-                 item: ActionItem, rows: list[list[object]], formulas: set[str] = frozenset()):
-        self.out, self.plan, self.config, self.dept = out, plan, config, dept
-        self.dept_name, self.file, self.item, self.rows = dept_name, file, item, rows
-        self.formulas = formulas
+    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, year: int, dept: str, file: str,
+                 item: ActionItem, book: WorkbookValues):
+        self.out, self.plan, self.config, self.year, self.dept = out, plan, config, year, dept
+        self.dept_name, self.file, self.item, self.book = plan.department_name(dept), file, item, book
+        self.rows = book.rows(item.code)
+        self.formulas = book.formulas.get(item.code, set())
         self.keys: dict[str, list[int]] = defaultdict(list)
-        for r, row in enumerate(rows):
+        for r, row in enumerate(self.rows):
             if row:
                 key = L.row_key(row[0])
                 if key:
@@ -165,6 +178,9 @@ class _SheetCheck:
             r = rows[0]
             if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
                 self.add("ROW_004", r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
+            if clean_text(self.cell(r, L.COL_DEPARTMENTS)).text != L.initiative_departments(self.plan, ini):
+                self.add("ROW_004", r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
+                         value=self.cell(r, L.COL_DEPARTMENTS))
             progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
             texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
             if progress is not None and None not in texts.values():
@@ -190,18 +206,69 @@ class _SheetCheck:
 
     def indicator(self) -> None:
         ind = self.item.indicator
+        for label, text in L.indicator_rows(ind):
+            rows = self.keys.get(label)
+            if rows and clean_text(self.cell(rows[0], 1)).text != text:
+                self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
         r = self.labelled_row(L.KEY_ACTUAL)
         if r is None:
             return
+        unit = clean_text(self.cell(r, L.COL_UNIT)).text
+        unit_edited = _nfkc(unit) != _nfkc(ind.unit)
+        if unit_edited:    # the number would be read in a unit other than the one the person saw
+            self.add("ROW_006", r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
+                     now=f"「{unit}」" if unit else "空欄")
         raw = self.value(r, 1, L.FIELD_ACTUAL)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.add("VALUE_001", r, 1, field=L.FIELD_ACTUAL)
             return
-        parsed = parse_number(raw, ind.unit)
+        actual = self.actual(r, raw, ind)
+        if actual is not None and not unit_edited:
+            self.out.actuals.append(IndicatorActual(self.item.code, self.dept, actual))
+
+    def actual(self, r: int, raw: object, ind: Indicator) -> float | None:
+        """The indicator's actual in its unit, as the person saw it, or None after a finding."""
+        if isinstance(raw, str | bool):
+            parsed = parse_number(raw, ind.unit)
+            typed_percent = isinstance(raw, str) and "%" in _nfkc(raw)
+        else:
+            parsed, typed_percent = self.number_as_shown(r, raw, ind)
+            if parsed is None:
+                return None
         if parsed.problem:
             self.add(parsed.problem, r, 1, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
-            return
-        self.out.actuals.append(IndicatorActual(self.item.code, self.dept, parsed.value))
+            return None
+        value = parsed.value
+        figures = {label: f for label, f in ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target))
+                   if f is not None}
+        if _nfkc(ind.unit) == "%" and not typed_percent and percent_typed_as_fraction(value, list(figures.values())):
+            self.add("VALUE_010", r, 1, field=L.FIELD_ACTUAL, value=format_number(value),
+                     percent=format_number(hundredfold(value)),
+                     figures="・".join(figures) + "（" + "、".join(f"{format_number(f)}%" for f in figures.values()) + "）")
+        if ind.unit in self.plan.count_units and not is_whole(value):
+            self.add("VALUE_011", r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
+            return None
+        return value
+
+    def number_as_shown(self, r: int, raw: object, ind: Indicator) -> tuple[NumberParse | None, bool]:
+        """A number cell read with its number format, where its meaning lives (80% is stored as 0.8 in a
+        percent format), and whether that format shows a percent; None after a finding."""
+        numeric = isinstance(raw, int | float)
+        shown = number_format(self.book.number_format(self.item.code, L.a1(r, 1)), raw if numeric else 1)
+        if numeric:
+            parsed = parse_number(raw, ind.unit)
+            if parsed.problem:
+                return parsed, False
+            read = number_in_unit(parsed.value, shown, ind.unit)
+        elif shown.date:        # a date or time calamine made of a number in a date format
+            read = number_in_unit(0, shown, ind.unit)
+        else:
+            return NumberParse(problem="VALUE_003"), False
+        if read.value is None:
+            self.add("VALUE_009", r, 1, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
+                     unit=ind.unit, format=shown.code, shown=shown_number(raw, shown), meaning=read.meaning)
+            return None, False
+        return NumberParse(value=read.value), shown.percent
 
     def evaluation(self) -> None:
         r = self.labelled_row(L.KEY_GRADE)
@@ -246,3 +313,6 @@ class _SheetCheck:
             self.add("VALUE_005", r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
             return None
         return cleaned.text
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
