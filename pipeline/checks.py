@@ -35,6 +35,8 @@ from pipeline.values import (
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
 # A survey sheet has well under a hundred rows; far more means something was pasted below it.
 MAX_SHEET_ROWS = 1000
+# Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
+MAX_STRAY_CELLS = 20
 
 
 @dataclass
@@ -124,6 +126,7 @@ class _SheetCheck:
         self.dept_name, self.file, self.item, self.book = plan.department_name(dept), file, item, book
         self.rows = book.rows(item.code)
         self.formulas = book.formulas.get(item.code, set())
+        self.overflow = False          # filled far below the form (SHEET_003)
         self.keys: dict[str, list[int]] = defaultdict(list)
         for r, row in enumerate(self.rows):
             if row:
@@ -146,6 +149,7 @@ class _SheetCheck:
             used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
             if used > MAX_SHEET_ROWS:
                 self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
+                self.overflow = True
         self.context()
         self.initiatives()
         ind = self.item.indicator
@@ -153,6 +157,7 @@ class _SheetCheck:
             self.indicator()
         if self.item.lead == self.dept:
             self.evaluation()
+        self.stray_text()
 
     def context(self) -> None:
         for label, text in L.context_rows(self.plan, self.item):
@@ -313,6 +318,48 @@ class _SheetCheck:
             self.add("VALUE_005", r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
             return None
         return cleaned.text
+
+    def initiative_row(self, key: str) -> bool:
+        return bool(_INITIATIVE_ID.match(key)) or key in self.plan.initiative_by_id
+
+    def stray_text(self) -> None:
+        """Text typed where the form neither wrote anything nor reads (a row inserted between the rows, a
+        cell beyond the form's columns, below its last block): collect would drop it, so each such cell is
+        reported. Which cells are the form's comes from the layout (layout.form_rows), not from the template.
+        Below the form of a sheet filled far beyond it, SHEET_003 has said so already."""
+        header = self.keys.get(L.HEADER_KEY)
+        carry_over = bool(header) and (
+            clean_text(self.cell(header[0], L.COL_PREVIOUS)).text == L.previous_header(self.year - 1))
+        department = self.plan.department_by_code[self.dept]
+        form = L.form_rows(self.plan, self.year, self.item, department, carry_over)
+        titles = L.item_sheet_titles(self.year, self.item, department)
+        initiative = L.INITIATIVE_COLUMNS + ((L.COL_PREVIOUS,) if carry_over else ())
+        end = MAX_SHEET_ROWS
+        if self.overflow:
+            end = 1 + max((r for key, rows in self.keys.items() if key in form or self.initiative_row(key)
+                           for r in rows), default=-1)
+        stray: list[tuple[int, int, str, str]] = []
+        for r, row in enumerate(self.rows[:min(end, MAX_SHEET_ROWS)]):
+            key = L.row_key(row[0]) if row else ""
+            if self.initiative_row(key):
+                columns, place = initiative, f"取組 {key} の行の記入欄の外"
+            elif key in form and self.keys[key][0] == r:     # (only the first row of a label is read)
+                columns, place = form[key], "表題の行" if key in titles else f"「{key}」の行の記入欄の外"
+            else:
+                columns, place = (), "記入欄のない行"
+            for c, value in enumerate(row):
+                if c not in columns and not _blank(value):
+                    stray.append((r, c, place, clean_text(value).text))
+        for n, (r, c, place, text) in enumerate(stray[:MAX_STRAY_CELLS], 1):
+            more = len(stray) - n if n == MAX_STRAY_CELLS else 0
+            self.add("ROW_005", r, c, value=text, place=place,
+                     more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")
+
+
+def _blank(value: object) -> bool:
+    """Nothing in the cell: no value, or only spaces (Calc and Excel may save an emptied cell as "")."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()

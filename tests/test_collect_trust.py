@@ -5,12 +5,14 @@ it seems to be. Returns are the project's own workbooks, filled as a person woul
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 
 from pipeline import layout as L
 from pipeline.collect import collect, merge
 from pipeline.findings import Severity, flatten
 from pipeline.store import RETURNED, WITH_ERRORS, Store
+from pipeline.templates import write_templates
 from tests.conftest import YEAR
 from tests.test_collect import run
 
@@ -150,6 +152,96 @@ def test_collect__percent_indicator_with_a_fraction__stored(project):
     _, found, _ = _return(project, "06", lambda f: _actual(f, "1202", 44.75))
     assert found == []
     assert _stored(project, "1202") == 44.75
+
+
+# --- class 5: nothing typed is dropped silently -----------------------------------------------------
+
+def test_collect__text_in_a_row_inserted_between_initiatives__warning_at_each_cell(project):
+    def insert(f):
+        row = f.row_of("2101", "2101-03") + 1
+        f.insert_row("2101", row)
+        ws = f.wb["2101"]
+        ws.cell(row, 2).value = "RPAの追加導入（計画外）"
+        ws.cell(row, 5).value = "3業務に導入した。"
+        ws.cell(row, 6).value = "   "                   # only spaces: nothing typed
+        return row
+    result, found, row = _return(project, "05", insert)
+    assert flatten(found, ["severity", "code", "sheet", "cell", "value"]) == [
+        (Severity.WARNING, "ROW_005", "2101", f"B{row}", "RPAの追加導入（計画外）"),
+        (Severity.WARNING, "ROW_005", "2101", f"E{row}", "3業務に導入した。")]
+    assert found[0].message == (
+        "調査票が読み取らないセル（記入欄のない行）に「RPAの追加導入（計画外）」と入力されています。この内容は"
+        "取り込まれません。回答なら回答欄（黄色のセル）に記入し、不要なら削除してもらってください。")
+    assert result.roster["05"] == (RETURNED, NAME)
+    with Store(project.config.store_path) as store:      # the rows around it are read as before
+        assert {k[0] for k in store.answers(YEAR) if k[1] == "05" and k[0].startswith("2101-")} == set(
+            project.filler("05").initiatives("2101"))
+
+
+@pytest.mark.parametrize(("key", "column", "place"), [
+    ("2101-02", 8, "取組 2101-02 の行の記入欄の外"),               # column I
+    ("2101-02", L.COL_PREVIOUS, "取組 2101-02 の行の記入欄の外"),   # column H of a template without carry-over
+    (L.HEADER_KEY, L.COL_PREVIOUS, "「取組ID」の行の記入欄の外"),
+    (L.KEY_ACTUAL, L.COL_PREVIOUS, "「指標実績値」の行の記入欄の外"),
+    (L.KEY_REASON, 10, "「評価の理由」の行の記入欄の外"),
+    ("管理番号", 9, "「管理番号」の行の記入欄の外"),
+])
+def test_collect__text_in_a_cell_beyond_the_form__warning_at_the_cell(project, key, column, place):
+    _, found, cell = _return(project, "05", lambda f: _type(f, "2101", key, column, "メモ：要確認"))
+    assert flatten(found, ["code", "sheet", "cell", "value"]) == [("ROW_005", "2101", cell, "メモ：要確認")]
+    assert f"（{place}）" in found[0].message
+
+
+def test_collect__text_below_the_last_block_and_beside_the_title__warning_at_each_cell(project):
+    def scribble(f):
+        ws = f.wb["2101"]
+        below = f.row_of("2101", L.KEY_REASON) + 3
+        ws.cell(below, 1).value = "備考"
+        ws.cell(below, 2).value = 42
+        ws["C1"] = "作成者：山田"
+        return below
+    _, found, below = _return(project, "05", scribble)
+    assert flatten(found, ["code", "cell", "value"]) == [
+        ("ROW_005", "C1", "作成者：山田"), ("ROW_005", f"A{below}", "備考"), ("ROW_005", f"B{below}", "42")]
+    assert "（表題の行）" in found[0].message and "（記入欄のない行）" in found[1].message
+
+
+def test_collect__label_row_copied__the_copy_is_not_read_so_each_of_its_cells_is_reported(project):
+    def copy_actual_row(f):
+        ws = f.wb["2101"]
+        below = f.row_of("2101", L.KEY_REASON) + 2
+        ws.cell(below, 1).value = "指標実績値 ※"
+        ws.cell(below, 2).value = 999
+        return below
+    _, found, below = _return(project, "05", copy_actual_row)
+    assert flatten(found, ["code", "cell", "value"]) == [("ROW_005", f"A{below}", "指標実績値 ※"),
+                                                         ("ROW_005", f"B{below}", "999")]
+    assert _stored(project, "2101") == 100          # the form's own row is what counts
+
+
+def test_collect__many_cells_beyond_the_form__twenty_reported_then_the_rest_counted(project):
+    def scribble(f):
+        ws = f.wb["2104"]
+        start = ws.max_row + 2
+        for n in range(25):
+            ws.cell(start + n, 9).value = f"メモ{n}"
+    _, found, _ = _return(project, "05", scribble)
+    assert [f.code for f in found] == ["ROW_005"] * 20
+    assert [f.value for f in found] == [f"メモ{n}" for n in range(20)]
+    assert "（このシートでは、ほかに 5 セルにも同じような入力があります）" in found[-1].message
+    assert "ほかに" not in found[0].message
+
+
+def test_collect__carry_over_template__last_years_answers_are_the_forms_own(project):
+    project.filler("05", year=2023).fill_all().save(project.inbox(2023) / "情報政策課.xlsx")
+    run(project, year=2023)
+    write_templates(project.plan, project.config, YEAR, force=True)
+    assert openpyxl.load_workbook(project.template("05"))["2101"].cell(
+        project.filler("05").row_of("2101", L.HEADER_KEY), L.COL_PREVIOUS + 1).value == "（参考）2023年度の回答"
+    _, found, _ = _return(project, "05", lambda f: None)
+    assert found == []
+    _, found, cell = _return(project, "05", lambda f: _type(f, "2101", "2101-02", L.COL_PREVIOUS + 1, "メモ"))
+    assert flatten(found, ["code", "cell"]) == [("ROW_005", cell)]
 
 
 # --- class 6: the indicator block is charter text too ----------------------------------------------
