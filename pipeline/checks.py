@@ -48,6 +48,8 @@ class CheckedReturn:
     answers: list[Answer] = field(default_factory=list)
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
+    # the department a workbook without its identity seems to come from (see apparent_department)
+    apparent_department: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -75,7 +77,11 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
     out = CheckedReturn()
     identity = read_identity(book)
     if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):
-        out.findings.append(finding("IDENT_001", file=file))
+        out.apparent_department = apparent_department(book, plan, file)
+        if out.apparent_department is None:
+            out.findings.append(finding("IDENT_001", file=file))
+        else:
+            out.findings.append(finding("IDENT_008", file=file, department=plan.department_name(out.apparent_department)))
         return out
     dept = identity[L.ID_DEPARTMENT]
     out.template_id = identity.get(L.ID_TEMPLATE)
@@ -115,6 +121,40 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
             continue
         _SheetCheck(out, plan, config, year, dept, file, item, book).run()
     return out
+
+
+def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | None:
+    """The department a workbook that lost its identity seems to come from (its sheets copied into a new
+    workbook), or None when that is unclear or it is no survey workbook at all.
+
+    The signs, strongest first, each narrowing the departments the stronger ones left (a sign that fits
+    none of them is passed over): the department code in the item sheets' second title row, the item
+    sheets (exactly one department's set; then every department taking part in them all), the initiative
+    IDs in column A, and a department's name in the file name."""
+    sheets = [s for s in book.sheet_names if s in plan.item_by_code]
+    subtitles: set[str] = set()
+    initiatives: set[str] = set()
+    for sheet in sheets:
+        rows = book.rows(sheet)
+        for row in rows[:MAX_SHEET_ROWS]:
+            key = L.row_key(row[0]) if row else ""
+            if key in plan.initiative_by_id:
+                initiatives.add(key)
+        for row in rows[:L.TITLE_ROWS]:
+            code = L.subtitle_department(row[0]) if row else None
+            if code in plan.department_by_code:
+                subtitles.add(code)
+    if not sheets:
+        return None
+    taking_part = set.intersection(*(plan.departments_in(s) for s in sheets))
+    exactly = {d for d in taking_part if {i.code for i in plan.items_for(d)} == set(sheets)}
+    answering = set.intersection(*(set(plan.initiative_by_id[i].departments) for i in initiatives)) if initiatives else set()
+    named = {d.code for d in plan.departments if d.name in file}
+    candidates: set[str] | None = None
+    for sign in (subtitles, exactly, taking_part, answering, named):
+        if sign and (candidates is None or candidates & sign):
+            candidates = sign if candidates is None else candidates & sign
+    return next(iter(candidates)) if candidates and len(candidates) == 1 else None
 
 
 class _SheetCheck:

@@ -11,7 +11,7 @@ import pytest
 from pipeline import layout as L
 from pipeline.collect import collect, merge
 from pipeline.findings import Severity, flatten
-from pipeline.store import RETURNED, WITH_ERRORS, Store
+from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Store
 from pipeline.templates import write_templates
 from tests.conftest import YEAR
 from tests.test_collect import run
@@ -275,6 +275,66 @@ def test_collect__unit_cell_edited__error_at_the_cell_and_the_figure_not_taken(p
 def test_collect__unit_typed_in_full_width__the_same_unit(project):
     _, found, _ = _return(project, "06", lambda f: _type(f, "1202", L.KEY_ACTUAL, L.COL_UNIT, "％"))
     assert found == []
+
+
+# --- identity lost ------------------------------------------------------------------------------
+
+def _copied_into_a_new_workbook(project, code, path, sheets=None):
+    """What a person gets by copying the sheets' cells into a new workbook: values only, no identity."""
+    source = project.filler(code).fill_all().wb
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name in sheets or [s for s in source.sheetnames if s.isdigit()]:
+        ws = wb.create_sheet(name)
+        for row in source[name].iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    ws.cell(cell.row, cell.column).value = cell.value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def test_collect__sheets_copied_into_a_new_workbook__error_names_the_department(project):
+    _copied_into_a_new_workbook(project, "05", project.inbox() / "Book1.xlsx")
+    result = run(project)        # (the outcome comes back from a worker process)
+    found = [f for f in result.findings if f.file == "Book1.xlsx"]
+    assert flatten(found, ["severity", "code", "department"]) == [(Severity.ERROR, "IDENT_008", "情報政策課")]
+    assert found[0].message == (
+        "情報政策課の調査票のようですが、配布した調査票の識別情報（非表示シート）がありません（シートを新しいブックに"
+        "コピーした可能性）。識別情報がないため受け付けられません。情報政策課に、配布した調査票に記入し直して送って"
+        "もらってください。")
+    (outcome,) = [o for o in result.files if o.file_name == "Book1.xlsx"]
+    assert (outcome.department, outcome.apparent_department) == (None, "05")
+    assert result.roster["05"] == (MISSING, None)     # (the roster's use of it is collect.decide's)
+
+
+@pytest.mark.parametrize(("code", "sheets", "name"), [
+    ("05", ["2101"], "Book1.xlsx"),                          # one sheet: its subtitle and initiatives say it
+    ("05", None, "総務管財課_回答.xlsx"),                      # the sheets outweigh the file name
+    ("11", None, "回答.xlsx"),
+    ("06", ["1202", "1402"], "企画課.xlsx"),
+])
+def test_collect__identity_lost__the_department_its_sheets_say(project, code, sheets, name):
+    _copied_into_a_new_workbook(project, code, project.inbox() / name, sheets)
+    result = run(project)
+    (outcome,) = result.files
+    assert outcome.apparent_department == code
+    assert flatten(outcome.findings, ["code", "department"]) == [("IDENT_008", project.plan.department_name(code))]
+
+
+def test_collect__identity_lost_and_no_sign_of_whose__not_a_survey_workbook(project):
+    path = _copied_into_a_new_workbook(project, "05", project.inbox() / "メモ.xlsx", ["2104"])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["2104"]
+    for row in ws.iter_rows():       # only the item's context is left: 2104 is several departments'
+        if not str(row[0].value or "").startswith(L.CTX_CODE[:2]) and row[0].value not in L.CONTEXT_LABELS:
+            for cell in row:
+                cell.value = None
+    wb.save(path)
+    result = run(project)
+    assert [f.code for f in result.findings if f.file == "メモ.xlsx"] == ["IDENT_001"]
+    assert result.files[0].apparent_department is None
 
 
 # --- a clean return stays clean -----------------------------------------------------------------------
