@@ -168,11 +168,12 @@ class _SheetCheck:
         self.formulas = book.formulas.get(item.code, set())
         self.overflow = False          # filled far below the form (SHEET_003)
         self.keys: dict[str, list[int]] = defaultdict(list)
+        self.row_keys: list[str] = []          # column A of each row, as row_key reads it
         for r, row in enumerate(self.rows):
-            if row:
-                key = L.row_key(row[0])
-                if key:
-                    self.keys[key].append(r)
+            key = L.row_key(row[0]) if row else ""
+            self.row_keys.append(key)
+            if key:
+                self.keys[key].append(r)
 
     def cell(self, r: int, c: int) -> object:
         row = self.rows[r] if r < len(self.rows) else []
@@ -360,7 +361,7 @@ class _SheetCheck:
         return cleaned.text
 
     def initiative_row(self, key: str) -> bool:
-        return bool(_INITIATIVE_ID.match(key)) or key in self.plan.initiative_by_id
+        return key in self.plan.initiative_by_id or bool(key and _INITIATIVE_ID.match(key))
 
     def stray_text(self) -> None:
         """Text typed where the form neither wrote anything nor reads (a row inserted between the rows, a
@@ -372,25 +373,35 @@ class _SheetCheck:
             clean_text(self.cell(header[0], L.COL_PREVIOUS)).text == L.previous_header(self.year - 1))
         department = self.plan.department_by_code[self.dept]
         form = L.form_rows(self.plan, self.year, self.item, department, carry_over)
-        titles = L.item_sheet_titles(self.year, self.item, department)
-        initiative = L.INITIATIVE_COLUMNS + ((L.COL_PREVIOUS,) if carry_over else ())
-        end = MAX_SHEET_ROWS
+        initiative = L.INITIATIVE_WIDTH + carry_over
+        end = len(self.rows)
         if self.overflow:
             end = 1 + max((r for key, rows in self.keys.items() if key in form or self.initiative_row(key)
                            for r in rows), default=-1)
-        stray: list[tuple[int, int, str, str]] = []
-        for r, row in enumerate(self.rows[:min(end, MAX_SHEET_ROWS)]):
-            key = L.row_key(row[0]) if row else ""
-            if self.initiative_row(key):
-                columns, place = initiative, f"取組 {key} の行の記入欄の外"
-            elif key in form and self.keys[key][0] == r:     # (only the first row of a label is read)
-                columns, place = form[key], "表題の行" if key in titles else f"「{key}」の行の記入欄の外"
+        stray: list[tuple[int, int, str]] = []
+        for r in range(min(end, MAX_SHEET_ROWS)):
+            row, key = self.rows[r], self.row_keys[r]
+            if key in form:
+                width = form[key] if self.keys[key][0] == r else 0    # only the first row of a label is read
+            elif self.initiative_row(key):
+                width = initiative
             else:
-                columns, place = (), "記入欄のない行"
-            for c, value in enumerate(row):
-                if c not in columns and not _blank(value):
-                    stray.append((r, c, place, clean_text(value).text))
-        for n, (r, c, place, text) in enumerate(stray[:MAX_STRAY_CELLS], 1):
+                width = 0
+            if width >= len(row):
+                continue
+            rest = row[width:]
+            if not any(rest) and 0 not in rest:     # the common case, in C: nothing there ("" or None)
+                continue
+            stray += [(r, c, clean_text(value).text) for c, value in enumerate(rest, width) if not _blank(value)]
+        titles = L.item_sheet_titles(self.year, self.item, department) if stray else ()
+        for n, (r, c, text) in enumerate(stray[:MAX_STRAY_CELLS], 1):
+            key = self.row_keys[r]
+            if key in form and self.keys[key][0] == r:
+                place = "表題の行" if key in titles else f"「{key}」の行の記入欄の外"
+            elif self.initiative_row(key):
+                place = f"取組 {key} の行の記入欄の外"
+            else:
+                place = "記入欄のない行"
             more = len(stray) - n if n == MAX_STRAY_CELLS else 0
             self.add("ROW_005", r, c, value=text, place=place,
                      more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")

@@ -7,6 +7,7 @@ never by a fixed row, so a return whose rows moved is still read correctly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import TYPE_CHECKING
@@ -60,7 +61,7 @@ INITIATIVE_HEADERS = (
     HEADER_KEY, FIELD_TEXT, FIELD_DEPARTMENTS,
     f"{FIELD_PROGRESS} ※", f"{FIELD_RESULT} ※", FIELD_ISSUES, FIELD_NEXT,
 )
-INITIATIVE_COLUMNS = tuple(range(LAST_COL + 1))   # what an initiative row holds (COL_PREVIOUS besides, with carry-over)
+INITIATIVE_WIDTH = LAST_COL + 1     # an initiative row holds columns A to G (and COL_PREVIOUS, with carry-over)
 # (column, field, required) of the inputs on an initiative row
 INITIATIVE_INPUTS = (
     (COL_PROGRESS, FIELD_PROGRESS, True),
@@ -136,12 +137,13 @@ def indicator_rows(ind: Indicator) -> list[tuple[str, str]]:
     return [(KEY_INDICATOR_NAME, ind.name), (KEY_BASELINE, baseline), (KEY_TARGET, target)]
 
 
+_year_label = functools.cache(fiscal_year_label)     # asked for every sheet of every return
 TITLE_ROWS = 2    # an item sheet's first rows: its title and its department (item_sheet_titles)
 
 
 def item_sheet_titles(year: int, item: ActionItem, department: Department) -> tuple[str, str]:
     """The two title rows of an item sheet (A1, A2): the year and the item; the department and its code."""
-    return (f"{fiscal_year_label(year)}実績　進捗状況調査票　{item.code} {item.title}",
+    return (f"{_year_label(year)}実績　進捗状況調査票　{item.code} {item.title}",
             f"{department.name}（部署コード {department.code}）")
 
 
@@ -159,23 +161,23 @@ def previous_header(previous_year: int) -> str:
     return f"（参考）{previous_year}年度の回答"
 
 
-def form_rows(plan: Plan, year: int, item: ActionItem, department: Department,
-              carry_over: bool) -> dict[str, tuple[int, ...]]:
+def form_rows(plan: Plan, year: int, item: ActionItem, department: Department, carry_over: bool) -> dict[str, int]:
     """The rows the template writes on a department's item sheet, by their key in column A (the title rows
-    by their text), each with the columns that belong to the form: what the template wrote and the inputs
-    collect reads. Initiative rows are not here: they hold INITIATIVE_COLUMNS (and COL_PREVIOUS with
-    carry-over). Anything else on the sheet was typed where nothing reads it."""
-    label = (COL_KEY, 1)
-    rows = dict.fromkeys(item_sheet_titles(year, item, department), (COL_KEY,))
+    by their text), each with how many columns from A belong to the form: what the template wrote and the
+    inputs collect reads (the other cells of a merged range stay empty, so they are not the form's). An
+    initiative row (not here) holds INITIATIVE_WIDTH columns, one more with carry-over. Anything else on
+    the sheet was typed where nothing reads it."""
+    label = 2                                  # the label, and the text or input in B (merged to LAST_COL)
+    rows = dict.fromkeys(item_sheet_titles(year, item, department), 1)
     rows.update(dict.fromkeys(CONTEXT_LABELS, label))
-    rows[HEADER_KEY] = INITIATIVE_COLUMNS + ((COL_PREVIOUS,) if carry_over else ())
+    rows[HEADER_KEY] = INITIATIVE_WIDTH + carry_over
     if not plan.initiatives_of(item.code, department.code):
-        rows[NOTE_NO_INITIATIVES] = (COL_KEY,)
+        rows[NOTE_NO_INITIATIVES] = 1
     if item.indicator and item.indicator.reporter == department.code:
         rows.update(dict.fromkeys((KEY_INDICATOR_NAME, KEY_BASELINE, KEY_TARGET, KEY_HISTORY), label))
-        rows[KEY_ACTUAL] = (COL_KEY, 1, COL_UNIT, COL_ACTUAL_NOTE)
+        rows[KEY_ACTUAL] = COL_ACTUAL_NOTE + 1
     if item.lead == department.code:
-        rows[KEY_GRADE] = (COL_KEY, 1, COL_GRADE_NOTE)
+        rows[KEY_GRADE] = COL_GRADE_NOTE + 1
         rows[KEY_REASON] = label
     return rows
 

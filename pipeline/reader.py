@@ -7,6 +7,7 @@ Only called on bytes that intake.inspect_workbook has let through, and inside a 
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -46,7 +47,6 @@ class WorkbookValues:
     _parts: Mapping[str, bytes] = field(default_factory=dict)     # parts the gate inflated already
     _formats: dict[tuple[str, str], str] = field(default_factory=dict)   # from_tables: (sheet, A1) → code
     _sheet_part: dict[str, str] | None = None
-    _cell_formats: list[str] | None = None
 
     def rows(self, name: str) -> list[list[object]]:
         """Values of sheet `name`, row 0 = Excel row 1, column 0 = column A."""
@@ -84,10 +84,9 @@ class WorkbookValues:
         xml = self._part(part) if part else None
         if not xml:
             return GENERAL
-        if self._cell_formats is None:
-            self._cell_formats = _cell_formats(self._part(STYLES_PART))
+        formats = _cell_formats(self._part(STYLES_PART))
         style = _style_index(xml, cell)
-        return self._cell_formats[style] if style < len(self._cell_formats) else GENERAL
+        return formats[style] if style < len(formats) else GENERAL
 
     def _part(self, name: str) -> bytes | None:
         """A package part's bytes: as the gate kept them, else inflated here (names match case-insensitively,
@@ -165,42 +164,78 @@ def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> 
 
 def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Worksheet part name → sheet (tab) name, from xl/workbook.xml and its relationships."""
-    workbook = ElementTree.fromstring(workbook_xml)
-    rels = ElementTree.fromstring(rels_xml)
     target = {}
-    for rel in rels.findall("rel:Relationship", _NS):
-        t = rel.get("Target", "")
-        target[rel.get("Id")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+    for tag in _RELATIONSHIP.findall(_utf8(rels_xml)):
+        attributes = _attributes(tag)
+        t = attributes.get("Target", "")
+        target[attributes.get("Id")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
     out = {}
-    for sheet in workbook.iter(f"{{{_NS['main']}}}sheet"):
-        rid = sheet.get(f"{{{_NS['r']}}}id")
+    for tag in _SHEET.findall(_utf8(workbook_xml)):
+        attributes = _attributes(tag)
+        rid = next((v for k, v in attributes.items() if k.endswith(":id")), None)   # r:id, whatever the prefix
         if rid in target:
-            out[target[rid]] = sheet.get("name", "")
+            out[target[rid]] = attributes.get("name", "")
     return out
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+# The few elements read from package XML, found by pattern: the gate has refused any DTD, so the only
+# entities are XML's own, and a prefix may stand for any namespace. An attribute value may hold ">".
+_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b" + _ATTRIBUTES + rb">")
+_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\b" + _ATTRIBUTES + rb">")
+_NUMFMTS = re.compile(rb"<(?:[\w.-]+:)?numFmts\b[^>]*>(.*?)</(?:[\w.-]+:)?numFmts\s*>", re.DOTALL)
+_NUMFMT = re.compile(rb"<(?:[\w.-]+:)?numFmt\b" + _ATTRIBUTES + rb">")
+_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*>(.*?)</(?:[\w.-]+:)?cellXfs\s*>", re.DOTALL)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b" + _ATTRIBUTES + rb">")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-def _cell_formats(styles: bytes | None) -> list[str]:
+_ATTRIBUTE = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    """A tag's attributes (the text after its name), by name as written, their values unescaped."""
+    out = {}
+    for name, double, single in _ATTRIBUTE.findall(tag):
+        value = (double or single).decode("utf-8", "replace")
+        out[name.decode("ascii", "replace")] = _ENTITY.sub(_unescape, value) if "&" in value else value
+    return out
+
+
+def _unescape(entity: re.Match) -> str:
+    name = entity.group(1)
+    if name.startswith("#"):
+        code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+        return chr(code) if 0 < code < 0x110000 else ""
+    return _ENTITIES[name]
+
+
+def _utf8(xml: bytes) -> bytes:
+    """XML as UTF-8 (what Excel, LibreOffice and openpyxl write); a part in UTF-16 is converted."""
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return xml.decode("utf-16").encode("utf-8")
+    return xml
+
+
+@functools.lru_cache(maxsize=32)
+def _cell_formats(styles: bytes | None) -> tuple[str, ...]:
     """The number format code of each cell style (cellXfs, by index): a <numFmt> of the file, else the
-    built-in format of that id. Whatever prefix the file gives the namespace."""
+    built-in format of that id. Cached by the part's bytes: the returns of one template or one office
+    suite mostly share them."""
     if not styles:
-        return []
-    root = ElementTree.fromstring(styles)
+        return ()
+    styles = _utf8(styles)
     custom: dict[int, str] = {}
-    ids: list[int] = []
-    for element in root:
-        tag = _local(element.tag)
-        if tag == "numFmts":
-            for fmt in element:
-                number = _number(fmt.get("numFmtId"))
-                if _local(fmt.tag) == "numFmt" and number is not None:
-                    custom[number] = fmt.get("formatCode") or GENERAL
-        elif tag == "cellXfs":
-            ids = [_number(xf.get("numFmtId")) or 0 for xf in element if _local(xf.tag) == "xf"]
-    return [custom.get(i) or BUILTIN_FORMATS.get(i, GENERAL) for i in ids]
+    for block in _NUMFMTS.findall(styles):          # (not the numFmt of a conditional format's dxf)
+        for tag in _NUMFMT.findall(block):
+            attributes = _attributes(tag)
+            number = _number(attributes.get("numFmtId"))
+            if number is not None:
+                custom[number] = attributes.get("formatCode") or GENERAL
+    block = _CELLXFS.search(styles)
+    ids = [_number(_attributes(tag).get("numFmtId")) or 0 for tag in _XF.findall(block.group(1))] if block else []
+    return tuple(custom.get(i) or BUILTIN_FORMATS.get(i, GENERAL) for i in ids)
 
 
 def _number(text: str | None) -> int | None:
