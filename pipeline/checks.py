@@ -125,28 +125,31 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
 
 def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | None:
     """The department a workbook that lost its identity seems to come from (its sheets copied into a new
-    workbook), or None when that is unclear or it is no survey workbook at all.
+    workbook), or None when that is unclear or it is no survey workbook at all (no sheet named after an
+    item, no item sheet's subtitle).
 
     The signs, strongest first, each narrowing the departments the stronger ones left (a sign that fits
-    none of them is passed over): the department code in the item sheets' second title row, the item
-    sheets (exactly one department's set; then every department taking part in them all), the initiative
-    IDs in column A, and a department's name in the file name."""
+    none of them is passed over): the department code in the sheets' second title row, the item sheets
+    (exactly one department's set; then every department taking part in them all), the initiative IDs in
+    column A, and a department's name in the file name."""
     sheets = [s for s in book.sheet_names if s in plan.item_by_code]
     subtitles: set[str] = set()
     initiatives: set[str] = set()
-    for sheet in sheets:
+    for sheet in book.sheet_names:          # (sheets renamed in the copy still hold their rows)
+        if sheet in (L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET):
+            continue
         rows = book.rows(sheet)
-        for row in rows[:MAX_SHEET_ROWS]:
-            key = L.row_key(row[0]) if row else ""
+        for r, row in enumerate(rows[:MAX_SHEET_ROWS]):
+            if not row:
+                continue
+            if r < L.TITLE_ROWS and L.subtitle_department(row[0]) in plan.department_by_code:
+                subtitles.add(L.subtitle_department(row[0]))
+            key = L.row_key(row[0])
             if key in plan.initiative_by_id:
                 initiatives.add(key)
-        for row in rows[:L.TITLE_ROWS]:
-            code = L.subtitle_department(row[0]) if row else None
-            if code in plan.department_by_code:
-                subtitles.add(code)
-    if not sheets:
+    if not sheets and not subtitles:
         return None
-    taking_part = set.intersection(*(plan.departments_in(s) for s in sheets))
+    taking_part = set.intersection(*(plan.departments_in(s) for s in sheets)) if sheets else set()
     exactly = {d for d in taking_part if {i.code for i in plan.items_for(d)} == set(sheets)}
     answering = set.intersection(*(set(plan.initiative_by_id[i].departments) for i in initiatives)) if initiatives else set()
     named = {d.code for d in plan.departments if d.name in file}

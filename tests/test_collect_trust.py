@@ -323,6 +323,25 @@ def test_collect__identity_lost__the_department_its_sheets_say(project, code, sh
     assert flatten(outcome.findings, ["code", "department"]) == [("IDENT_008", project.plan.department_name(code))]
 
 
+def test_collect__identity_lost_and_sheets_renamed__the_subtitle_and_initiatives_still_say(project):
+    path = _copied_into_a_new_workbook(project, "12", project.inbox() / "Book1.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for n, ws in enumerate(wb.worksheets, 1):
+        ws.title = f"Sheet{n}"
+    wb.save(path)
+    (outcome,) = run(project).files
+    assert (outcome.apparent_department, [f.code for f in outcome.findings]) == ("12", ["IDENT_008"])
+
+
+def test_collect__initiative_ids_alone__not_taken_for_a_survey_workbook(project):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "2101-02"
+    project.inbox().mkdir(parents=True)
+    wb.save(project.inbox() / "メモ.xlsx")
+    (outcome,) = run(project).files
+    assert (outcome.apparent_department, [f.code for f in outcome.findings]) == (None, ["IDENT_001"])
+
+
 def test_collect__identity_lost_and_no_sign_of_whose__not_a_survey_workbook(project):
     path = _copied_into_a_new_workbook(project, "05", project.inbox() / "メモ.xlsx", ["2104"])
     wb = openpyxl.load_workbook(path)
