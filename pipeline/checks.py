@@ -8,20 +8,35 @@ finding, each at the sheet and cell a person sees in Excel. Answers are found by
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline import layout as L
 from pipeline.config import Config
 from pipeline.findings import Finding, finding
-from pipeline.plan import ActionItem, Plan
+from pipeline.plan import ActionItem, Indicator, Plan
 from pipeline.reader import WorkbookValues
 from pipeline.store import Answer, Evaluation, IndicatorActual
-from pipeline.values import clean_text, normalise_choice, parse_number
+from pipeline.values import (
+    NumberParse,
+    clean_text,
+    format_number,
+    hundredfold,
+    is_whole,
+    normalise_choice,
+    number_format,
+    number_in_unit,
+    parse_number,
+    percent_typed_as_fraction,
+    shown_number,
+)
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
 # A survey sheet has well under a hundred rows; far more means something was pasted below it.
 MAX_SHEET_ROWS = 1000
+# Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
+MAX_STRAY_CELLS = 20
 
 
 @dataclass
@@ -33,6 +48,8 @@ class CheckedReturn:
     answers: list[Answer] = field(default_factory=list)
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
+    # the department a workbook without its identity seems to come from (see apparent_department)
+    apparent_department: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -60,7 +77,11 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
     out = CheckedReturn()
     identity = read_identity(book)
     if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):
-        out.findings.append(finding("IDENT_001", file=file))
+        out.apparent_department = apparent_department(book, plan, file)
+        if out.apparent_department is None:
+            out.findings.append(finding("IDENT_001", file=file))
+        else:
+            out.findings.append(finding("IDENT_008", file=file, department=plan.department_name(out.apparent_department)))
         return out
     dept = identity[L.ID_DEPARTMENT]
     out.template_id = identity.get(L.ID_TEMPLATE)
@@ -98,25 +119,64 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         if item.code not in book.sheet_names:
             out.findings.append(finding("SHEET_001", file=file, department=name, value=item.code))
             continue
-        _SheetCheck(out, plan, config, dept, name, file, item, book.rows(item.code),
-                    book.formulas.get(item.code, set())).run()
+        _SheetCheck(out, plan, config, year, dept, file, item, book).run()
     return out
+
+
+def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | None:
+    """The department a workbook that lost its identity seems to come from (its sheets copied into a new
+    workbook), or None when that is unclear or it is no survey workbook at all (no sheet named after an
+    item, no item sheet's subtitle).
+
+    The signs, strongest first, each narrowing the departments the stronger ones left (a sign that fits
+    none of them is passed over): the department code in the sheets' second title row, the item sheets
+    (exactly one department's set; then every department taking part in them all), the initiative IDs in
+    column A, and a department's name in the file name."""
+    sheets = [s for s in book.sheet_names if s in plan.item_by_code]
+    subtitles: set[str] = set()
+    initiatives: set[str] = set()
+    for sheet in book.sheet_names:          # (sheets renamed in the copy still hold their rows)
+        if sheet in (L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET):
+            continue
+        rows = book.rows(sheet)
+        for r, row in enumerate(rows[:MAX_SHEET_ROWS]):
+            if not row:
+                continue
+            if r < L.TITLE_ROWS and L.subtitle_department(row[0]) in plan.department_by_code:
+                subtitles.add(L.subtitle_department(row[0]))
+            key = L.row_key(row[0])
+            if key in plan.initiative_by_id:
+                initiatives.add(key)
+    if not sheets and not subtitles:
+        return None
+    taking_part = set.intersection(*(plan.departments_in(s) for s in sheets)) if sheets else set()
+    exactly = {d for d in taking_part if {i.code for i in plan.items_for(d)} == set(sheets)}
+    answering = set.intersection(*(set(plan.initiative_by_id[i].departments) for i in initiatives)) if initiatives else set()
+    named = {d.code for d in plan.departments if d.name in file}
+    candidates: set[str] | None = None
+    for sign in (subtitles, exactly, taking_part, answering, named):
+        if sign and (candidates is None or candidates & sign):
+            candidates = sign if candidates is None else candidates & sign
+    return next(iter(candidates)) if candidates and len(candidates) == 1 else None
 
 
 class _SheetCheck:
     """One item sheet: context text, initiative rows, indicator, self-evaluation."""
 
-    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, dept: str, dept_name: str, file: str,
-                 item: ActionItem, rows: list[list[object]], formulas: set[str] = frozenset()):
-        self.out, self.plan, self.config, self.dept = out, plan, config, dept
-        self.dept_name, self.file, self.item, self.rows = dept_name, file, item, rows
-        self.formulas = formulas
+    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, year: int, dept: str, file: str,
+                 item: ActionItem, book: WorkbookValues):
+        self.out, self.plan, self.config, self.year, self.dept = out, plan, config, year, dept
+        self.dept_name, self.file, self.item, self.book = plan.department_name(dept), file, item, book
+        self.rows = book.rows(item.code)
+        self.formulas = book.formulas.get(item.code, set())
+        self.overflow = False          # filled far below the form (SHEET_003)
         self.keys: dict[str, list[int]] = defaultdict(list)
-        for r, row in enumerate(rows):
-            if row:
-                key = L.row_key(row[0])
-                if key:
-                    self.keys[key].append(r)
+        self.row_keys: list[str] = []          # column A of each row, as row_key reads it
+        for r, row in enumerate(self.rows):
+            key = L.row_key(row[0]) if row else ""
+            self.row_keys.append(key)
+            if key:
+                self.keys[key].append(r)
 
     def cell(self, r: int, c: int) -> object:
         row = self.rows[r] if r < len(self.rows) else []
@@ -133,6 +193,7 @@ class _SheetCheck:
             used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
             if used > MAX_SHEET_ROWS:
                 self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
+                self.overflow = True
         self.context()
         self.initiatives()
         ind = self.item.indicator
@@ -140,6 +201,7 @@ class _SheetCheck:
             self.indicator()
         if self.item.lead == self.dept:
             self.evaluation()
+        self.stray_text()
 
     def context(self) -> None:
         for label, text in L.context_rows(self.plan, self.item):
@@ -165,6 +227,9 @@ class _SheetCheck:
             r = rows[0]
             if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
                 self.add("ROW_004", r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
+            if clean_text(self.cell(r, L.COL_DEPARTMENTS)).text != L.initiative_departments(self.plan, ini):
+                self.add("ROW_004", r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
+                         value=self.cell(r, L.COL_DEPARTMENTS))
             progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
             texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
             if progress is not None and None not in texts.values():
@@ -190,18 +255,69 @@ class _SheetCheck:
 
     def indicator(self) -> None:
         ind = self.item.indicator
+        for label, text in L.indicator_rows(ind):
+            rows = self.keys.get(label)
+            if rows and clean_text(self.cell(rows[0], 1)).text != text:
+                self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
         r = self.labelled_row(L.KEY_ACTUAL)
         if r is None:
             return
+        unit = clean_text(self.cell(r, L.COL_UNIT)).text
+        unit_edited = _nfkc(unit) != _nfkc(ind.unit)
+        if unit_edited:    # the number would be read in a unit other than the one the person saw
+            self.add("ROW_006", r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
+                     now=f"「{unit}」" if unit else "空欄")
         raw = self.value(r, 1, L.FIELD_ACTUAL)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.add("VALUE_001", r, 1, field=L.FIELD_ACTUAL)
             return
-        parsed = parse_number(raw, ind.unit)
+        actual = self.actual(r, raw, ind)
+        if actual is not None and not unit_edited:
+            self.out.actuals.append(IndicatorActual(self.item.code, self.dept, actual))
+
+    def actual(self, r: int, raw: object, ind: Indicator) -> float | None:
+        """The indicator's actual in its unit, as the person saw it, or None after a finding."""
+        if isinstance(raw, str | bool):
+            parsed = parse_number(raw, ind.unit)
+            typed_percent = isinstance(raw, str) and "%" in _nfkc(raw)
+        else:
+            parsed, typed_percent = self.number_as_shown(r, raw, ind)
+            if parsed is None:
+                return None
         if parsed.problem:
             self.add(parsed.problem, r, 1, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
-            return
-        self.out.actuals.append(IndicatorActual(self.item.code, self.dept, parsed.value))
+            return None
+        value = parsed.value
+        figures = {label: f for label, f in ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target))
+                   if f is not None}
+        if _nfkc(ind.unit) == "%" and not typed_percent and percent_typed_as_fraction(value, list(figures.values())):
+            self.add("VALUE_010", r, 1, field=L.FIELD_ACTUAL, value=format_number(value),
+                     percent=format_number(hundredfold(value)),
+                     figures="・".join(figures) + "（" + "、".join(f"{format_number(f)}%" for f in figures.values()) + "）")
+        if ind.unit in self.plan.count_units and not is_whole(value):
+            self.add("VALUE_011", r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
+            return None
+        return value
+
+    def number_as_shown(self, r: int, raw: object, ind: Indicator) -> tuple[NumberParse | None, bool]:
+        """A number cell read with its number format, where its meaning lives (80% is stored as 0.8 in a
+        percent format), and whether that format shows a percent; None after a finding."""
+        numeric = isinstance(raw, int | float)
+        shown = number_format(self.book.number_format(self.item.code, L.a1(r, 1)), raw if numeric else 1)
+        if numeric:
+            parsed = parse_number(raw, ind.unit)
+            if parsed.problem:
+                return parsed, False
+            read = number_in_unit(parsed.value, shown, ind.unit)
+        elif shown.date:        # a date or time calamine made of a number in a date format
+            read = number_in_unit(0, shown, ind.unit)
+        else:
+            return NumberParse(problem="VALUE_003"), False
+        if read.value is None:
+            self.add("VALUE_009", r, 1, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
+                     unit=ind.unit, format=shown.code, shown=shown_number(raw, shown), meaning=read.meaning)
+            return None, False
+        return NumberParse(value=read.value), shown.percent
 
     def evaluation(self) -> None:
         r = self.labelled_row(L.KEY_GRADE)
@@ -246,3 +362,58 @@ class _SheetCheck:
             self.add("VALUE_005", r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
             return None
         return cleaned.text
+
+    def initiative_row(self, key: str) -> bool:
+        return key in self.plan.initiative_by_id or bool(key and _INITIATIVE_ID.match(key))
+
+    def stray_text(self) -> None:
+        """Text typed where the form neither wrote anything nor reads (a row inserted between the rows, a
+        cell beyond the form's columns, below its last block): collect would drop it, so each such cell is
+        reported. Which cells are the form's comes from the layout (layout.form_rows), not from the template.
+        Below the form of a sheet filled far beyond it, SHEET_003 has said so already."""
+        header = self.keys.get(L.HEADER_KEY)
+        carry_over = bool(header) and (
+            clean_text(self.cell(header[0], L.COL_PREVIOUS)).text == L.previous_header(self.year - 1))
+        department = self.plan.department_by_code[self.dept]
+        form = L.form_rows(self.plan, self.year, self.item, department, carry_over)
+        initiative = L.INITIATIVE_WIDTH + carry_over
+        end = len(self.rows)
+        if self.overflow:
+            end = 1 + max((r for key, rows in self.keys.items() if key in form or self.initiative_row(key)
+                           for r in rows), default=-1)
+        stray: list[tuple[int, int, str]] = []
+        for r in range(min(end, MAX_SHEET_ROWS)):
+            row, key = self.rows[r], self.row_keys[r]
+            if key in form:
+                width = form[key] if self.keys[key][0] == r else 0    # only the first row of a label is read
+            elif self.initiative_row(key):
+                width = initiative
+            else:
+                width = 0
+            if width >= len(row):
+                continue
+            rest = row[width:]
+            if not any(rest) and 0 not in rest:     # the common case, in C: nothing there ("" or None)
+                continue
+            stray += [(r, c, clean_text(value).text) for c, value in enumerate(rest, width) if not _blank(value)]
+        titles = L.item_sheet_titles(self.year, self.item, department) if stray else ()
+        for n, (r, c, text) in enumerate(stray[:MAX_STRAY_CELLS], 1):
+            key = self.row_keys[r]
+            if key in form and self.keys[key][0] == r:
+                place = "表題の行" if key in titles else f"「{key}」の行の記入欄の外"
+            elif self.initiative_row(key):
+                place = f"取組 {key} の行の記入欄の外"
+            else:
+                place = "記入欄のない行"
+            more = len(stray) - n if n == MAX_STRAY_CELLS else 0
+            self.add("ROW_005", r, c, value=text, place=place,
+                     more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")
+
+
+def _blank(value: object) -> bool:
+    """Nothing in the cell: no value, or only spaces (Calc and Excel may save an emptied cell as "")."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()

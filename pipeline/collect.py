@@ -63,6 +63,7 @@ class FileOutcome:
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     status: str = REJECTED
+    apparent_department: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -152,6 +153,7 @@ def process_file(source: intake.InboxFile) -> FileOutcome:
     outcome.answers = checked.answers
     outcome.actuals = checked.actuals
     outcome.evaluations = checked.evaluations
+    outcome.apparent_department = checked.apparent_department
     if outcome.department and not outcome.has_errors:
         # a copy of what may be accepted, written here where the bytes already are, on every core;
         # merge makes the copies durable before the store points at them

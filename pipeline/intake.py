@@ -34,7 +34,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline.config import Limits
 from pipeline.findings import Finding, finding
-from pipeline.reader import PROPERTY_PARTS, may_hold_formula
+from pipeline.reader import may_hold_formula, worth_keeping
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -309,7 +309,8 @@ class Inspection:
     workbook: bytes | None
     decrypted: bool = False
     # What the scan saw while inflating every part, so the reader need not inflate them again:
-    # the document-property parts the package has (by name), and the worksheets that may hold a formula.
+    # the parts the reader needs (document properties, sheet index, styles, worksheets; by name, those
+    # the package has), and the worksheets that may hold a formula.
     parts: dict[str, bytes] = field(default_factory=dict)
     formula_parts: frozenset[str] = frozenset()
 
@@ -544,7 +545,7 @@ class _Flags:
 
     def __init__(self) -> None:
         self.parts: dict[str, list[str]] = {}
-        self.kept: dict[str, bytes] = {}      # reader.PROPERTY_PARTS, inflated
+        self.kept: dict[str, bytes] = {}      # inflated parts the reader needs (reader.worth_keeping)
         self.formula_parts: set[str] = set()
 
     def add(self, code: str, part: str) -> None:
@@ -577,7 +578,7 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
     scanned = xml or not lowered.endswith(_BINARY_SUFFIXES)
     content_types = lowered == "[content_types].xml"
     relationships = lowered.endswith(".rels")
-    kept: list[bytes] | None = [] if part in PROPERTY_PARTS else None
+    kept: list[bytes] | None = [] if worth_keeping(part, info.file_size) else None
     worksheet = part.startswith("xl/worksheets/") and part.endswith(".xml")
     chunks = 0
     crc = 0

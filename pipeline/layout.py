@@ -7,11 +7,17 @@ never by a fixed row, so a return whose rows moved is still read correctly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from typing import TYPE_CHECKING
 
+from pipeline.fiscal import fiscal_year_label
+from pipeline.plan import DECREASE
+from pipeline.values import format_number
+
 if TYPE_CHECKING:
-    from pipeline.plan import ActionItem, Initiative, Plan
+    from pipeline.plan import ActionItem, Department, Indicator, Initiative, Plan
 
 SCHEMA_VERSION = "1"
 
@@ -55,6 +61,7 @@ INITIATIVE_HEADERS = (
     HEADER_KEY, FIELD_TEXT, FIELD_DEPARTMENTS,
     f"{FIELD_PROGRESS} ※", f"{FIELD_RESULT} ※", FIELD_ISSUES, FIELD_NEXT,
 )
+INITIATIVE_WIDTH = LAST_COL + 1     # an initiative row holds columns A to G (and COL_PREVIOUS, with carry-over)
 # (column, field, required) of the inputs on an initiative row
 INITIATIVE_INPUTS = (
     (COL_PROGRESS, FIELD_PROGRESS, True),
@@ -74,6 +81,12 @@ KEY_REASON = "評価の理由"
 FIELD_ACTUAL = KEY_ACTUAL
 FIELD_GRADE = KEY_GRADE
 FIELD_REASON = KEY_REASON
+FIELD_UNIT = "単位"
+COL_UNIT = 2              # 指標実績値 row: the indicator's unit, charter text that says what the number means
+COL_ACTUAL_NOTE = 3       # 指標実績値 row: how to fill it in (merged to LAST_COL)
+COL_GRADE_NOTE = 2        # 自己評価 row: what the grades mean (merged to LAST_COL)
+
+NOTE_NO_INITIATIVES = "この取組項目には、この部署が記入する具体的な取組はありません。"
 
 
 def template_id(plan_id: str, plan_digest: str, year: int, department: str) -> str:
@@ -109,6 +122,64 @@ def context_rows(plan: Plan, item: ActionItem) -> list[tuple[str, str]]:
         (CTX_OUTCOMES, "\n".join(f"➤ {t}" for t in item.outcomes)),
         (CTX_ISSUES, issues),
     ]
+
+
+def indicator_rows(ind: Indicator) -> list[tuple[str, str]]:
+    """The charter's indicator on its reporter's sheet, (label, text) in order, as written and as checked."""
+    if ind.baseline is None:
+        baseline = "なし（計画策定時に基準値なし）"
+    else:
+        baseline = f"{format_number(ind.baseline)}{ind.unit}（{ind.baseline_year}年度）" + ("＊" if ind.baseline_marked else "")
+    if ind.direction_only:
+        target = f"{'減少' if ind.direction == DECREASE else '増加'}（{ind.target_year}年度）"
+    else:
+        target = ("延べ" if ind.cumulative else "") + f"{format_number(ind.target)}{ind.unit}（{ind.target_year}年度）"
+    return [(KEY_INDICATOR_NAME, ind.name), (KEY_BASELINE, baseline), (KEY_TARGET, target)]
+
+
+_year_label = functools.cache(fiscal_year_label)     # asked for every sheet of every return
+TITLE_ROWS = 2    # an item sheet's first rows: its title and its department (item_sheet_titles)
+
+
+def item_sheet_titles(year: int, item: ActionItem, department: Department) -> tuple[str, str]:
+    """The two title rows of an item sheet (A1, A2): the year and the item; the department and its code."""
+    return (f"{_year_label(year)}実績　進捗状況調査票　{item.code} {item.title}",
+            f"{department.name}（部署コード {department.code}）")
+
+
+_SUBTITLE = re.compile(r"（部署コード\s*([0-9A-Za-z_-]+)\s*）\s*$")
+
+
+def subtitle_department(text: object) -> str | None:
+    """The department code in an item sheet's second title row ('情報政策課（部署コード 05）' → '05')."""
+    found = _SUBTITLE.search(text) if isinstance(text, str) else None
+    return found.group(1) if found else None
+
+
+def previous_header(previous_year: int) -> str:
+    """The header of the carry-over column (COL_PREVIOUS), written only when last year was collected."""
+    return f"（参考）{previous_year}年度の回答"
+
+
+def form_rows(plan: Plan, year: int, item: ActionItem, department: Department, carry_over: bool) -> dict[str, int]:
+    """The rows the template writes on a department's item sheet, by their key in column A (the title rows
+    by their text), each with how many columns from A belong to the form: what the template wrote and the
+    inputs collect reads (the other cells of a merged range stay empty, so they are not the form's). An
+    initiative row (not here) holds INITIATIVE_WIDTH columns, one more with carry-over. Anything else on
+    the sheet was typed where nothing reads it."""
+    label = 2                                  # the label, and the text or input in B (merged to LAST_COL)
+    rows = dict.fromkeys(item_sheet_titles(year, item, department), 1)
+    rows.update(dict.fromkeys(CONTEXT_LABELS, label))
+    rows[HEADER_KEY] = INITIATIVE_WIDTH + carry_over
+    if not plan.initiatives_of(item.code, department.code):
+        rows[NOTE_NO_INITIATIVES] = 1
+    if item.indicator and item.indicator.reporter == department.code:
+        rows.update(dict.fromkeys((KEY_INDICATOR_NAME, KEY_BASELINE, KEY_TARGET, KEY_HISTORY), label))
+        rows[KEY_ACTUAL] = COL_ACTUAL_NOTE + 1
+    if item.lead == department.code:
+        rows[KEY_GRADE] = COL_GRADE_NOTE + 1
+        rows[KEY_REASON] = label
+    return rows
 
 
 def initiative_departments(plan: Plan, initiative: Initiative) -> str:

@@ -118,6 +118,7 @@ class Plan:
     pillars: tuple[Pillar, ...]
     items: tuple[ActionItem, ...]
     digest: str                      # sha256 of the plan file's bytes: which exact plan a workbook came from
+    count_units: tuple[str, ...] = ()   # units that count things (件, 回, 名…): an actual in them is whole
 
     @property
     def years(self) -> range:
@@ -167,6 +168,18 @@ class Plan:
             for dept in members:
                 items.setdefault(dept, []).append(item)
         return items, initiatives
+
+    @cached_property
+    def _members(self) -> dict[str, set[str]]:
+        members: dict[str, set[str]] = {}
+        for department, items in self._taking_part[0].items():
+            for item in items:
+                members.setdefault(item.code, set()).add(department)
+        return members
+
+    def departments_in(self, item_code: str) -> set[str]:
+        """Departments that take part in an item (whose workbooks have its sheet): the inverse of items_for."""
+        return set(self._members.get(item_code, ()))
 
     def items_for(self, department: str) -> list[ActionItem]:
         """Items a department takes part in: it has an initiative there, leads it, or reports its indicator."""
@@ -270,6 +283,9 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
     if start and end and start > end:
         c.add("plan.period_end", f"計画期間の終わり（{end}）が始まり（{start}）より前です。")
     years = range(start, end + 1)
+    count_units = c.texts(head, "count_units", "plan") if "count_units" in head else ()
+    if len(set(count_units)) != len(count_units):
+        c.add("plan.count_units", "同じ単位が重複しています。")
 
     departments: list[Department] = []
     code_by_name: dict[str, str] = {}
@@ -365,6 +381,10 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
         raw_ind = it.get("indicator")
         if raw_ind is not None:
             indicator = _indicator(c, raw_ind, f"{where}.indicator", code, depts, code_by_name, years)
+        if indicator and indicator.unit in count_units:
+            for key, figure in (("baseline", indicator.baseline), ("target", indicator.target)):
+                if figure is not None and not float(figure).is_integer():
+                    c.add(f"{where}.indicator.{key}", f"単位「{indicator.unit}」は数える単位（plan.count_units）なので、整数で書いてください。")
 
         items.append(ActionItem(
             code=code,
@@ -398,6 +418,7 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
         pillars=tuple(pillars),
         items=tuple(items),
         digest=digest,
+        count_units=count_units,
     )
 
 

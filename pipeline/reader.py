@@ -1,11 +1,13 @@
 """Reading a workbook's values fast (python-calamine), plus the few parts calamine does not expose:
-custom document properties (the identity's second copy) and when the workbook was last saved.
+custom document properties (the identity's second copy), when the workbook was last saved, and the
+number format of the few cells whose meaning depends on it (80% is stored as 0.8 in a percent format).
 
 Only called on bytes that intake.inspect_workbook has let through, and inside a worker process.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 
 import python_calamine
 from defusedxml import ElementTree
+
+from pipeline.values import BUILTIN_FORMATS, GENERAL
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f[\s>/]",
@@ -40,6 +44,10 @@ class WorkbookValues:
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
     _book: object | None = None
     _tables: dict[str, list[list[object]]] = field(default_factory=dict)
+    _package: bytes | None = None                                 # the .xlsx, for a part not in `_parts`
+    _parts: Mapping[str, bytes] = field(default_factory=dict)     # parts the gate inflated already
+    _formats: dict[tuple[str, str], str] = field(default_factory=dict)   # from_tables: (sheet, A1) → code
+    _sheet_part: dict[str, str] | None = None
 
     def rows(self, name: str) -> list[list[object]]:
         """Values of sheet `name`, row 0 = Excel row 1, column 0 = column A."""
@@ -47,6 +55,11 @@ class WorkbookValues:
             sheet = self._book.get_sheet_by_name(name)
             self._tables[name] = sheet.to_python(skip_empty_area=False)
         return self._tables[name]
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, list[list[object]]], formats: dict[tuple[str, str], str] | None = None):
+        """For tests and in-memory use: the same interface over plain lists (and formats by (sheet, A1))."""
+        return cls(list(tables), _tables=dict(tables), _formats=dict(formats or {}))
 
     @property
     def properties(self) -> dict[str, str]:
@@ -60,8 +73,44 @@ class WorkbookValues:
                     properties[prop.get("name")] = (value.text or "").strip()
         return properties
 
+    def number_format(self, sheet: str, cell: str) -> str:
+        """The number format code of `cell` (A1) on `sheet`, as the file stores it; General when it has
+        none. Read on demand: the sheet index and the styles once, then one search of the sheet's XML."""
+        if self._package is None:
+            return self._formats.get((sheet, cell), GENERAL)
+        if self._sheet_part is None:
+            index = _sheet_parts(self._part(WORKBOOK_PART), self._part(WORKBOOK_RELS_PART))
+            self._sheet_part = {name: part for part, name in index.items()}
+        part = self._sheet_part.get(sheet)
+        xml = self._part(part) if part else None
+        if not xml:
+            return GENERAL
+        formats = _cell_formats(self._part(STYLES_PART))
+        style = _style_index(xml, cell)
+        return formats[style] if style < len(formats) else GENERAL
+
+    def _part(self, name: str) -> bytes | None:
+        """A package part's bytes: as the gate kept them, else inflated here (names match case-insensitively,
+        as in Office)."""
+        if name in self._parts:
+            return self._parts[name]
+        with zipfile.ZipFile(io.BytesIO(self._package)) as zf:
+            found = next((n for n in zf.namelist() if n.lower() == name.lower()), None)
+            return zf.read(found) if found else None
+
 
 PROPERTY_PARTS = (CUSTOM_PART, CORE_PART, APP_PART) = ("docProps/custom.xml", "docProps/core.xml", "docProps/app.xml")
+WORKBOOK_PART, WORKBOOK_RELS_PART, STYLES_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"
+# A worksheet up to this size is kept by the gate as it inflates it; a bigger one is inflated again if needed.
+KEEP_WORKSHEET_BYTES = 1024 * 1024
+
+
+def worth_keeping(part: str, size: int) -> bool:
+    """Whether the gate keeps a part it inflates, for the reader: the document properties, the sheet index
+    and the styles, and the worksheets (a cell's number format is read from its sheet)."""
+    if part in PROPERTY_PARTS or part in (WORKBOOK_PART, WORKBOOK_RELS_PART, STYLES_PART):
+        return True
+    return part.startswith("xl/worksheets/") and part.endswith(".xml") and size <= KEEP_WORKSHEET_BYTES
 
 
 def may_hold_formula(part: str, xml: bytes) -> bool:
@@ -73,9 +122,9 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
                 formula_parts: Collection[str] | None = None) -> WorkbookValues:
     """Open a vetted .xlsx from bytes. Raises on a broken file (the caller turns that into a finding).
 
-    The gate has already inflated every part once: it may hand over the property parts (`parts`, by
-    name, those the package has) and the worksheets that may hold a formula (`formula_parts`), so they
-    are not inflated again. Without them the package is read here."""
+    The gate has already inflated every part once: it may hand over the parts it kept (`parts`, by name,
+    see `worth_keeping`) and the worksheets that may hold a formula (`formula_parts`), so they are not
+    inflated again. Without them the package is read here."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     if parts is not None and formula_parts is not None:
         custom, saved_at, saved_by = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART)), _saved_by(parts.get(APP_PART))
@@ -83,14 +132,15 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
         if formula_parts:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 formulas = _formula_cells(zf, formula_parts)
-        return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book)
+        return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book,
+                              _package=data, _parts=parts)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         custom = zf.read(CUSTOM_PART) if CUSTOM_PART in names else None
         saved_at = _saved_at(zf.read(CORE_PART) if CORE_PART in names else None)
         saved_by = _saved_by(zf.read(APP_PART) if APP_PART in names else None)
         formulas = _formula_cells(zf)
-    return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book)
+    return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book, _package=data)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+Z-]+)\s*</dcterms:modified>")
@@ -120,21 +170,100 @@ def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> 
     parts = {n: b for n in names if _FORMULA.search(b := zf.read(n))}
     if not parts:
         return {}
-    names = _sheet_parts(zf)
+    names = _sheet_parts(zf.read(WORKBOOK_PART), zf.read(WORKBOOK_RELS_PART))
     return {names.get(n, n): {m.decode() for m in _FORMULA_CELL.findall(b)} for n, b in parts.items()}
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Worksheet part name → sheet (tab) name, from xl/workbook.xml and its relationships."""
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     target = {}
-    for rel in rels.findall("rel:Relationship", _NS):
-        t = rel.get("Target", "")
-        target[rel.get("Id")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+    for tag in _RELATIONSHIP.findall(_utf8(rels_xml)):
+        attributes = _attributes(tag)
+        t = attributes.get("Target", "")
+        target[attributes.get("Id")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
     out = {}
-    for sheet in workbook.iter(f"{{{_NS['main']}}}sheet"):
-        rid = sheet.get(f"{{{_NS['r']}}}id")
+    for tag in _SHEET.findall(_utf8(workbook_xml)):
+        attributes = _attributes(tag)
+        rid = next((v for k, v in attributes.items() if k.endswith(":id")), None)   # r:id, whatever the prefix
         if rid in target:
-            out[target[rid]] = sheet.get("name", "")
+            out[target[rid]] = attributes.get("name", "")
     return out
+
+
+# The few elements read from package XML, found by pattern: the gate has refused any DTD, so the only
+# entities are XML's own, and a prefix may stand for any namespace. An attribute value may hold ">".
+_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b" + _ATTRIBUTES + rb">")
+_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\b" + _ATTRIBUTES + rb">")
+_NUMFMTS = re.compile(rb"<(?:[\w.-]+:)?numFmts\b[^>]*>(.*?)</(?:[\w.-]+:)?numFmts\s*>", re.DOTALL)
+_NUMFMT = re.compile(rb"<(?:[\w.-]+:)?numFmt\b" + _ATTRIBUTES + rb">")
+_CELLXFS = re.compile(rb"<(?:[\w.-]+:)?cellXfs\b[^>]*>(.*?)</(?:[\w.-]+:)?cellXfs\s*>", re.DOTALL)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf\b" + _ATTRIBUTES + rb">")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+_ATTRIBUTE = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    """A tag's attributes (the text after its name), by name as written, their values unescaped."""
+    out = {}
+    for name, double, single in _ATTRIBUTE.findall(tag):
+        value = (double or single).decode("utf-8", "replace")
+        out[name.decode("ascii", "replace")] = _ENTITY.sub(_unescape, value) if "&" in value else value
+    return out
+
+
+def _unescape(entity: re.Match) -> str:
+    name = entity.group(1)
+    if name.startswith("#"):
+        code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+        return chr(code) if 0 < code < 0x110000 else ""
+    return _ENTITIES[name]
+
+
+def _utf8(xml: bytes) -> bytes:
+    """XML as UTF-8 (what Excel, LibreOffice and openpyxl write); a part in UTF-16 is converted."""
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return xml.decode("utf-16").encode("utf-8")
+    return xml
+
+
+@functools.lru_cache(maxsize=32)
+def _cell_formats(styles: bytes | None) -> tuple[str, ...]:
+    """The number format code of each cell style (cellXfs, by index): a <numFmt> of the file, else the
+    built-in format of that id. Cached by the part's bytes: the returns of one template or one office
+    suite mostly share them."""
+    if not styles:
+        return ()
+    styles = _utf8(styles)
+    custom: dict[int, str] = {}
+    for block in _NUMFMTS.findall(styles):          # (not the numFmt of a conditional format's dxf)
+        for tag in _NUMFMT.findall(block):
+            attributes = _attributes(tag)
+            number = _number(attributes.get("numFmtId"))
+            if number is not None:
+                custom[number] = attributes.get("formatCode") or GENERAL
+    block = _CELLXFS.search(styles)
+    ids = [_number(_attributes(tag).get("numFmtId")) or 0 for tag in _XF.findall(block.group(1))] if block else []
+    return tuple(custom.get(i) or BUILTIN_FORMATS.get(i, GENERAL) for i in ids)
+
+
+def _number(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
+
+
+def _style_index(sheet_xml: bytes, cell: str) -> int:
+    """The style (s, 0 when absent) of the <c> element of `cell` in a worksheet's XML; 0 when the cell
+    has no element (an empty cell)."""
+    tag = re.search(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)r\s*=\s*["']""" + cell.encode("ascii") + rb"""["'][^>]*>""",
+                    sheet_xml)
+    style = _STYLE.search(tag.group(0)) if tag else None
+    return int(style.group(1)) if style else 0

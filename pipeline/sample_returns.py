@@ -68,6 +68,30 @@ class ReturnFiller:
         cell.value = value
         return cell.coordinate
 
+    def insert_row(self, sheet: str, row: int) -> None:
+        """Insert an empty row at Excel row `row` as Excel does (after lifting the sheet's protection):
+        the rows below move down, and their merged cells with them (openpyxl's insert_rows leaves merged
+        ranges where they were)."""
+        self._move_rows(sheet, row, 1)
+
+    def delete_row(self, sheet: str, key: str) -> None:
+        """Delete the row of `key` as Excel does: the rows below move up with their merged cells."""
+        self._move_rows(sheet, self.row_of(sheet, key), -1)
+
+    def _move_rows(self, sheet: str, row: int, by: int) -> None:
+        ws = self.wb[sheet]
+        merged = [m for m in ws.merged_cells.ranges if not (by < 0 and m.min_row == row == m.max_row)]
+        for m in list(ws.merged_cells.ranges):
+            ws.unmerge_cells(m.coord)
+        if by > 0:
+            ws.insert_rows(row, by)
+        else:
+            ws.delete_rows(row, -by)
+        for m in merged:
+            if m.min_row >= row:
+                m.shift(0, by)
+            ws.merge_cells(m.coord)
+
     def answer(self, sheet: str, initiative: str, progress="実施中", result="取組を実施した。", issues="", next_plan=""):
         self.set(sheet, initiative, L.FIELD_PROGRESS, progress)
         self.set(sheet, initiative, L.FIELD_RESULT, result)

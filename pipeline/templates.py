@@ -20,7 +20,7 @@ from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
-from pipeline.plan import DECREASE, ActionItem, Department, Indicator, Plan
+from pipeline.plan import ActionItem, Department, Indicator, Plan
 from pipeline.store import MISSING, Answer, Evaluation, Store
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
@@ -204,8 +204,10 @@ class _WorkbookWriter:
                              "valign": "vcenter"})
         self.f_cell = fmt({**base, **border})
         self.f_input = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL})
-        self.f_input_number = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL,
-                                   "num_format": "#,##0.###", "align": "right"})
+        # in the default number format, so that Excel and Calc put what they recognise in what is typed
+        # into the format (80% becomes 0.8 shown as a percent: collect reads it back as 80); Calc applies
+        # the format it recognises only to a cell in the default format
+        self.f_input_number = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL, "align": "right"})
         self.f_note = fmt({**base, "font_color": "#595959", "font_size": 9})
         self.f_previous = fmt({**base, **border, "bg_color": PREVIOUS_FILL, "font_size": 9})
         self.f_previous_header = fmt({**base, **border, "bold": True, "bg_color": PREVIOUS_FILL, "align": "center",
@@ -322,9 +324,9 @@ class _WorkbookWriter:
         for col, width in enumerate(ITEM_WIDTHS):
             ws.set_column(col, col, width)
         wide = sum(ITEM_WIDTHS[1:])
-        ws.write_string(0, 0, f"{fiscal_year_label(self.year)}実績　進捗状況調査票　{item.code} {item.title}",
-                        self.f_title)
-        ws.write_string(1, 0, f"{self.department.name}（部署コード {self.department.code}）", self.f_subtitle)
+        title, subtitle = L.item_sheet_titles(self.year, item, self.department)
+        ws.write_string(0, 0, title, self.f_title)
+        ws.write_string(1, 0, subtitle, self.f_subtitle)
 
         row = 3
         for label, text in L.context_rows(self.plan, item):
@@ -339,7 +341,7 @@ class _WorkbookWriter:
             ws.write_string(row, col, header, self.f_header)
         if self.history:
             ws.set_column(L.COL_PREVIOUS, L.COL_PREVIOUS, PREVIOUS_WIDTH)
-            ws.write_string(row, L.COL_PREVIOUS, f"（参考）{self.history.previous_year}年度の回答", self.f_previous_header)
+            ws.write_string(row, L.COL_PREVIOUS, L.previous_header(self.history.previous_year), self.f_previous_header)
         ws.set_row(row, LINE_HEIGHT * 2)
         row += 1
         own = plan.initiatives_of(item.code, dept)
@@ -361,7 +363,7 @@ class _WorkbookWriter:
         if own:
             self._initiative_validations(ws, first_input_row, row - 1)
         else:
-            ws.write_string(row, 0, "この取組項目には、この部署が記入する具体的な取組はありません。", self.f_note)
+            ws.write_string(row, 0, L.NOTE_NO_INITIATIVES, self.f_note)
             row += 1
 
         indicator = item.indicator
@@ -412,16 +414,7 @@ class _WorkbookWriter:
 
     def _indicator_block(self, ws, row: int, ind: Indicator) -> int:
         wide = sum(ITEM_WIDTHS[1:])
-        baseline = (
-            "なし（計画策定時に基準値なし）" if ind.baseline is None
-            else f"{format_number(ind.baseline)}{ind.unit}（{ind.baseline_year}年度）"
-            + ("＊" if ind.baseline_marked else "")
-        )
-        if ind.direction_only:
-            target = f"減少（{ind.target_year}年度）" if ind.direction == DECREASE else f"増加（{ind.target_year}年度）"
-        else:
-            target = ("延べ" if ind.cumulative else "") + f"{format_number(ind.target)}{ind.unit}（{ind.target_year}年度）"
-        rows = [(L.KEY_INDICATOR_NAME, ind.name), (L.KEY_BASELINE, baseline), (L.KEY_TARGET, target)]
+        rows = L.indicator_rows(ind)
         if self.history:
             rows.append((L.KEY_HISTORY, self._earlier_actuals(ind)))
         for label, text in rows:
@@ -431,14 +424,14 @@ class _WorkbookWriter:
             row += 1
         ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.f_label)
         self._input(ws, row, 1, (ind.item_code, L.KEY_ACTUAL, L.FIELD_ACTUAL), self.f_input_number)
-        ws.write_string(row, 2, ind.unit, self.f_cell)
+        ws.write_string(row, L.COL_UNIT, ind.unit, self.f_cell)
         note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
         if ind.cumulative:
             note += "延べ（累計）の指標は、その年度だけの実績を記入してください（累計は自動で計算します）。"
         if ind.baseline_marked:
-            note += "＊基準値は2022年度の数値です。"
-        ws.merge_range(row, 3, row, L.LAST_COL, note, self.f_note)
-        ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[3:]))))
+            note += f"＊基準値は{ind.baseline_year}年度の数値です。"
+        ws.merge_range(row, L.COL_ACTUAL_NOTE, row, L.LAST_COL, note, self.f_note)
+        ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[L.COL_ACTUAL_NOTE:]))))
         ws.data_validation(row, 1, row, 1, {
             "validate": "decimal",
             "criteria": ">=",
@@ -491,7 +484,7 @@ class _WorkbookWriter:
         note = f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。"
         if self.history:
             note += f"\n（参考）{self.history.previous_year}年度の自己評価: {self._previous_grade(item.code)}"
-        ws.merge_range(row, 2, row, L.LAST_COL, note, self.f_note)
+        ws.merge_range(row, L.COL_GRADE_NOTE, row, L.LAST_COL, note, self.f_note)
         ws.set_row(row, LINE_HEIGHT * 2)
         ws.data_validation(row, 1, row, 1, {
             "validate": "list",

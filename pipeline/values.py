@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 # Characters XML 1.0 forbids (and Word/Excel refuse): C0 controls except tab/newline, and the non-characters.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
@@ -108,3 +110,251 @@ def format_number(value: float | int | None) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.10f}".rstrip("0").rstrip(".")
+
+
+# --- what a cell's number format does to the number -------------------------------------------------
+# Excel and Calc keep what a person types as a bare number and put its meaning in the cell's format:
+# "80%" is stored as 0.8 with a percent format. Collect reads values without formats, so the formats of
+# the cells whose meaning matters are read too (reader.WorkbookValues.number_format) and interpreted here.
+
+GENERAL = "General"
+
+# Excel's built-in formats by numFmtId, as a Japanese Excel shows them (5-8 and 42/44 with ¥; 27-36 and
+# 50-58 are the Japanese era and date formats). An id that is not here and has no <numFmt> is General.
+BUILTIN_FORMATS: dict[int, str] = {
+    0: GENERAL, 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00",
+    5: '"¥"#,##0;"¥"\\-#,##0', 6: '"¥"#,##0;[Red]"¥"\\-#,##0',
+    7: '"¥"#,##0.00;"¥"\\-#,##0.00', 8: '"¥"#,##0.00;[Red]"¥"\\-#,##0.00',
+    9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
+    14: "yyyy/m/d", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM",
+    20: "h:mm", 21: "h:mm:ss", 22: "yyyy/m/d h:mm",
+    **{i: '[$-411]ge.m.d' for i in range(27, 37)},
+    37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
+    41: '_ * #,##0_ ;_ * \\-#,##0_ ;_ * "-"_ ;_ @_ ', 42: '_ "¥"* #,##0_ ;_ "¥"* \\-#,##0_ ;_ "¥"* "-"_ ;_ @_ ',
+    43: '_ * #,##0.00_ ;_ * \\-#,##0.00_ ;_ * "-"??_ ;_ @_ ',
+    44: '_ "¥"* #,##0.00_ ;_ "¥"* \\-#,##0.00_ ;_ "¥"* "-"??_ ;_ @_ ',
+    45: "mm:ss", 46: "[h]:mm:ss", 47: "mm:ss.0", 48: "##0.0E+0", 49: "@",
+    **{i: '[$-411]ge.m.d' for i in range(50, 59)},
+}
+
+_DIGIT = "0#?"
+_DATE_LETTERS = frozenset("ymdhsgeYMDHSGE")     # g, e: the Japanese era and its year
+_ELAPSED = re.compile(r"(?i)h+|m+|s+")           # [h]:mm elapsed time
+_CONDITION = re.compile(r"^\s*(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d+)?)\s*$")
+_NOT_A_UNIT = re.compile(r"[\s\-+/():!^&'~{}<>=.,]")   # what a format shows around a number without meaning
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """What a number format does to a number, in the section that shows it: the number shown is
+    value × `scale` (×100 per %, ÷1000 per trailing comma), with the literal text `unit` beside it;
+    or a date/time instead of a number."""
+
+    code: str
+    scale: float = 1.0
+    percent: bool = False
+    unit: str = ""           # literal text shown with the number: 千件, ¥, a quoted %
+    prefix: str = ""         # (the part of `unit` shown before the number)
+    date: bool = False
+    decimals: tuple[int, int] = (0, 10)   # (at least, at most) decimal places shown; General shows up to 10
+
+    @property
+    def plain(self) -> bool:
+        """Shows the number itself, with no unit of its own: General, 0, #,##0.###, 0.00E+00, @."""
+        return not self.date and self.scale == 1 and not self.unit
+
+
+def number_format(code: str, value: float = 1.0) -> NumberFormat:
+    """Interpret a format code (as stored in the file) for `value`: the section that shows it, then
+    its percent signs, scaling commas, literal text, and date/time codes. Never raises."""
+    section = _section(_sections(code), value)
+    scale, percent, date = 1.0, False, False
+    before, after, seen_digit = [], [], False
+    least = most = 0
+    in_decimals, general, exponent, fraction = False, False, False, False
+    i, n = 0, len(section)
+    while i < n:
+        ch = section[i]
+        literal = None
+        if ch == '"':
+            end = section.find('"', i + 1)
+            end = n if end < 0 else end
+            literal, i = section[i + 1:end], end + 1
+        elif ch == "\\":
+            literal, i = section[i + 1:i + 2], i + 2
+        elif ch in "_*":       # _x: a space as wide as x; *x: x repeated to fill the cell
+            i += 2
+        elif ch == "[":
+            end = section.find("]", i)
+            end = n if end < 0 else end
+            inner = section[i + 1:end]
+            if inner.startswith("$"):         # [$¥-411]: a currency sign (or only a locale: [$-411])
+                literal = inner[1:].split("-", 1)[0]
+            elif _ELAPSED.fullmatch(inner):
+                date = True
+            i = end + 1                       # colours, conditions, [DBNum1], locales: no meaning change
+        elif section[i:i + 7].lower() == "general":
+            general, seen_digit, i = True, True, i + 7
+        elif ch in "Ee" and section[i + 1:i + 2] in ("+", "-") and section[i + 1:i + 2]:
+            exponent, i = True, i + 2         # scientific: 1.23E+04 is still the number
+        elif ch in _DIGIT:
+            seen_digit = True
+            if in_decimals and not exponent and not fraction:
+                most += 1
+                least += ch == "0"
+            i += 1
+        elif ch == ".":
+            in_decimals, i = True, i + 1
+        elif ch == ",":
+            run = len(section[i:]) - len(section[i:].lstrip(","))
+            follows = section[i + run:i + run + 1]
+            if seen_digit and not (follows and follows in _DIGIT):
+                scale /= 1000 ** run          # #,##0, shows thousands: a trailing comma divides by 1,000
+            i += run
+        elif ch == "%":
+            scale, percent, i = scale * 100, True, i + 1
+        elif section[i:i + 5].upper() == "AM/PM":
+            date, i = True, i + 5
+        elif section[i:i + 3].upper() == "A/P":
+            date, i = True, i + 3
+        elif ch in _DATE_LETTERS:
+            date, i = True, i + 1
+        elif ch == "@":
+            i += 1
+        elif ch == "/" and seen_digit:
+            fraction, i = True, i + 1         # # ?/?: 12 1/2 is still the number
+        else:
+            literal, i = ch, i + 1
+        if literal:
+            (after if seen_digit else before).append(literal)
+    if general or exponent or fraction or not seen_digit:
+        least, most = 0, 10                   # (messages show these as plain numbers)
+    prefix, suffix = _unit("".join(before)), _unit("".join(after))
+    return NumberFormat(code, scale, percent, prefix + suffix, prefix, date, (least, most))
+
+
+def _unit(text: str) -> str:
+    return _NOT_A_UNIT.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _sections(code: str) -> list[str]:
+    """The ;-separated sections of a format code (a ; in quotes, escaped or in brackets is text)."""
+    sections, start, i, n = [], 0, 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch == '"':
+            end = code.find('"', i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            end = code.find("]", i)
+            i = n if end < 0 else end + 1
+            continue
+        if ch == ";":
+            sections.append(code[start:i])
+            start = i + 1
+        i += 1
+    sections.append(code[start:])
+    return sections
+
+
+def _section(sections: list[str], value: float) -> str:
+    """The section that shows `value`: by its condition ([>=1000]) where sections have one, else by sign."""
+    conditions = [_condition(s) for s in sections]
+    if any(c is not None for c in conditions):
+        for section, condition in zip(sections, conditions, strict=True):
+            if condition is None or condition[0](value, condition[1]):
+                return section
+        return sections[-1]
+    if value < 0 and len(sections) >= 2:
+        return sections[1]
+    if value == 0 and len(sections) >= 3:
+        return sections[2]
+    return sections[0]
+
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq,
+            "<>": operator.ne}
+
+
+def _condition(section: str):
+    """A section's condition ([>=1000]) as (comparison, limit), or None."""
+    for inner in re.findall(r"\[([^\]]*)\]", section):
+        m = _CONDITION.match(inner)
+        if m:
+            return _COMPARE[m.group(1)], float(m.group(2))
+    return None
+
+
+@dataclass(frozen=True)
+class FormattedNumber:
+    """A number cell read with its format: `value` in the indicator's unit, or `meaning` (Japanese) when
+    the format shows another quantity than the unit's (then the value must not be taken)."""
+
+    value: float | None
+    meaning: str = ""
+
+
+def number_in_unit(value: float, fmt: NumberFormat, unit: str) -> FormattedNumber:
+    """What the person saw, as a number in `unit`: 0.8 shown as 80% is 80 for a % indicator; a number
+    shown as a percent, in thousands, with another unit, or as a date is not a number of `unit`."""
+    unit = unicodedata.normalize("NFKC", unit).strip()
+    own_unit = fmt.unit in ("", unit)
+    if fmt.date:
+        return FormattedNumber(None, "日付・時刻として表示されています")
+    if unit == "%" and fmt.percent and fmt.scale == 100 and own_unit:
+        return FormattedNumber(hundredfold(value))       # typed as 80%: the person meant 80
+    if fmt.scale == 1 and own_unit:
+        return FormattedNumber(value)
+    if fmt.percent:
+        meaning = "百分率（%）として表示されています"
+    elif fmt.scale != 1:
+        meaning = {1e-3: "千単位で表示されています", 1e-6: "百万単位で表示されています"}.get(
+            fmt.scale, f"{format_number(fmt.scale)}倍の数として表示されています")
+    else:
+        meaning = f"単位「{fmt.unit}」を付けて表示されています"
+    if fmt.scale != 1 and not own_unit:
+        meaning = meaning.replace("表示されています", f"単位「{fmt.unit}」を付けて表示されています")
+    return FormattedNumber(None, meaning)
+
+
+def hundredfold(value: float) -> float:
+    """value × 100 as a person reckons it, through the decimal digits: 0.447 → 44.7 (not 44.699999999999996)."""
+    return float(Decimal(repr(float(value))) * 100)
+
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def shown_number(value: object, fmt: NumberFormat) -> str:
+    """Roughly what the cell shows (for messages): 0.8 in 0% → '80%'; 12 in 0"千件" → '12千件'."""
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return str(value)
+    if fmt.date:
+        try:
+            moment = _EXCEL_EPOCH + dt.timedelta(days=float(value))
+        except (OverflowError, ValueError):
+            return format_number(value)
+        return moment.strftime("%Y/%m/%d" if moment.time() == dt.time() else "%Y/%m/%d %H:%M")
+    number = float(value) * fmt.scale
+    least, most = fmt.decimals
+    text = f"{round(number, most):,.{most}f}".rstrip("0") if most else f"{round(number):,}"
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.ljust(least, "0")
+    text = f"{whole}.{decimals}" if decimals else whole
+    suffix = fmt.unit[len(fmt.prefix):]
+    return f"{fmt.prefix}{text}{'%' if fmt.percent else ''}{suffix}"
+
+
+def percent_typed_as_fraction(value: float, plan_figures: list[float]) -> bool:
+    """A % actual between 0 and 1 beside plan figures that are all above 1 and at least ten times it:
+    most likely 80% typed as 0.8 (in a cell whose format does not show percent)."""
+    return 0 < value < 1 and bool(plan_figures) and all(f > 1 and f >= 10 * value for f in plan_figures)
+
+
+def is_whole(value: float) -> bool:
+    """A count: no fraction (beyond what binary floating point adds to a typed whole number)."""
+    return abs(value - round(value)) < 1e-9

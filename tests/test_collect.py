@@ -137,7 +137,7 @@ def test_collect__negative_number__refused(project):
 
 def test_collect__initiative_row_deleted__finding_names_the_initiative(project):
     def delete(f):
-        f.wb["2101"].delete_rows(f.row_of("2101", "2101-06"))
+        f.delete_row("2101", "2101-06")
     result, _ = _one_bad(project, delete)
     assert flatten([f for f in result.findings if f.file == "return.xlsx"], ["code", "sheet", "value"]) == [
         ("ROW_001", "2101", "2101-06")]
@@ -147,7 +147,7 @@ def test_collect__initiative_row_duplicated__finding_at_the_second_row(project):
     def duplicate(f):
         ws = f.wb["2101"]
         row = f.row_of("2101", "2101-06")
-        ws.insert_rows(row + 1)
+        f.insert_row("2101", row + 1)
         for col in range(1, 8):
             ws.cell(row + 1, col).value = ws.cell(row, col).value
         return f"A{row + 1}"

@@ -75,7 +75,7 @@ def return_with_problems(project, name="情報政策課.xlsx", saved_at=None, de
     f.set("2104", "2104-02", L.FIELD_RESULT, None)
     f.set("2101", "2101-02", L.FIELD_TEXT, "AI-OCRの導入（書き換え）")
     if delete_row:
-        f.wb["2201"].delete_rows(f.row_of("2201", f.initiatives("2201")[0]))
+        f.delete_row("2201", f.initiatives("2201")[0])
     return f.save(project.inbox() / name, saved_at=saved_at)
 
 

@@ -58,6 +58,10 @@ class TypedReturn:
         lifting the sheet's protection (unprotect)."""
         self._act(sheet, key, column, type=text, unprotect=unprotect)
 
+    def enter(self, sheet: str, key: str, column: int, text: str) -> None:
+        """Type `text` through Calc's own input, so Calc applies the number format it recognises ("80%")."""
+        self._act(sheet, key, column, enter=text)
+
     def choose(self, sheet: str, key: str, column: int, index: int) -> None:
         """Pick the index-th value of the cell's dropdown."""
         self._act(sheet, key, column, choose=index)
@@ -206,10 +210,11 @@ def test_collect__mistakes_made_in_calc__each_reported_at_its_cell(project, calc
     typed.type("2101", L.KEY_ACTUAL, COL_VALUE, "約千件")                   # text in the number cell
     typed.clear("2101", emptied, L.COL_RESULT)                              # a required cell emptied
     typed.type("2101", reworded, L.COL_TEXT, "計画の文言を書き換えた。", unprotect=True)   # a locked cell
+    typed.type("2101", wrong, 8, "進捗は別紙のとおり", unprotect=True)     # beyond the form (column I)
     (done,) = calc.fill([job(project, typed, "情報政策課_回答.xlsx")])
-    mistakes = done["done"][-4:]
-    assert [d["content"] for d in mistakes] == ["TEXT", "TEXT", "EMPTY", "TEXT"]     # 約千件 stayed text
-    assert [d.get("unprotected", False) for d in mistakes] == [False, False, False, True]
+    mistakes = done["done"][-5:]
+    assert [d["content"] for d in mistakes] == ["TEXT", "TEXT", "EMPTY", "TEXT", "TEXT"]     # 約千件 stayed text
+    assert [d.get("unprotected", False) for d in mistakes] == [False, False, False, True, False]
 
     result = collect(project.plan, project.config, YEAR)
     found = {(f.severity.value, f.code, f.sheet, f.cell, f.field, f.value)
@@ -223,8 +228,32 @@ def test_collect__mistakes_made_in_calc__each_reported_at_its_cell(project, calc
         ("error", "VALUE_003", "2101", at(L.KEY_ACTUAL, COL_VALUE), L.FIELD_ACTUAL, "約千件"),
         ("error", "VALUE_001", "2101", at(emptied, L.COL_RESULT), L.FIELD_RESULT, ""),
         ("warning", "ROW_004", "2101", at(reworded, L.COL_TEXT), L.FIELD_TEXT, "計画の文言を書き換えた。"),
+        ("warning", "ROW_005", "2101", at(wrong, 8), "", "進捗は別紙のとおり"),
     }
     assert result.roster[code] == (WITH_ERRORS, "情報政策課_回答.xlsx")
+
+
+@requires_office()
+def test_collect__80_percent_typed_in_calc__stored_as_80_for_a_percent_indicator_refused_for_a_count(project, calc):
+    percent = typed_return(project, "06")          # 企画課 reports 1202 (%)
+    percent.enter("1202", L.KEY_ACTUAL, COL_VALUE, "80%")
+    count = typed_return(project, "05")            # 情報政策課 reports 2101 (件)
+    count.enter("2101", L.KEY_ACTUAL, COL_VALUE, "80%")
+    done = calc.fill([job(project, percent, "企画課.xlsx"), job(project, count, "情報政策課.xlsx")])
+    typed = [d["done"][-1] for d in done]
+    assert [(d["content"], d["value"], "%" in d["format"]) for d in typed] == [("VALUE", 0.8, True)] * 2
+
+    result = collect(project.plan, project.config, YEAR)
+    with Store(project.config.store_path) as store:
+        merge(project.plan, project.config, result, store)
+        actuals = store.actuals()
+    assert [f for f in result.findings if f.file == "企画課.xlsx"] == []
+    assert actuals[(YEAR, "1202")] == 80
+    cell = L.a1(ReturnFiller(project.template("05")).row_of("2101", L.KEY_ACTUAL) - 1, COL_VALUE)
+    found = [(f.severity.value, f.code, f.sheet, f.cell, f.value) for f in result.findings if f.file == "情報政策課.xlsx"]
+    assert found == [("error", "VALUE_009", "2101", cell, "0.8")]
+    assert (YEAR, "2101") not in actuals
+    assert result.roster["06"] == (RETURNED, "企画課.xlsx") and result.roster["05"] == (WITH_ERRORS, "情報政策課.xlsx")
 
 
 @requires_office()

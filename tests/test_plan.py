@@ -85,6 +85,17 @@ def test_plan__departments__every_one_receives_a_workbook(plan):
     assert plan.department_by_code["12"].name == "福祉事務所"
 
 
+def test_plan__count_units__the_units_that_count_things(plan):
+    assert plan.count_units == ("件", "回", "名", "校", "団体")
+    assert {i.unit for i in plan.indicators} - set(plan.count_units) == {"%"}
+
+
+def test_plan__departments_in__the_inverse_of_items_for(plan):
+    for item in plan.items:
+        assert plan.departments_in(item.code) == {d.code for d in plan.departments if item in plan.items_for(d.code)}
+    assert plan.departments_in("9999") == set()
+
+
 def _raw():
     return tomllib.loads(PLAN_FILE.read_text(encoding="utf-8"))
 
@@ -117,6 +128,27 @@ def test_plan_load__target_year_outside_the_plan_period__reported_with_its_key()
     data = _raw()
     data["items"][2]["indicator"]["target_year"] = 2030
     assert "items[1201].indicator.target_year: 目標年度 2030 が計画期間（2022〜2025年度）の外です。" in _problems(data)
+
+
+def test_plan_load__fraction_in_a_count_unit__reported_with_its_key():
+    data = _raw()
+    data["items"][0]["indicator"]["baseline"] = 6794.5
+    data["items"][2]["indicator"]["target"] = 20.5        # 回
+    data["items"][3]["indicator"]["target"] = 99.5        # %: any number
+    assert [p for p in _problems(data) if "count_units" in p] == [
+        "items[1101].indicator.baseline: 単位「件」は数える単位（plan.count_units）なので、整数で書いてください。",
+        "items[1201].indicator.target: 単位「回」は数える単位（plan.count_units）なので、整数で書いてください。",
+    ]
+
+
+def test_plan_load__count_units__a_list_of_units_each_once():
+    data = _raw()
+    data["plan"]["count_units"] = ["件", "件"]
+    assert "plan.count_units: 同じ単位が重複しています。" in _problems(data)
+    data["plan"]["count_units"] = "件"
+    assert "plan.count_units: 空でない文字列のリストを書いてください。" in _problems(data)
+    del data["plan"]["count_units"]
+    assert plan_from_mapping(data).count_units == ()
 
 
 def test_plan_load__several_mistakes__all_reported_at_once():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tomllib
 from collections import defaultdict
 
 import openpyxl
@@ -11,8 +13,9 @@ from click.testing import CliRunner
 from pipeline import layout as L
 from pipeline.cli import main
 from pipeline.errors import AlreadyExistsError
+from pipeline.plan import plan_from_mapping
 from pipeline.templates import INPUT_FILL, build_workbook, write_templates
-from tests.conftest import YEAR
+from tests.conftest import PLAN_FILE, YEAR
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +103,32 @@ def test_templates__indicator_and_evaluation__only_for_the_lead_department(books
                 keys = {L.row_key(c.value) for (c,) in ws.iter_rows(min_col=1, max_col=1)}
                 lead = "情報政策課" in name
                 assert (L.KEY_ACTUAL in keys) == lead and (L.KEY_GRADE in keys) == lead, name
+
+
+def test_templates__indicator_block__the_charter_text_from_the_layout_and_a_general_input(project, books):
+    wb = books["R06_2024年度_05_情報政策課_進捗状況調査票.xlsx"]
+    ws = wb["2101"]
+    rows = _rows(ws)
+    ind = project.plan.item_by_code["2101"].indicator
+    assert [(label, ws.cell(rows[label], 2).value) for label, _ in L.indicator_rows(ind)] == [
+        ("参考指標", "AI-OCR、RPA導入数"), ("基準値", "3件（2022年度）＊"), ("目標値", "13件（2025年度）")]
+    actual = rows[L.KEY_ACTUAL]
+    assert ws.cell(actual, L.COL_UNIT + 1).value == "件"
+    # the default number format: what Excel and Calc recognise in what is typed (80% → a percent) is kept
+    assert ws.cell(actual, 2).number_format == "General"
+    assert "＊基準値は2022年度の数値です。" in ws.cell(actual, L.COL_ACTUAL_NOTE + 1).value
+
+
+def test_templates__marked_baseline__the_note_names_the_indicators_own_baseline_year(project):
+    data = tomllib.loads(PLAN_FILE.read_text(encoding="utf-8"))
+    indicator = next(i["indicator"] for i in data["items"] if i["code"] == "2101")
+    indicator["baseline_year"] = 2021
+    plan = plan_from_mapping(data)
+    wb = openpyxl.load_workbook(io.BytesIO(build_workbook(plan, project.config, YEAR, plan.department_by_code["05"])))
+    ws = wb["2101"]
+    row = _rows(ws)[L.KEY_ACTUAL]
+    assert ws.cell(_rows(ws)[L.KEY_BASELINE], 2).value == "3件（2021年度）＊"
+    assert ws.cell(row, L.COL_ACTUAL_NOTE + 1).value.endswith("＊基準値は2021年度の数値です。")
 
 
 def test_templates__identity__very_hidden_sheet_and_custom_properties(project, books):

@@ -16,13 +16,17 @@ An action names a cell by sheet and A1 reference, or by sheet, the key in column
 
     {"type": "約千件"}      type the text as a person types it (setFormula: "1234" becomes a number,
                             "約千件" stays text); "" or {"clear": true} is the Delete key
+    {"enter": "80%"}       type it through Calc's own input, as at the keyboard (.uno:EnterString, what a
+                            recorded macro does): Calc also applies the number format it recognises in the
+                            text to a cell in the default format, so "80%" becomes 0.8 shown as a percent
     {"choose": 1}          open the cell's dropdown (its list validation) and pick the 2nd value;
     {"choose": "実施中"}    or pick that value (refused when the list does not hold it)
 
 Only unlocked cells are typed into: a locked cell is refused unless the action says "unprotect": true,
 which lifts the sheet's protection first (the survey sheets have an empty password), as anyone can.
 The workbook is saved with Calc's own filter "Calc MS Excel 2007 XML". Prints, as JSON on stdout, what
-was done: per workbook the typed cells with what Calc made of them (VALUE, TEXT, EMPTY, FORMULA).
+was done: per workbook the typed cells with what Calc made of them (VALUE, TEXT, EMPTY, FORMULA) and
+their number format.
 Exits 1 with a message on stderr when an action is refused or a file cannot be opened or saved.
 
 Only the standard library and uno are imported, and uno only when LibreOffice is driven, so the tests'
@@ -44,6 +48,7 @@ from pathlib import Path
 
 CALC_XLSX_FILTER = "Calc MS Excel 2007 XML"
 CONNECT_SECONDS = 120
+_REMOTE: dict[str, object] = {}      # the connected soffice's component context (for its dispatcher)
 
 
 def soffice_command(soffice: str, profile: Path, pipe: str) -> list[str]:
@@ -83,6 +88,7 @@ def connect(pipe: str, office: subprocess.Popen | None = None):
     while True:
         try:
             ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            _REMOTE["context"] = ctx
             return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         except NoConnectException:
             if time.monotonic() > deadline or (office is not None and office.poll() is not None):
@@ -140,6 +146,16 @@ def _content(cell) -> str:
     return cell.getType().value     # EMPTY, VALUE, TEXT, FORMULA
 
 
+def enter(doc, sheet, cell, text: str) -> None:
+    """Type `text` into `cell` through Calc's input, as at the keyboard and then Enter."""
+    controller = doc.getCurrentController()
+    controller.setActiveSheet(sheet)
+    controller.select(cell)
+    ctx = _REMOTE["context"]
+    helper = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+    helper.executeDispatch(controller.getFrame(), ".uno:EnterString", "", 0, (_prop("StringName", text),))
+
+
 def apply(doc, action: dict) -> dict:
     """Do one action on an open document; returns what was done."""
     from com.sun.star.sheet.CellFlags import DATETIME, FORMULA, STRING, VALUE
@@ -174,14 +190,17 @@ def apply(doc, action: dict) -> dict:
     elif action.get("clear"):
         typed = ""
     else:
-        typed = action["type"]
+        typed = action["enter"] if "enter" in action else action["type"]
     if typed == "":
         cell.clearContents(VALUE | DATETIME | STRING | FORMULA)     # the Delete key
+    elif "enter" in action:
+        enter(doc, raw, cell, typed)
     else:
         cell.setFormula(typed)            # what pressing Enter after typing does: a number stays a number
     done["typed"] = typed
     done["content"] = _content(cell)
     done["value"] = cell.getValue() if done["content"] == "VALUE" else cell.getString()
+    done["format"] = doc.getNumberFormats().getByKey(cell.getPropertyValue("NumberFormat")).FormatString
     return done
 
 
