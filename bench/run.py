@@ -176,7 +176,7 @@ def child_generate(config_path: str) -> dict[str, Any]:
 
 def child_templates(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
-    from pipeline.templates import write_templates
+    from pipeline.survey.workbook import write_templates
     start = time.perf_counter()
     config, plan = S.load_workspace(Path(config_path))
     loaded = time.perf_counter()
@@ -250,8 +250,8 @@ def child_openpyxl(config_path: str, sample: str) -> dict[str, Any]:
 
 def child_collect(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
-    from pipeline.collect import collect, merge
-    from pipeline.collect_outputs import write_collect_outputs
+    from pipeline.collect.outputs import write_collect_outputs
+    from pipeline.collect.run import collect, merge
     from pipeline.store import ACCEPTED, Store
 
     start = time.perf_counter()
@@ -278,7 +278,7 @@ def child_collect(config_path: str) -> dict[str, Any]:
 
 def child_report(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
-    from pipeline.report import write_report
+    from pipeline.report.document import write_report
     from pipeline.store import Store
 
     config, plan = S.load_workspace(Path(config_path))

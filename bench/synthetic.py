@@ -22,11 +22,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline import layout as L
 from pipeline.config import Config, load_config
 from pipeline.plan import Department, Plan, load_plan
 from pipeline.store import RETURNED, Answer, Evaluation, IndicatorActual, Store, YearRecord
-from pipeline.templates import build_workbook, template_file_name
+from pipeline.survey import layout as L
+from pipeline.survey.workbook import build_workbook, template_file_name
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2024

@@ -160,7 +160,7 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
       python -m pipeline templates --year 2024
       python -m pipeline templates --year 2024 --force --department 05
     """
-    from pipeline.templates import write_templates
+    from pipeline.survey.workbook import write_templates
 
     plan, config = obj.plan, obj.config
     unknown = [d for d in departments if d not in plan.department_by_code]
@@ -190,8 +190,8 @@ def collect(obj: Context, year: int, force: bool) -> None:
       python -m pipeline collect --year 2024
       python -m pipeline collect --year 2024 --verbose
     """
-    from pipeline.collect_outputs import ROSTER_LABEL
-    from pipeline.collect_run import run_collect_year
+    from pipeline.collect.outputs import ROSTER_LABEL
+    from pipeline.collect.usecase import run_collect_year
     from pipeline.store import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
@@ -238,7 +238,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     import datetime as dt
 
     from pipeline.errors import UsageError
-    from pipeline.report import write_report
+    from pipeline.report.document import write_report
     from pipeline.store import Store, run_lock
 
     plan, config = obj.plan, obj.config
@@ -277,7 +277,7 @@ def status(obj: Context, year: int, today) -> None:
     """
     import datetime as dt
 
-    from pipeline.followup import never_collected, year_status
+    from pipeline.followup.run import never_collected, year_status
     from pipeline.store import Store
 
     plan, config = obj.plan, obj.config

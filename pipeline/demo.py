@@ -17,12 +17,12 @@ from pathlib import Path
 
 import click
 
-from pipeline import layout as L
 from pipeline.config import load_config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import load_plan
-from pipeline.sample_returns import ReturnFiller, fill_plausibly
-from pipeline.templates import template_file_name
+from pipeline.survey import layout as L
+from pipeline.survey.filling import ReturnFiller, fill_plausibly
+from pipeline.survey.workbook import template_file_name
 
 MARKER = ".demo-workspace"
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Plan, load_plan
-from pipeline.templates import template_file_name, write_templates
+from pipeline.survey.workbook import template_file_name, write_templates
 from tests.filling import ReturnFiller
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """The tests fill workbooks with the same filler the demo and the benchmark use."""
 
-from pipeline.sample_returns import ReturnFiller
+from pipeline.survey.filling import ReturnFiller
 
 __all__ = ["ReturnFiller"]

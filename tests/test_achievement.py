@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from pipeline import achievement as A
 from pipeline.plan import DECREASE
+from pipeline.report import achievement as A
 from pipeline.store import MISSING, RETURNED, WITH_ERRORS
 from tests.report_fixtures import plan as load_real_plan
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from bench import synthetic as S
-from pipeline.collect import collect
+from pipeline.collect.run import collect
 from pipeline.plan import load_plan
-from pipeline.templates import build_workbook
+from pipeline.survey.workbook import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,13 +12,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline import choice
-from pipeline import layout as L
 from pipeline.cli import main
-from pipeline.collect import collect, merge
-from pipeline.collect_outputs import status_workbook_name
-from pipeline.followup import write_followup
+from pipeline.collect import choice
+from pipeline.collect.outputs import status_workbook_name
+from pipeline.collect.run import collect, merge
+from pipeline.followup.run import write_followup
 from pipeline.store import ACCEPTED, SUPERSEDED, WITH_ERRORS, Store
+from pipeline.survey import layout as L
 from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office
 

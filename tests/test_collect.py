@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline import layout as L
 from pipeline.cli import main
-from pipeline.collect import collect, merge
+from pipeline.collect.run import collect, merge
 from pipeline.findings import flatten
 from pipeline.store import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Store
+from pipeline.survey import layout as L
 from tests.conftest import YEAR
 
 

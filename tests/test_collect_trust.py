@@ -8,12 +8,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from pipeline import layout as L
-from pipeline.collect import collect, merge
+from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity, flatten
-from pipeline.followup import write_followup
+from pipeline.followup.run import write_followup
 from pipeline.store import RETURNED, WITH_ERRORS, Store
-from pipeline.templates import write_templates
+from pipeline.survey import layout as L
+from pipeline.survey.workbook import write_templates
 from tests.conftest import YEAR
 from tests.test_collect import run
 

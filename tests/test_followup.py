@@ -12,14 +12,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline import layout as L
 from pipeline.cli import main
-from pipeline.collect import collect, merge
-from pipeline.collect_run import run_collect_year
+from pipeline.collect.run import collect, merge
+from pipeline.collect.usecase import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.fiscal import format_date_ja
-from pipeline.followup import (
+from pipeline.followup.run import (
     PACKET_FILL,
     PACKET_HEADERS,
     packet_file_name,
@@ -27,6 +26,7 @@ from pipeline.followup import (
     write_followup,
 )
 from pipeline.store import RETURNED, Store
+from pipeline.survey import layout as L
 from tests.conftest import YEAR
 from tests.filling import ReturnFiller
 

@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from pipeline import layout as L
-from pipeline.collect import archive_path, collect, merge
+from pipeline.collect.run import archive_path, collect, merge
 from pipeline.store import ACCEPTED, RETURNED, Store
+from pipeline.survey import layout as L
 from tests.conftest import YEAR
 from tests.test_intake import (
     SHEET,

@@ -23,10 +23,10 @@ import pytest
 import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline import intake
+from pipeline.collect import intake
+from pipeline.collect.intake import inspect_workbook, read_stable, scan_inbox
 from pipeline.config import Limits
 from pipeline.findings import finding, flatten
-from pipeline.intake import inspect_workbook, read_stable, scan_inbox
 
 LIMITS = Limits()
 MiB = 1024 * 1024

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import layout as L
-from pipeline.collect import collect, merge
+from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity
 from pipeline.plan import Plan
-from pipeline.report import write_report
-from pipeline.sample_returns import ReturnFiller
+from pipeline.report.document import write_report
 from pipeline.store import RETURNED, WITH_ERRORS, Answer, Evaluation, Store
+from pipeline.survey import layout as L
+from pipeline.survey.filling import ReturnFiller
 from tests.conftest import ROOT, YEAR, Project, make_project
 from tests.office_support import Calc, CalcRefused, need_office, requires_office
 

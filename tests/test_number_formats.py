@@ -9,9 +9,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from pipeline import intake
+from pipeline.collect import intake
+from pipeline.collect.reader import read_values
 from pipeline.config import Limits
-from pipeline.reader import read_values
 from pipeline.values import number_format, number_in_unit, shown_number
 
 # format code, stored value → (scale, percent, literal unit, date, what the cell shows)

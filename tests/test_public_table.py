@@ -11,7 +11,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from pipeline.public_table import (
+from pipeline.report.public_table import (
     FIRST_ROW,
     SHEET_CHART_DATA,
     SHEET_CHARTS,

@@ -15,11 +15,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from pipeline import achievement as A
 from pipeline import office
 from pipeline.cli import main
 from pipeline.errors import UsageError
-from pipeline.report import (
+from pipeline.report import achievement as A
+from pipeline.report.document import (
     NOT_SUBMITTED,
     PENDING,
     TOC_INSTRUCTION,
@@ -28,7 +28,7 @@ from pipeline.report import (
     report_file_name,
     write_report,
 )
-from pipeline.report_style import reference_bytes
+from pipeline.report.style import reference_bytes
 from tests import report_fixtures as F
 from tests.office_support import requires_office
 

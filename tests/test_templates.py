@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline import layout as L
 from pipeline.cli import main
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import plan_from_mapping
-from pipeline.templates import INPUT_FILL, build_workbook, write_templates
+from pipeline.survey import layout as L
+from pipeline.survey.workbook import INPUT_FILL, build_workbook, write_templates
 from tests.conftest import PLAN_FILE, YEAR
 
 
@@ -201,7 +201,7 @@ def test_cli_templates__writes_the_year_folder(tmp_path):
 # --- carry-over: next year's workbooks show last year's answers ---------------------------------------
 
 def _collect(project, year):
-    from pipeline.collect import collect, merge
+    from pipeline.collect.run import collect, merge
     from pipeline.store import Store
     result = collect(project.plan, project.config, year)
     with Store(project.config.store_path) as store:

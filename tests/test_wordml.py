@@ -11,7 +11,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from lxml import etree
 
-from pipeline import wordml as W
+from pipeline.report import wordml as W
 
 
 def xml(text: str):

@@ -12,12 +12,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline import layout as L
+from pipeline.collect.reader import WorkbookValues
 from pipeline.config import Config
 from pipeline.findings import Finding, finding
 from pipeline.plan import ActionItem, Indicator, Plan
-from pipeline.reader import WorkbookValues
 from pipeline.store import Answer, Evaluation, IndicatorActual
+from pipeline.survey import layout as L
 from pipeline.values import (
     NumberParse,
     clean_text,

@@ -24,14 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.collect import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
-from pipeline.collect_outputs import stage_collect_outputs
+from pipeline.collect.outputs import stage_collect_outputs
+from pipeline.collect.run import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
 from pipeline.config import Config
 from pipeline.files import Staging, remove_leftovers
-from pipeline.followup import PACKET_FOLDER, FollowupResult, stage_followup
+from pipeline.followup.run import PACKET_FOLDER, FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
-from pipeline.templates import check_year
+from pipeline.survey.workbook import check_year
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"

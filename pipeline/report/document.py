@@ -30,14 +30,14 @@ from docx.oxml.ns import qn
 from docx.shared import Twips
 from docx.styles.style import StyleFactory
 
-from pipeline import achievement as A
-from pipeline import report_style as RS
-from pipeline import wordml as W
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import Staging, made_on, stamped_package
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
+from pipeline.report import achievement as A
+from pipeline.report import style as RS
+from pipeline.report import wordml as W
 from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
 from pipeline.values import clean_text, format_number
 
@@ -159,7 +159,7 @@ def load_reference(config: Config) -> tuple[bytes, str | None]:
     except FileNotFoundError:
         return RS.reference_bytes(), (
             f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
-            "（python -m pipeline.report_style で作り直せます）。"
+            "（python -m pipeline.report.style で作り直せます）。"
         )
     except OSError as exc:
         return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
@@ -938,7 +938,7 @@ def write_report(
 ) -> ReportResult:
     """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table, all put
     in place together once every one is made (a full disk or a folder we cannot write changes nothing)."""
-    from pipeline.public_table import stage_public_table
+    from pipeline.report.public_table import stage_public_table
 
     check_report_year(plan, store, year)
     folder = config.output_for(year)

@@ -19,14 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import checks, choice, intake, isolation
+from pipeline import isolation
+from pipeline.collect import checks, choice, intake
+from pipeline.collect.reader import read_values
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
 from pipeline.findings import Finding, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
-from pipeline.reader import read_values
 from pipeline.store import (
     ACCEPTED,
     DUPLICATE,
@@ -232,7 +233,7 @@ def decide(
 ) -> CollectResult:
     """One submission per department (duplicates and superseded marked), and the roster.
 
-    Which of a department's different returns counts is pipeline.choice's decision (no single clock
+    Which of a department's different returns counts is pipeline.collect.choice's decision (no single clock
     trusted, the secretariat's choices file first); every doubt becomes a warning on the chosen file."""
     now = now or dt.datetime.now(dt.UTC)
     choices_file = choice.choices_path(config.returns_dir, year)

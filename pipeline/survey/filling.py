@@ -17,9 +17,9 @@ from pathlib import Path
 
 import openpyxl
 
-from pipeline import layout as L
 from pipeline.config import Config
 from pipeline.plan import Indicator, Plan
+from pipeline.survey import layout as L
 
 COLUMN = {
     L.FIELD_PROGRESS: L.COL_PROGRESS + 1,

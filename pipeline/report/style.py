@@ -14,7 +14,7 @@ Japanese typography, per the notes in DOMAIN.md:
 - The footer shows "page / total" with PAGE and NUMPAGES fields; the cover page has no page number.
 - settings.xml asks Word to update fields on opening (w:updateFields), so the table of contents fills in.
 
-Run `python -m pipeline.report_style [path]` to write the file again.
+Run `python -m pipeline.report.style [path]` to write the file again.
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipeline import achievement as A
 from pipeline.config import Config
 from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
+from pipeline.report import achievement as A
 from pipeline.store import MISSING, Store
 from pipeline.values import clean_text, format_number
 

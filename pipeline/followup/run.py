@@ -32,10 +32,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from pipeline import intake, isolation
-from pipeline import layout as L
-from pipeline.collect import CollectResult, FileOutcome, out_of_memory
-from pipeline.collect_outputs import SEVERITY_LABEL
+from pipeline import isolation
+from pipeline.collect import intake
+from pipeline.collect.outputs import SEVERITY_LABEL
+from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
 from pipeline.config import Config, Limits
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import XLSX_INERT_TEXT, Staging, made_on, stamped_package
@@ -43,7 +43,8 @@ from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
 from pipeline.store import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Store
-from pipeline.templates import INPUT_FILL
+from pipeline.survey import layout as L
+from pipeline.survey.workbook import INPUT_FILL
 from pipeline.textwidth import display_width, wrapped_lines
 
 PACKET_FOLDER = "差し戻し"

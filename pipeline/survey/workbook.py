@@ -15,13 +15,13 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline import isolation
-from pipeline import layout as L
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
 from pipeline.store import MISSING, Answer, Evaluation, Store
+from pipeline.survey import layout as L
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 
