@@ -45,6 +45,12 @@ class Secretariat:
     phone: str
     email: str
 
+    @property
+    def contact_line(self) -> str:
+        """'伊豆の国市 総務部 行政経営課　行財政改革担当　電話 055-…　…@…': every workbook and letter says it so."""
+        return "　".join(x for x in (self.name, self.contact_person, f"電話 {self.phone}" if self.phone else "",
+                                    self.email) if x)
+
 
 @dataclass(frozen=True)
 class Limits:

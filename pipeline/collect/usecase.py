@@ -31,7 +31,6 @@ from pipeline.files import Staging, remove_leftovers
 from pipeline.followup.run import PACKET_FOLDER, FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
-from pipeline.survey.workbook import check_year
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
@@ -61,7 +60,7 @@ def run_collect_year(
     `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
     `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
     reminder list; `inline` checks the files in this process (tests only)."""
-    check_year(plan, year)
+    plan.check_year(year)
     new_store = not config.store_path.exists()
     committed = False
     with run_lock(config.store_path):

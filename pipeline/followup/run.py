@@ -74,11 +74,6 @@ def reminder_list_name(year: int) -> str:
     return f"督促リスト_{fiscal_year_short(year)}_{year}年度.xlsx"
 
 
-def secretariat_contact(config: Config) -> str:
-    s = config.secretariat
-    return "　".join(x for x in (s.name, s.contact_person, f"電話 {s.phone}" if s.phone else "", s.email) if x)
-
-
 # --- return packets: the workbook ------------------------------------------------------------------
 
 def build_packet(data: bytes, findings: list[Finding], header: list[str], *, author: str,
@@ -198,7 +193,7 @@ def packet_header(config: Config, year: int, department: Department, file_name: 
         f"3. 直したこのファイルを、提出期限 {format_date_ja(config.deadline(year))} までに返送してください"
         f"（期限を過ぎている場合はできるだけ早く）。{config.return_instructions}",
         "「エラー」は直さないと受理できません。「警告」は内容を確認し、問題がなければそのままで構いません。",
-        f"問い合わせ先: {secretariat_contact(config)}",
+        f"問い合わせ先: {config.secretariat.contact_line}",
     ]
 
 
@@ -397,7 +392,7 @@ def reminder_text(plan: Plan, config: Config, year: int, department: Department,
             where,
             when,
         ]
-    lines += [config.return_instructions, "", f"【問い合わせ先】{secretariat_contact(config)}"]
+    lines += [config.return_instructions, "", f"【問い合わせ先】{config.secretariat.contact_line}"]
     return "\n".join(lines)
 
 
@@ -417,7 +412,7 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
     header = [
         f"{fiscal_year_label(year)} 進捗状況調査 督促リスト（{format_date_ja(today)}作成）",
         f"提出期限: {format_date_ja(deadline)}",
-        f"事務局: {secretariat_contact(config)}",
+        f"事務局: {config.secretariat.contact_line}",
         f"未提出 {missing} 部署、要修正 {len(items) - missing} 部署。督促文はそのままメールに貼り付けられます。",
         *notes,
     ]

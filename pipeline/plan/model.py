@@ -17,7 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import PlanError
+from pipeline.errors import PlanError, UsageError
+from pipeline.values import format_number
 
 INCREASE, DECREASE = "increase", "decrease"
 
@@ -81,6 +82,18 @@ class Indicator:
     def direction_only(self) -> bool:
         return self.target is None
 
+    @property
+    def baseline_shown(self) -> str | None:
+        """The baseline as a quantity, '6,794件' (None where the charter shows '-')."""
+        return None if self.baseline is None else f"{format_number(self.baseline)}{self.unit}"
+
+    @property
+    def target_shown(self) -> str:
+        """The target as the charter prints it: '9,000件', '延べ3回', '減少'."""
+        if self.direction_only:
+            return "減少" if self.direction == DECREASE else "増加"
+        return ("延べ" if self.cumulative else "") + f"{format_number(self.target)}{self.unit}"
+
 
 @dataclass(frozen=True)
 class ActionItem:
@@ -123,6 +136,14 @@ class Plan:
     @property
     def years(self) -> range:
         return range(self.period_start, self.period_end + 1)
+
+    def check_year(self, year: int) -> None:
+        """Refuse a fiscal year outside the plan period, saying which years there are."""
+        if year not in self.years:
+            raise UsageError(
+                f"{year}年度は計画期間（{self.period_start}〜{self.period_end}年度）の外です。"
+                f"--year に {self.period_start}〜{self.period_end} のいずれかを指定してください。"
+            )
 
     @cached_property
     def department_by_code(self) -> dict[str, Department]:

@@ -34,7 +34,7 @@ from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import Staging, made_on, stamped_package
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
-from pipeline.plan import DECREASE, ActionItem, Indicator, Initiative, Plan
+from pipeline.plan import ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
@@ -119,11 +119,7 @@ class ReportData:
 
 
 def check_report_year(plan: Plan, store: Store, year: int) -> None:
-    if year not in plan.years:
-        raise UsageError(
-            f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。"
-            f"--year に {plan.period_start}〜{plan.period_end} のいずれかを指定してください。"
-        )
+    plan.check_year(year)
     if not store.has_year(year):
         done = "、".join(str(y) for y in store.years()) or "なし"
         raise UsageError(
@@ -776,7 +772,7 @@ class _ReportWriter:
         if ind.cumulative and result.value is not None:
             actual += f"\n（累計 {_quantity(result.value, ind.unit)}）"
         right = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 6)}
-        self.row(t, (ind.name, baseline_text(ind), target_text(ind), actual, rate_text(result),
+        self.row(t, (ind.name, baseline_text(ind), ind.target_shown, actual, rate_text(result),
                      self.judgement_text(ind, result)), align=right)
         note = [f"算定式: {result.formula}"]
         if result.expected is not None and result.rate is not None and result.judgement not in (A.ACHIEVED,
@@ -830,7 +826,7 @@ class _ReportWriter:
             result = data.achievements[ind.item_code]
             base = baseline_text(ind) + ("" if ind.baseline_year == by or ind.baseline_marked
                                          else f"\n({ind.baseline_year}年度)")
-            target = target_text(ind) + ("" if ind.target_year == ty else f"\n({ind.target_year}年度)")
+            target = ind.target_shown + ("" if ind.target_year == ty else f"\n({ind.target_year}年度)")
             self.row(t, [ind.item_code, item.title, ind.name, base, target,
                          *[self.actual_text(ind, y) for y in years],
                          rate_text(result), self.judgement_text(ind, result), self.remark(ind, result)],
@@ -886,16 +882,9 @@ def _status_text(status: str) -> str:
 
 def baseline_text(ind: Indicator) -> str:
     """As the charter prints it: '6,794件', '*3件', '-'."""
-    if ind.baseline is None:
+    if ind.baseline_shown is None:
         return "-"
-    return ("*" if ind.baseline_marked else "") + _quantity(ind.baseline, ind.unit)
-
-
-def target_text(ind: Indicator) -> str:
-    """As the charter prints it: '9,000件', '延べ3回', '減少'."""
-    if ind.direction_only:
-        return "減少" if ind.direction == DECREASE else "増加"
-    return ("延べ" if ind.cumulative else "") + _quantity(ind.target, ind.unit)  # type: ignore[arg-type]
+    return ("*" if ind.baseline_marked else "") + ind.baseline_shown
 
 
 def rate_text(result: A.Achievement) -> str:

@@ -13,8 +13,6 @@ import re
 from typing import TYPE_CHECKING
 
 from pipeline.fiscal import fiscal_year_label
-from pipeline.plan import DECREASE
-from pipeline.values import format_number
 
 if TYPE_CHECKING:
     from pipeline.plan import ActionItem, Department, Indicator, Initiative, Plan
@@ -126,14 +124,11 @@ def context_rows(plan: Plan, item: ActionItem) -> list[tuple[str, str]]:
 
 def indicator_rows(ind: Indicator) -> list[tuple[str, str]]:
     """The charter's indicator on its reporter's sheet, (label, text) in order, as written and as checked."""
-    if ind.baseline is None:
+    if ind.baseline_shown is None:
         baseline = "なし（計画策定時に基準値なし）"
     else:
-        baseline = f"{format_number(ind.baseline)}{ind.unit}（{ind.baseline_year}年度）" + ("＊" if ind.baseline_marked else "")
-    if ind.direction_only:
-        target = f"{'減少' if ind.direction == DECREASE else '増加'}（{ind.target_year}年度）"
-    else:
-        target = ("延べ" if ind.cumulative else "") + f"{format_number(ind.target)}{ind.unit}（{ind.target_year}年度）"
+        baseline = f"{ind.baseline_shown}（{ind.baseline_year}年度）" + ("＊" if ind.baseline_marked else "")
+    target = f"{ind.target_shown}（{ind.target_year}年度）"
     return [(KEY_INDICATOR_NAME, ind.name), (KEY_BASELINE, baseline), (KEY_TARGET, target)]
 
 

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from pipeline import isolation
 from pipeline.config import Config
-from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
+from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
@@ -86,21 +86,13 @@ def template_file_name(plan: Plan, year: int, department: Department) -> str:
     return f"{fiscal_year_short(year)}_{year}年度_{department.code}_{department.name}_進捗状況調査票.xlsx"
 
 
-def check_year(plan: Plan, year: int) -> None:
-    if year not in plan.years:
-        raise UsageError(
-            f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。"
-            f"--year に {plan.period_start}〜{plan.period_end} のいずれかを指定してください。"
-        )
-
-
 def write_templates(
     plan: Plan, config: Config, year: int, *, force: bool = False,
     departments: list[str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> TemplatesResult:
     """Write the year's workbooks into templates/<year>/; refuse to overwrite without `force`."""
-    check_year(plan, year)
+    plan.check_year(year)
     folder = config.templates_for(year)
     targets = [d for d in plan.surveyed_departments() if departments is None or d.code in departments]
     paths = [(d, folder / template_file_name(plan, year, d)) for d in targets]
@@ -270,9 +262,7 @@ class _WorkbookWriter:
         ws.write_string(0, 0, f"{plan.title} 進捗状況調査票　記入要領", self.f_title)
         ws.write_string(1, 0, f"{fiscal_year_label(year)}実績", self.f_subtitle)
         secretariat = cfg.secretariat
-        contact = "　".join(x for x in (secretariat.name, secretariat.contact_person,
-                                        f"電話 {secretariat.phone}" if secretariat.phone else "",
-                                        secretariat.email) if x)
+        contact = secretariat.contact_line
         rows += [
             ("対象年度", f"{fiscal_year_label(year)}（{year}年4月1日〜{year + 1}年3月31日）"),
             ("部署", f"{self.department.name}（部署コード {self.department.code}）"),
