@@ -278,7 +278,7 @@ def child_collect(config_path: str) -> dict[str, Any]:
 
 def child_report(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
-    from pipeline.report.document import write_report
+    from pipeline.report.usecase import write_report
     from pipeline.store import Store
 
     config, plan = S.load_workspace(Path(config_path))

@@ -238,7 +238,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     import datetime as dt
 
     from pipeline.errors import UsageError
-    from pipeline.report.document import write_report
+    from pipeline.report.usecase import write_report
     from pipeline.store import Store, run_lock
 
     plan, config = obj.plan, obj.config

@@ -22,7 +22,7 @@ import pytest
 from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity
 from pipeline.plan import Plan
-from pipeline.report.document import write_report
+from pipeline.report.usecase import write_report
 from pipeline.store import RETURNED, WITH_ERRORS, Answer, Evaluation, Store
 from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller

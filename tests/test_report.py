@@ -19,16 +19,9 @@ from pipeline import office
 from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.report import achievement as A
-from pipeline.report.document import (
-    NOT_SUBMITTED,
-    PENDING,
-    TOC_INSTRUCTION,
-    build_report,
-    rate_text,
-    report_file_name,
-    write_report,
-)
+from pipeline.report.document import NOT_SUBMITTED, PENDING, TOC_INSTRUCTION, build_report, rate_text
 from pipeline.report.style import reference_bytes
+from pipeline.report.usecase import report_file_name, write_report
 from tests import report_fixtures as F
 from tests.office_support import requires_office
 

@@ -1,9 +1,8 @@
 """Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the store.
 
 `build_report` makes the .docx bytes and writes no file: the same store, year and date give the same
-bytes (fixed document timestamps, no random IDs, no revision numbers). `write_report` writes the year's
-output folder: the report, the Excel and CSV table of the indicators (public_table), and, where
-LibreOffice is installed, fills in the table of contents and writes a PDF beside the .docx.
+bytes (fixed document timestamps, no random IDs, no revision numbers). The report command's use case,
+`pipeline.report.usecase.write_report`, writes it with the public table and, through LibreOffice, the PDF.
 
 The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
 year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
@@ -14,32 +13,23 @@ a link), with the characters XML forbids removed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Sequence
-from copy import deepcopy
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import qn
-from docx.shared import Twips
-from docx.styles.style import StyleFactory
 
 from pipeline.config import Config
-from pipeline.errors import UsageError
-from pipeline.files import Staging, made_on, stamped_package
-from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.files import made_on
+from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
-from pipeline.store import MISSING, RETURNED, WITH_ERRORS, Answer, Evaluation, Store
-from pipeline.values import clean_text, format_number
+from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
+from pipeline.report.data import ReportData, YearState, check_report_year, load_report_data
+from pipeline.store import RETURNED, WITH_ERRORS, Store
+from pipeline.values import format_number
 
 REPORT_NAME = "進捗状況報告書"
 NOT_SUBMITTED = A.NOT_SUBMITTED
@@ -52,170 +42,6 @@ SUBTLE_FILL = "F2F2F2"     # the initiative rows of a progress table
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 TOC_PLACEHOLDER = "目次を表示するには、ここを右クリックして「フィールド更新」を選んでください。"
 
-
-@dataclass(frozen=True)
-class TocLine:
-    """One line of a filled table of contents."""
-
-    level: int
-    text: str
-    page: str
-
-
-@dataclass
-class ReportResult:
-    year: int
-    folder: Path
-    docx: Path
-    pdf: Path | None = None
-    xlsx: Path | None = None
-    csv: Path | None = None
-    toc_filled: bool = False
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def paths(self) -> list[Path]:
-        return [p for p in (self.docx, self.pdf, self.xlsx, self.csv) if p is not None]
-
-
-def report_file_name(year: int, suffix: str = ".docx") -> str:
-    """'進捗状況報告書_R06_2024年度.docx'."""
-    return f"{REPORT_NAME}_{fiscal_year_short(year)}_{year}年度{suffix}"
-
-
-def text_of(value: object) -> str:
-    """A text fit for the document: forbidden control characters removed, line endings unified."""
-    return clean_text(value).text
-
-
-# --- what the report shows, read from the store ---------------------------------------------------
-
-@dataclass(frozen=True)
-class YearState:
-    """One collected fiscal year as the report needs it."""
-
-    year: int
-    roster: dict[str, str]
-    answers: dict[tuple[str, str], Answer]
-    evaluations: dict[str, Evaluation]
-
-    def status(self, department: str) -> str:
-        return self.roster.get(department, MISSING)
-
-
-@dataclass(frozen=True)
-class ReportData:
-    year: int
-    current: YearState
-    previous: YearState | None
-    rosters: dict[int, dict[str, str]]           # every collected year's roster
-    actuals: dict[tuple[int, str], float]
-    achievements: dict[str, A.Achievement]
-
-    def reporter_status(self, indicator: Indicator, year: int) -> str | None:
-        """The reporter's roster status in `year`, or None when the year was not collected."""
-        roster = self.rosters.get(year)
-        return None if roster is None else roster.get(indicator.reporter, MISSING)
-
-
-def check_report_year(plan: Plan, store: Store, year: int) -> None:
-    plan.check_year(year)
-    if not store.has_year(year):
-        done = "、".join(str(y) for y in store.years()) or "なし"
-        raise UsageError(
-            f"{year}年度の回答がデータベースにありません（取り込み済みの年度: {done}）。"
-            f"先に python -m pipeline collect --year {year} を実行してください。"
-        )
-
-
-def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
-    years = store.years()
-
-    def state(y: int) -> YearState:
-        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
-
-    actuals = store.actuals()
-    return ReportData(
-        year=year,
-        current=state(year),
-        previous=state(year - 1) if (year - 1) in years else None,
-        rosters={y: store.roster(y) for y in years},
-        actuals=actuals,
-        achievements=A.assess_plan(plan, actuals, year),
-    )
-
-
-# --- the reference document -----------------------------------------------------------------------
-
-def load_reference(config: Config) -> tuple[bytes, str | None]:
-    """The reference .docx's bytes, or the built-in styles and a note saying why."""
-    path = config.report_reference
-    try:
-        return path.read_bytes(), None
-    except FileNotFoundError:
-        return RS.reference_bytes(), (
-            f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
-            "（python -m pipeline.report.style で作り直せます）。"
-        )
-    except OSError as exc:
-        return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
-
-
-class _StyleBook:
-    """The reference's styles found by name whatever their case ('heading 1' as Word writes it,
-    'Heading 1' as LibreOffice does); a style an edited reference has lost comes from the built-in set."""
-
-    def __init__(self, doc):
-        self.doc = doc
-        self._by_name: dict[str, object] = {}
-        self._ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
-        element = doc.styles.element
-        for style in element.findall(qn("w:style")):
-            name = style.find(qn("w:name"))
-            if name is not None:
-                self._by_name.setdefault(name.get(qn("w:val"), "").casefold(), style)
-        ids = {s.get(qn("w:styleId")) for s in element.findall(qn("w:style"))}
-        for style in parse_xml(RS.styles_xml().encode("utf-8")).findall(qn("w:style")):
-            key = style.find(qn("w:name")).get(qn("w:val")).casefold()
-            if key not in self._by_name and style.get(qn("w:styleId")) not in ids:
-                added = deepcopy(style)
-                element.append(added)
-                self._by_name[key] = added
-
-    def __getitem__(self, name: str):
-        style = self._by_name.get(name.casefold())
-        if style is None:
-            raise KeyError(f"書式ファイルにスタイル「{name}」がありません。")
-        return StyleFactory(style)
-
-    def style_id(self, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> str | None:
-        """The id python-docx writes for the style `name` (None for the type's default style), looked up
-        once: assigning a style object searches the whole styles part for the default each time."""
-        key = (name, kind)
-        try:
-            return self._ids[key]
-        except KeyError:
-            pass
-        style_id = self.doc.part.get_style_id(self[name], kind)
-        self._ids[key] = style_id
-        return style_id
-
-    def table_fills(self) -> tuple[str, str]:
-        """(header fill, label fill) from the table style's first-row and first-column shading."""
-        header, label = RS.HEADER_FILL, RS.LABEL_FILL
-        style = self._by_name.get(RS.TABLE_STYLE.casefold())
-        for pr in style.findall(qn("w:tblStylePr")) if style is not None else ():
-            shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
-            fill = shd.get(qn("w:fill")) if shd is not None else None
-            if fill and fill != "auto":
-                if pr.get(qn("w:type")) == "firstRow":
-                    header = fill
-                elif pr.get(qn("w:type")) == "firstCol":
-                    label = fill
-        return header, label
-
-
-# --- building -------------------------------------------------------------------------------------
 
 def build_report(
     plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
@@ -235,27 +61,16 @@ def build_report(
     return writer.save()
 
 
-class _ReportWriter:
+class _ReportWriter(DocumentBuilder):
     def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes):
+        super().__init__(reference)
         self.plan, self.config, self.data, self.today = plan, config, data, today
         self.year = data.year
-        self.doc = Document(io.BytesIO(reference))
-        self.styles = _StyleBook(self.doc)
-        self.header_fill, self.label_fill = self.styles.table_fills()
-        self.headings: list[TocLine] = []
-        body = self.doc.element.body
-        for child in list(body):
-            if child.tag != qn("w:sectPr"):
-                body.remove(child)
-        section = self.doc.sections[0]
-        self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
-        self._sect_pr = body.find(qn("w:sectPr"))   # the last section's: new content goes before it
 
-    # --- document plumbing ----------------------------------------------------------------------
     def save(self) -> bytes:
-        doc, plan = self.doc, self.plan
+        plan = self.plan
         stamp = made_on(self.today)
-        props = doc.core_properties
+        props = self.doc.core_properties
         props.title = f"{plan.title} {REPORT_NAME}（{fiscal_year_label(self.year)}実績）"
         props.subject = f"{plan.committee}への報告" if plan.committee else REPORT_NAME
         props.author = self.config.secretariat.name
@@ -264,119 +79,7 @@ class _ReportWriter:
         props.comments = ""
         props.created = stamp
         props.modified = stamp
-        W.update_fields_on_open(doc.settings.element)
-        buffer = io.BytesIO()
-        doc.save(buffer)
-        return stamped_package(buffer.getvalue(), stamp)
-
-    def _paragraph(self, style: str):
-        """A new w:p at the end of the body (before the last w:sectPr, held since the start: python-docx's
-        add_paragraph and add_table look it up among all the body's children every time)."""
-        p = OxmlElement("w:p")
-        self._sect_pr.addprevious(p)
-        W.set_style(p, self.styles.style_id(style))
-        return p
-
-    def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
-        """Append a paragraph; returns its w:p element."""
-        p = self._paragraph(style)
-        if keep_with_next:
-            W.keep_with_next(p)
-        if text:
-            W.add_text(p, text_of(text))
-        if align is not None:
-            W.align(p, align)
-        return p
-
-    def heading(self, text: str, level: int, *, page_break: bool | None = None):
-        p = self._paragraph(f"heading {level}")
-        W.add_text(p, text_of(text))
-        if page_break is not None:
-            p.get_or_add_pPr().pageBreakBefore_val = page_break
-        if level <= 3:
-            self.headings.append(TocLine(level, text_of(text), ""))
-        return p
-
-    def table(self, fractions: Sequence[float], width: int | None = None) -> _Table:
-        """An empty table whose columns share `width` (the text width) by `fractions`.
-
-        The XML is what python-docx's add_table, table.style, table.autofit = False and column widths make.
-        """
-        total = width or self.width
-        widths = [int(total * f / sum(fractions)) for f in fractions]
-        widths[-1] = total - sum(widths[:-1])
-        tbl = W.new_table(widths, self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE))
-        self._sect_pr.addprevious(tbl)
-        return _Table(tbl, widths)
-
-    def row(self, table: _Table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
-            fills: dict[int, str] | None = None, align: dict[int, object] | None = None,
-            split: bool = False) -> _Row:
-        """Append a row. A text is a str (one paragraph, line breaks kept) or a list (one paragraph each).
-
-        A row stays on one page unless `split` (rows holding a return's long texts may break).
-        """
-        tr = table.tbl.add_tr()
-        if header or not split:
-            W.cant_split(tr)
-            if header:
-                W.repeat_as_header(tr)
-        tcs = []
-        for i, (width, text) in enumerate(zip(table.widths, texts, strict=True)):
-            tc = tr.add_tc()
-            tc.get_or_add_tcPr().width = Twips(width)
-            is_label = header or i in labels
-            fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
-            if fill:
-                W.shade(tc, fill)
-            if is_label:
-                W.center_vertically(tc)
-            self.write_cell(tc, text, RS.TABLE_LABEL if is_label else RS.TABLE_TEXT)
-            if align and i in align:
-                for p in tc.p_lst:
-                    W.align(p, align[i])
-            tcs.append(tc)
-        return _Row(tr, tcs)
-
-    def write_cell(self, tc, text: object, style: str) -> None:
-        """Write `text` into the cell `tc` (a w:tc element), as python-docx's cell.paragraphs[0] (then
-        cell.add_paragraph()) with p.style and p.add_run would."""
-        lines = text if isinstance(text, list | tuple) else [text]
-        for n, line in enumerate(lines):
-            p = (tc.p_lst[0] if tc.p_lst else tc.add_p()) if n == 0 else tc.add_p()
-            line_style = style
-            if isinstance(line, tuple):     # (style, text)
-                line_style, line = line
-            W.set_style(p, self.styles.style_id(line_style))
-            value = text_of(line)
-            if value:
-                W.add_text(p, value)
-
-    def merge(self, row: _Row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT,
-              fill: str | None = None):
-        """Merge the row's cells first..last (blank ones, as `row` wrote them) into one holding `text`;
-        returns its w:tc. The XML is what python-docx's cell.merge makes, without its walks of the table."""
-        tc = row.tcs[first]
-        if last > first:
-            tc_pr = tc.tcPr
-            width = tc_pr.width
-            for other in row.tcs[first + 1:last + 1]:
-                if other is tc:
-                    continue
-                if width and other.tcPr.width:
-                    width += other.tcPr.width
-                row.tr.remove(other)
-            tc_pr.width = width
-            tc_pr.grid_span = last - first + 1
-            row.tcs[first + 1:last + 1] = [tc] * (last - first)
-        for p in tc.p_lst[1:]:
-            tc.remove(p)
-        for r in tc.p_lst[0].r_lst:
-            tc.p_lst[0].remove(r)
-        self.write_cell(tc, text, style)
-        if fill:
-            W.shade(tc, fill)
-        return tc
+        return self.package(stamp)
 
     # --- the whole report -----------------------------------------------------------------------
     def write(self, toc: Sequence[TocLine] | None) -> None:
@@ -532,16 +235,6 @@ class _ReportWriter:
         self.grade_overview()
         self.heading(f"(2) 具体的な取組の進捗状況（{year}年度）", 2)
         self.progress_overview()
-
-    def vmerge(self, table: _Table, rows: Sequence[_Row], col: int, text: str) -> None:
-        """Merge column `col` of consecutive rows (blank cells there, as `row` wrote them) into one label cell
-        holding `text`: the XML python-docx's cell.merge makes (vMerge restart, then continue)."""
-        top = rows[0].tcs[col]
-        if len(rows) > 1:
-            W.merge_down(top, [r.tcs[col] for r in rows[1:]])
-        self.write_cell(top, text, RS.TABLE_LABEL)
-        W.shade(top, self.label_fill)
-        W.center_vertically(top)
 
     def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
                         counts_before: dict[str, Counter] | None) -> None:
@@ -891,90 +584,3 @@ def rate_text(result: A.Achievement) -> str:
     if result.rate is None:
         return DASH
     return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"
-
-
-@dataclass(frozen=True)
-class _Table:
-    tbl: object             # the w:tbl element
-    widths: list[int]       # twips per column
-
-
-@dataclass(frozen=True)
-class _Row:
-    tr: object              # the w:tr element
-    tcs: list               # the w:tc per grid column (a merged cell for each column it spans)
-
-
-# --- writing the year's folder --------------------------------------------------------------------
-
-def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> list[TocLine] | None:
-    """Our headings with LibreOffice's page numbers, or None when its entries do not match ours."""
-    def norm(s: str) -> str:
-        return "".join(s.split())
-    if len(found) != len(headings):
-        return None
-    lines = []
-    for h, (text, page) in zip(headings, found, strict=True):
-        if norm(h.text) != norm(text) or not page.strip().isdigit():
-            return None
-        lines.append(TocLine(h.level, h.text, page.strip()))
-    return lines
-
-
-def write_report(
-    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
-    use_office: bool = True, office_timeout: float = 240.0,
-) -> ReportResult:
-    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table, all put
-    in place together once every one is made (a full disk or a folder we cannot write changes nothing)."""
-    from pipeline.report.public_table import stage_public_table
-
-    check_report_year(plan, store, year)
-    folder = config.output_for(year)
-    reference, note = load_reference(config)
-    result = ReportResult(year, folder, folder / report_file_name(year))
-    if note:
-        result.warnings.append(note)
-
-    data = load_report_data(plan, store, year)
-    writer = _ReportWriter(plan, config, data, today, reference)
-    writer.write(None)
-    with Staging() as staging:
-        staging.stage(result.docx, writer.save())
-        tables = stage_public_table(plan, config, store, year, today, staging)
-        result.xlsx, result.csv = tables.xlsx, tables.csv
-        if use_office:
-            _office(plan, config, data, today, reference, writer, result, staging, office_timeout)
-        staging.publish()
-    return result
-
-
-def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
-            result: ReportResult, staging: Staging, timeout: float) -> None:
-    """With LibreOffice: the PDF (staged) and the .docx again with its table of contents filled in."""
-    from pipeline import office
-
-    pdf = result.folder / report_file_name(year=result.year, suffix=".pdf")
-    runner = office.find_office()
-    if runner is None:
-        result.warnings.append(
-            "LibreOffice（soffice と python3-uno）が見つからないため、PDF は作成せず、目次は Word で開いたときに"
-            "更新されます（「フィールドを更新しますか」に「はい」）。"
-        )
-        return
-    try:
-        found = runner.update_and_export(staging.temporary(result.docx), staging.temporary(pdf), timeout=timeout)
-    except office.OfficeError as exc:
-        staging.unstage(pdf)
-        staging.remove_on_publish(pdf)   # a PDF of an earlier report would not match the new .docx
-        result.warnings.append(f"LibreOffice で目次の更新と PDF の作成ができませんでした（{exc}）。.docx はそのまま使えます。")
-        return
-    result.pdf = pdf
-    lines = match_toc(writer.headings, found)
-    if lines is None:
-        result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
-        return
-    filled = _ReportWriter(plan, config, data, today, reference)
-    filled.write(lines)
-    staging.stage(result.docx, filled.save())
-    result.toc_filled = True

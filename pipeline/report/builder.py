@@ -1,0 +1,265 @@
+"""The report's document plumbing: a reference .docx emptied of content, its styles found by name, and
+paragraphs, headings and tables appended in linear time on python-docx's oxml elements (pipeline.report.wordml).
+
+A document builder knows nothing of the plan or the store: `pipeline.report.document` writes the report's
+content with it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from copy import deepcopy
+from dataclasses import dataclass
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+from docx.shared import Twips
+from docx.styles.style import StyleFactory
+
+from pipeline.config import Config
+from pipeline.files import stamped_package
+from pipeline.report import style as RS
+from pipeline.report import wordml as W
+from pipeline.values import clean_text
+
+
+@dataclass(frozen=True)
+class TocLine:
+    """One line of a filled table of contents."""
+
+    level: int
+    text: str
+    page: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    tbl: object             # the w:tbl element
+    widths: list[int]       # twips per column
+
+
+@dataclass(frozen=True)
+class _Row:
+    tr: object              # the w:tr element
+    tcs: list               # the w:tc per grid column (a merged cell for each column it spans)
+
+
+def text_of(value: object) -> str:
+    """A text fit for the document: forbidden control characters removed, line endings unified."""
+    return clean_text(value).text
+
+
+# --- the reference document -----------------------------------------------------------------------
+
+def load_reference(config: Config) -> tuple[bytes, str | None]:
+    """The reference .docx's bytes, or the built-in styles and a note saying why."""
+    path = config.report_reference
+    try:
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return RS.reference_bytes(), (
+            f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
+            "（python -m pipeline.report.style で作り直せます）。"
+        )
+    except OSError as exc:
+        return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
+
+
+class _StyleBook:
+    """The reference's styles found by name whatever their case ('heading 1' as Word writes it,
+    'Heading 1' as LibreOffice does); a style an edited reference has lost comes from the built-in set."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self._by_name: dict[str, object] = {}
+        self._ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
+        element = doc.styles.element
+        for style in element.findall(qn("w:style")):
+            name = style.find(qn("w:name"))
+            if name is not None:
+                self._by_name.setdefault(name.get(qn("w:val"), "").casefold(), style)
+        ids = {s.get(qn("w:styleId")) for s in element.findall(qn("w:style"))}
+        for style in parse_xml(RS.styles_xml().encode("utf-8")).findall(qn("w:style")):
+            key = style.find(qn("w:name")).get(qn("w:val")).casefold()
+            if key not in self._by_name and style.get(qn("w:styleId")) not in ids:
+                added = deepcopy(style)
+                element.append(added)
+                self._by_name[key] = added
+
+    def __getitem__(self, name: str):
+        style = self._by_name.get(name.casefold())
+        if style is None:
+            raise KeyError(f"書式ファイルにスタイル「{name}」がありません。")
+        return StyleFactory(style)
+
+    def style_id(self, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> str | None:
+        """The id python-docx writes for the style `name` (None for the type's default style), looked up
+        once: assigning a style object searches the whole styles part for the default each time."""
+        key = (name, kind)
+        try:
+            return self._ids[key]
+        except KeyError:
+            pass
+        style_id = self.doc.part.get_style_id(self[name], kind)
+        self._ids[key] = style_id
+        return style_id
+
+    def table_fills(self) -> tuple[str, str]:
+        """(header fill, label fill) from the table style's first-row and first-column shading."""
+        header, label = RS.HEADER_FILL, RS.LABEL_FILL
+        style = self._by_name.get(RS.TABLE_STYLE.casefold())
+        for pr in style.findall(qn("w:tblStylePr")) if style is not None else ():
+            shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+            fill = shd.get(qn("w:fill")) if shd is not None else None
+            if fill and fill != "auto":
+                if pr.get(qn("w:type")) == "firstRow":
+                    header = fill
+                elif pr.get(qn("w:type")) == "firstCol":
+                    label = fill
+        return header, label
+
+
+class DocumentBuilder:
+    """Appends to the body of a copy of the reference document, before its last section's w:sectPr."""
+
+    def __init__(self, reference: bytes):
+        self.doc = Document(io.BytesIO(reference))
+        self.styles = _StyleBook(self.doc)
+        self.header_fill, self.label_fill = self.styles.table_fills()
+        self.headings: list[TocLine] = []
+        body = self.doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        section = self.doc.sections[0]
+        self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
+        self._sect_pr = body.find(qn("w:sectPr"))   # the last section's: new content goes before it
+
+    def package(self, stamp) -> bytes:
+        """The .docx bytes, every part stamped `stamp`; Word is asked to update the fields when it opens it."""
+        W.update_fields_on_open(self.doc.settings.element)
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return stamped_package(buffer.getvalue(), stamp)
+
+    def _paragraph(self, style: str):
+        """A new w:p at the end of the body (before the last w:sectPr, held since the start: python-docx's
+        add_paragraph and add_table look it up among all the body's children every time)."""
+        p = OxmlElement("w:p")
+        self._sect_pr.addprevious(p)
+        W.set_style(p, self.styles.style_id(style))
+        return p
+
+    def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
+        """Append a paragraph; returns its w:p element."""
+        p = self._paragraph(style)
+        if keep_with_next:
+            W.keep_with_next(p)
+        if text:
+            W.add_text(p, text_of(text))
+        if align is not None:
+            W.align(p, align)
+        return p
+
+    def heading(self, text: str, level: int, *, page_break: bool | None = None):
+        p = self._paragraph(f"heading {level}")
+        W.add_text(p, text_of(text))
+        if page_break is not None:
+            p.get_or_add_pPr().pageBreakBefore_val = page_break
+        if level <= 3:
+            self.headings.append(TocLine(level, text_of(text), ""))
+        return p
+
+    def table(self, fractions: Sequence[float], width: int | None = None) -> _Table:
+        """An empty table whose columns share `width` (the text width) by `fractions`.
+
+        The XML is what python-docx's add_table, table.style, table.autofit = False and column widths make.
+        """
+        total = width or self.width
+        widths = [int(total * f / sum(fractions)) for f in fractions]
+        widths[-1] = total - sum(widths[:-1])
+        tbl = W.new_table(widths, self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE))
+        self._sect_pr.addprevious(tbl)
+        return _Table(tbl, widths)
+
+    def row(self, table: _Table, texts: Sequence[object], *, header: bool = False, labels: Sequence[int] = (),
+            fills: dict[int, str] | None = None, align: dict[int, object] | None = None,
+            split: bool = False) -> _Row:
+        """Append a row. A text is a str (one paragraph, line breaks kept) or a list (one paragraph each).
+
+        A row stays on one page unless `split` (rows holding a return's long texts may break).
+        """
+        tr = table.tbl.add_tr()
+        if header or not split:
+            W.cant_split(tr)
+            if header:
+                W.repeat_as_header(tr)
+        tcs = []
+        for i, (width, text) in enumerate(zip(table.widths, texts, strict=True)):
+            tc = tr.add_tc()
+            tc.get_or_add_tcPr().width = Twips(width)
+            is_label = header or i in labels
+            fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
+            if fill:
+                W.shade(tc, fill)
+            if is_label:
+                W.center_vertically(tc)
+            self.write_cell(tc, text, RS.TABLE_LABEL if is_label else RS.TABLE_TEXT)
+            if align and i in align:
+                for p in tc.p_lst:
+                    W.align(p, align[i])
+            tcs.append(tc)
+        return _Row(tr, tcs)
+
+    def write_cell(self, tc, text: object, style: str) -> None:
+        """Write `text` into the cell `tc` (a w:tc element), as python-docx's cell.paragraphs[0] (then
+        cell.add_paragraph()) with p.style and p.add_run would."""
+        lines = text if isinstance(text, list | tuple) else [text]
+        for n, line in enumerate(lines):
+            p = (tc.p_lst[0] if tc.p_lst else tc.add_p()) if n == 0 else tc.add_p()
+            line_style = style
+            if isinstance(line, tuple):     # (style, text)
+                line_style, line = line
+            W.set_style(p, self.styles.style_id(line_style))
+            value = text_of(line)
+            if value:
+                W.add_text(p, value)
+
+    def merge(self, row: _Row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT,
+              fill: str | None = None):
+        """Merge the row's cells first..last (blank ones, as `row` wrote them) into one holding `text`;
+        returns its w:tc. The XML is what python-docx's cell.merge makes, without its walks of the table."""
+        tc = row.tcs[first]
+        if last > first:
+            tc_pr = tc.tcPr
+            width = tc_pr.width
+            for other in row.tcs[first + 1:last + 1]:
+                if other is tc:
+                    continue
+                if width and other.tcPr.width:
+                    width += other.tcPr.width
+                row.tr.remove(other)
+            tc_pr.width = width
+            tc_pr.grid_span = last - first + 1
+            row.tcs[first + 1:last + 1] = [tc] * (last - first)
+        for p in tc.p_lst[1:]:
+            tc.remove(p)
+        for r in tc.p_lst[0].r_lst:
+            tc.p_lst[0].remove(r)
+        self.write_cell(tc, text, style)
+        if fill:
+            W.shade(tc, fill)
+        return tc
+
+    def vmerge(self, table: _Table, rows: Sequence[_Row], col: int, text: str) -> None:
+        """Merge column `col` of consecutive rows (blank cells there, as `row` wrote them) into one label cell
+        holding `text`: the XML python-docx's cell.merge makes (vMerge restart, then continue)."""
+        top = rows[0].tcs[col]
+        if len(rows) > 1:
+            W.merge_down(top, [r.tcs[col] for r in rows[1:]])
+        self.write_cell(top, text, RS.TABLE_LABEL)
+        W.shade(top, self.label_fill)
+        W.center_vertically(top)

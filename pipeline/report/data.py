@@ -1,0 +1,66 @@
+"""What the report shows, read from the store: each collected year's roster, answers and self-evaluations,
+every year's indicator actuals, and the achievement of each indicator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.errors import UsageError
+from pipeline.plan import Indicator, Plan
+from pipeline.report import achievement as A
+from pipeline.store import MISSING, Answer, Evaluation, Store
+
+
+@dataclass(frozen=True)
+class YearState:
+    """One collected fiscal year as the report needs it."""
+
+    year: int
+    roster: dict[str, str]
+    answers: dict[tuple[str, str], Answer]
+    evaluations: dict[str, Evaluation]
+
+    def status(self, department: str) -> str:
+        return self.roster.get(department, MISSING)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    year: int
+    current: YearState
+    previous: YearState | None
+    rosters: dict[int, dict[str, str]]           # every collected year's roster
+    actuals: dict[tuple[int, str], float]
+    achievements: dict[str, A.Achievement]
+
+    def reporter_status(self, indicator: Indicator, year: int) -> str | None:
+        """The reporter's roster status in `year`, or None when the year was not collected."""
+        roster = self.rosters.get(year)
+        return None if roster is None else roster.get(indicator.reporter, MISSING)
+
+
+def check_report_year(plan: Plan, store: Store, year: int) -> None:
+    plan.check_year(year)
+    if not store.has_year(year):
+        done = "、".join(str(y) for y in store.years()) or "なし"
+        raise UsageError(
+            f"{year}年度の回答がデータベースにありません（取り込み済みの年度: {done}）。"
+            f"先に python -m pipeline collect --year {year} を実行してください。"
+        )
+
+
+def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
+    years = store.years()
+
+    def state(y: int) -> YearState:
+        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
+
+    actuals = store.actuals()
+    return ReportData(
+        year=year,
+        current=state(year),
+        previous=state(year - 1) if (year - 1) in years else None,
+        rosters={y: store.roster(y) for y in years},
+        actuals=actuals,
+        achievements=A.assess_plan(plan, actuals, year),
+    )

@@ -1,0 +1,114 @@
+"""The report command as one use case: the report (.docx, and with LibreOffice its table of contents and a
+PDF) and the public indicator table (.xlsx, .csv), put in place together once every one is made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.files import Staging
+from pipeline.fiscal import fiscal_year_short
+from pipeline.plan import Plan
+from pipeline.report.builder import TocLine, load_reference
+from pipeline.report.data import ReportData, check_report_year, load_report_data
+from pipeline.report.document import REPORT_NAME, _ReportWriter
+from pipeline.store import Store
+
+
+@dataclass
+class ReportResult:
+    year: int
+    folder: Path
+    docx: Path
+    pdf: Path | None = None
+    xlsx: Path | None = None
+    csv: Path | None = None
+    toc_filled: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.docx, self.pdf, self.xlsx, self.csv) if p is not None]
+
+
+def report_file_name(year: int, suffix: str = ".docx") -> str:
+    """'進捗状況報告書_R06_2024年度.docx'."""
+    return f"{REPORT_NAME}_{fiscal_year_short(year)}_{year}年度{suffix}"
+
+
+# --- writing the year's folder --------------------------------------------------------------------
+
+def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> list[TocLine] | None:
+    """Our headings with LibreOffice's page numbers, or None when its entries do not match ours."""
+    def norm(s: str) -> str:
+        return "".join(s.split())
+    if len(found) != len(headings):
+        return None
+    lines = []
+    for h, (text, page) in zip(headings, found, strict=True):
+        if norm(h.text) != norm(text) or not page.strip().isdigit():
+            return None
+        lines.append(TocLine(h.level, h.text, page.strip()))
+    return lines
+
+
+def write_report(
+    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
+    use_office: bool = True, office_timeout: float = 240.0,
+) -> ReportResult:
+    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table, all put
+    in place together once every one is made (a full disk or a folder we cannot write changes nothing)."""
+    from pipeline.report.public_table import stage_public_table
+
+    check_report_year(plan, store, year)
+    folder = config.output_for(year)
+    reference, note = load_reference(config)
+    result = ReportResult(year, folder, folder / report_file_name(year))
+    if note:
+        result.warnings.append(note)
+
+    data = load_report_data(plan, store, year)
+    writer = _ReportWriter(plan, config, data, today, reference)
+    writer.write(None)
+    with Staging() as staging:
+        staging.stage(result.docx, writer.save())
+        tables = stage_public_table(plan, config, store, year, today, staging)
+        result.xlsx, result.csv = tables.xlsx, tables.csv
+        if use_office:
+            _office(plan, config, data, today, reference, writer, result, staging, office_timeout)
+        staging.publish()
+    return result
+
+
+def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
+            result: ReportResult, staging: Staging, timeout: float) -> None:
+    """With LibreOffice: the PDF (staged) and the .docx again with its table of contents filled in."""
+    from pipeline import office
+
+    pdf = result.folder / report_file_name(year=result.year, suffix=".pdf")
+    runner = office.find_office()
+    if runner is None:
+        result.warnings.append(
+            "LibreOffice（soffice と python3-uno）が見つからないため、PDF は作成せず、目次は Word で開いたときに"
+            "更新されます（「フィールドを更新しますか」に「はい」）。"
+        )
+        return
+    try:
+        found = runner.update_and_export(staging.temporary(result.docx), staging.temporary(pdf), timeout=timeout)
+    except office.OfficeError as exc:
+        staging.unstage(pdf)
+        staging.remove_on_publish(pdf)   # a PDF of an earlier report would not match the new .docx
+        result.warnings.append(f"LibreOffice で目次の更新と PDF の作成ができませんでした（{exc}）。.docx はそのまま使えます。")
+        return
+    result.pdf = pdf
+    lines = match_toc(writer.headings, found)
+    if lines is None:
+        result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
+        return
+    filled = _ReportWriter(plan, config, data, today, reference)
+    filled.write(lines)
+    staging.stage(result.docx, filled.save())
+    result.toc_filled = True
