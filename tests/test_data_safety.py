@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.store import Store, run_lock
 from tests.conftest import ROOT, YEAR
+from tests.test_gate import SHEET, GiB, _Entry, _raw_zip, _replaced, _zeros_deflated
 from tests.test_hostile import _bytes, _with_sheet_xml
-from tests.test_intake import SHEET, GiB, _Entry, _raw_zip, _replaced, _zeros_deflated
 
 
 def _collect_command(project) -> list[str]:

@@ -14,7 +14,7 @@ from pipeline.collect.run import archive_path, collect, merge
 from pipeline.store import ACCEPTED, RETURNED, Store
 from pipeline.survey import layout as L
 from tests.conftest import YEAR
-from tests.test_intake import (
+from tests.test_gate import (
     SHEET,
     GiB,
     _biff_workbook_stream,

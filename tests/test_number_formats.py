@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from pipeline.collect import intake
+from pipeline.collect import gate
 from pipeline.collect.reader import read_values
 from pipeline.config import Limits
 from pipeline.values import number_format, number_in_unit, shown_number
@@ -166,7 +166,7 @@ READ = {"A1": "0%", "B1": '#,##0"千件"', "C1": "0.0%", "D1": "yyyy/m/d", "E1":
 def test_read_values__number_format__from_styles_and_the_cells_style_index(prefix, through_the_gate):
     data = _package(STYLES, CELLS, prefix=prefix)
     if through_the_gate:
-        inspection = intake.inspect_workbook(data, "t.xlsx", Limits())
+        inspection = gate.inspect_workbook(data, "t.xlsx", Limits())
         assert inspection.workbook is not None and "xl/styles.xml" in inspection.parts
         book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
     else:

@@ -34,7 +34,7 @@ from click.testing import CliRunner
 from pipeline import isolation
 from pipeline.cli import main
 from pipeline.collect import run as collect_module
-from pipeline.collect.intake import InboxFile
+from pipeline.collect.inbox import InboxFile
 from pipeline.collect.run import collect
 from pipeline.config import load_config
 from pipeline.errors import FULL, NO_PERMISSION, READ_ONLY, InternalError, StorageError

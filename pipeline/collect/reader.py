@@ -2,7 +2,7 @@
 custom document properties (the identity's second copy), when the workbook was last saved, and the
 number format of the few cells whose meaning depends on it (80% is stored as 0.8 in a percent format).
 
-Only called on bytes that intake.inspect_workbook has let through, and inside a worker process.
+Only called on bytes that gate.inspect_workbook has let through, and inside a worker process.
 """
 
 from __future__ import annotations

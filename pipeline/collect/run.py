@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import checks, choice, intake
+from pipeline.collect import checks, choice, gate, inbox
 from pipeline.collect.reader import read_values
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
@@ -49,7 +49,7 @@ from pipeline.store import (
 class FileOutcome:
     """What one file gave: small and picklable, sent back from a worker."""
 
-    source: intake.InboxFile         # the file in the inbox: its real path, and the name shown to people
+    source: inbox.InboxFile         # the file in the inbox: its real path, and the name shown to people
     size: int
     received_at: str
     sha256: str = ""
@@ -120,18 +120,18 @@ def _init_forked_worker(plan: Plan, config: Config, year: int) -> None:
     gc.freeze()
 
 
-def process_file(source: intake.InboxFile) -> FileOutcome:
+def process_file(source: inbox.InboxFile) -> FileOutcome:
     """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
     plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
     relative = source.relative
     outcome = FileOutcome(source, source.size, _iso(source.mtime))
-    data, found = intake.read_stable(source.path, config.limits, name=relative)
+    data, found = inbox.read_stable(source.path, config.limits, name=relative)
     outcome.findings += found
     if data is None:
         return outcome
     outcome.sha256 = hashlib.sha256(data).hexdigest()
     outcome.size = len(data)
-    inspection = intake.inspect_workbook(data, relative, config.limits, config.workbook_password)
+    inspection = gate.inspect_workbook(data, relative, config.limits, config.workbook_password)
     outcome.findings += inspection.findings
     if inspection.workbook is None:
         return outcome
@@ -182,8 +182,8 @@ def collect(
     """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
     `now`: the moment against which saved times are judged (default: the clock)."""
     folder = config.returns_for(year)
-    inbox = intake.scan_inbox(folder)
-    jobs = inbox.candidates
+    scanned = inbox.scan_inbox(folder)
+    jobs = scanned.candidates
     outcomes: list[FileOutcome] = []
     plan.surveyed_departments()   # indexes who takes part in what once, here, for the forked workers to inherit
     if inline:
@@ -204,10 +204,10 @@ def collect(
     finally:
         results.close()   # when the run stops early: the workers end now, not when the generator is collected
     outcomes.sort(key=lambda o: o.file_name)
-    return decide(plan, config, year, folder, outcomes, inbox.skipped, now=now)
+    return decide(plan, config, year, folder, outcomes, scanned.skipped, now=now)
 
 
-def _failed(source: intake.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
+def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
     """A worker that died (a crash, a signal: calamine's abort) or ran out of time or memory on a file
     costs that file a finding. An exception raised by our own code while the worker lives (an archive
     copy that could not be written, a bug) is our failure, never the file's: it stops the run."""
@@ -388,7 +388,7 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
     for o in accepted.values():
         if archive_path(config, o.sha256).exists():
             continue
-        data, _ = intake.read_stable(o.source.path, config.limits, name=o.file_name)
+        data, _ = inbox.read_stable(o.source.path, config.limits, name=o.file_name)
         if data is None or hashlib.sha256(data).hexdigest() != o.sha256:
             raise UsageError(
                 f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"

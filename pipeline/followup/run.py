@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from pipeline import isolation
-from pipeline.collect import intake
+from pipeline.collect import gate, inbox
 from pipeline.collect.outputs import SEVERITY_LABEL
 from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
 from pipeline.config import Config, Limits
@@ -204,7 +204,7 @@ class PacketJob:
     """One packet to make: picklable, sent to a worker."""
 
     department: str
-    source: intake.InboxFile   # the return in the inbox (read, never written)
+    source: inbox.InboxFile   # the return in the inbox (read, never written)
     sha256: str                # the bytes collect checked
     findings: tuple[Finding, ...]
     header: tuple[str, ...]
@@ -250,12 +250,12 @@ def make_packet(job: PacketJob) -> PacketOutcome:
     def refused(problem: str) -> PacketOutcome:
         return PacketOutcome(job.department, job.packet_name, None, problem)
 
-    data, found = intake.read_stable(job.source.path, job.limits, name=job.source.relative)
+    data, found = inbox.read_stable(job.source.path, job.limits, name=job.source.relative)
     if data is None:
         return refused(found[0].message if found else "ファイルを読めません。")
     if hashlib.sha256(data).hexdigest() != job.sha256:
         return refused("点検の後にファイルが変わりました。もう一度 collect を実行してください。")
-    inspection = intake.inspect_workbook(data, job.source.relative, job.limits, job.password)
+    inspection = gate.inspect_workbook(data, job.source.relative, job.limits, job.password)
     if inspection.workbook is None:
         return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")
     try:

@@ -23,8 +23,9 @@ import pytest
 import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline.collect import intake
-from pipeline.collect.intake import inspect_workbook, read_stable, scan_inbox
+from pipeline.collect import gate, inbox
+from pipeline.collect.gate import inspect_workbook
+from pipeline.collect.inbox import read_stable, scan_inbox
 from pipeline.config import Limits
 from pipeline.findings import finding, flatten
 
@@ -158,7 +159,7 @@ def _ole(streams: dict[str, bytes]) -> bytes:
         right = i + 1 if kind == 2 and i + 1 < len(listing) else free
         directory += struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, free, right, child,
                                  bytes(16), 0, 0, 0, start, size)
-    header = struct.pack("<8s16s5H6s9I", intake.OLE_MAGIC, bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+    header = struct.pack("<8s16s5H6s9I", gate.OLE_MAGIC, bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
                          0, 1, 1, 0, 4096, end, 0, end, 0)
     header += struct.pack("<109I", 0, *([free] * 108))
     return header + fat_bytes + directory.ljust(sector, b"\0") + body
@@ -173,7 +174,7 @@ def _biff_workbook_stream() -> bytes:
 def _ods() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), intake.ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        zf.writestr(zipfile.ZipInfo("mimetype"), gate.ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
         zf.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>')
         zf.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest/>')
     return buf.getvalue()
@@ -188,7 +189,7 @@ def _encrypted(password: str, archive: bytes | None = None) -> bytes:
 
 def _macro_workbook(tmp_path: Path) -> bytes:
     vba = tmp_path / "vbaProject.bin"
-    vba.write_bytes(intake.OLE_MAGIC + b"not really a VBA project")
+    vba.write_bytes(gate.OLE_MAGIC + b"not really a VBA project")
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True})
     book.add_worksheet("取組").write("A1", 1)
@@ -214,11 +215,11 @@ BILLION_LAUGHS = _sheet_xml(
 XXE = _sheet_xml('<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n', "&x;")
 
 
-def _codes(inspection: intake.Inspection) -> list[str]:
+def _codes(inspection: gate.Inspection) -> list[str]:
     return [f.code for f in inspection.findings]
 
 
-def _inspect(data: bytes, limits: Limits = LIMITS, password: str | None = None) -> intake.Inspection:
+def _inspect(data: bytes, limits: Limits = LIMITS, password: str | None = None) -> gate.Inspection:
     return inspect_workbook(data, "回答/企画課.xlsx", limits, password)
 
 
@@ -254,7 +255,7 @@ def test_inspect__doctype_typed_as_cell_text__accepted_because_the_xml_escapes_i
 def test_inspect__large_compressible_part_under_one_mib__ratio_not_judged():
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>0</v></c></row>' for r in range(1, 20000))
     sheet = _sheet_xml().replace('<row r="1">', rows + '<row r="20000">').encode()
-    assert len(sheet) < intake.RATIO_MIN_PART
+    assert len(sheet) < gate.RATIO_MIN_PART
     data = _changed(_valid(), {SHEET: sheet})
     assert _inspect(data).findings == []
 
@@ -295,7 +296,7 @@ def test_inspect__ods__refused_with_how_to_resave():
 
 def test_inspect__legacy_xls__refused():
     xls = _ole({"Workbook": _biff_workbook_stream()})
-    assert intake.olefile.OleFileIO(io.BytesIO(xls)).exists("Workbook")  # the hand-made file is valid OLE
+    assert gate.olefile.OleFileIO(io.BytesIO(xls)).exists("Workbook")  # the hand-made file is valid OLE
     _refused(xls, "FILE_006")
 
 
@@ -304,7 +305,7 @@ def test_inspect__word_97_document__refused_as_not_excel():
 
 
 def test_inspect__ole_magic_then_garbage__refused_as_broken():
-    _refused(intake.OLE_MAGIC + bytes(600), "FILE_003", detail="Office 97-2003 形式のファイルとして壊れています")
+    _refused(gate.OLE_MAGIC + bytes(600), "FILE_003", detail="Office 97-2003 形式のファイルとして壊れています")
 
 
 # --- inspect: encryption ---------------------------------------------------------------------------
@@ -483,7 +484,7 @@ def test_inspect__activex_control__refused():
 
 
 def test_inspect__embedded_ole_object__refused():
-    _refused(_changed(_valid(), {"xl/embeddings/oleObject1.bin": intake.OLE_MAGIC}), "FILE_013",
+    _refused(_changed(_valid(), {"xl/embeddings/oleObject1.bin": gate.OLE_MAGIC}), "FILE_013",
              part="xl/embeddings/oleObject1.bin")
 
 
@@ -534,7 +535,7 @@ def test_inspect__doctype_after_300_kib_of_comment__still_found():
 @pytest.mark.parametrize("shift", range(-8, 2))
 def test_inspect__doctype_split_across_two_decompressed_chunks__still_found(shift):
     head = '<?xml version="1.0"?>\n<!--'
-    pad = intake._OUT_CHUNK + shift - len(head) - len("-->")
+    pad = gate._OUT_CHUNK + shift - len(head) - len("-->")
     xml = head + "x" * pad + "-->" + "<!DOCTYPE w><w/>"
     _refused(_changed(_valid(), {SHEET: xml.encode()}), "FILE_017", part=SHEET)
 
@@ -572,7 +573,7 @@ def test_read_stable__over_size_limit__refused_without_opening(tmp_path, monkeyp
     def no_open(*args, **kwargs):
         raise AssertionError("the file was opened")
 
-    monkeypatch.setattr(intake.os, "open", no_open)
+    monkeypatch.setattr(inbox.os, "open", no_open)
     data, found = read_stable(path, Limits(max_file_bytes=999), name="sub/big.xlsx")
     assert data is None
     assert found == [finding("FILE_002", file="sub/big.xlsx", size=1000, limit=999)]
@@ -590,7 +591,7 @@ def _after_first_read(monkeypatch, action):
         calls.append(n)
         return chunk
 
-    monkeypatch.setattr(intake.os, "read", read)
+    monkeypatch.setattr(inbox.os, "read", read)
 
 
 def test_read_stable__file_grows_while_read__still_being_written(tmp_path, monkeypatch):
@@ -634,7 +635,7 @@ def _put(root: Path, relative: str, content: bytes | None = None) -> Path:
     return path
 
 
-def _names(inbox: intake.Inbox) -> list[str]:
+def _names(inbox: inbox.Inbox) -> list[str]:
     return [c.relative for c in inbox.candidates]
 
 
@@ -658,7 +659,7 @@ def test_scan_inbox__lock_hidden_and_system_files__ignored_silently(tmp_path):
     for name in ["~$企画課.xlsx", ".~lock.企画課.xlsx#", ".hidden.xlsx", ".git/objects/a.xlsx", "Thumbs.db",
                  "desktop.ini", "sub/DESKTOP.INI"]:
         _put(tmp_path, name)
-    assert scan_inbox(tmp_path) == intake.Inbox([], [])
+    assert scan_inbox(tmp_path) == inbox.Inbox([], [])
 
 
 def test_scan_inbox__other_files__not_taken_with_the_reason(tmp_path):
@@ -723,4 +724,4 @@ def test_scan_inbox__mac_and_windows_file_names__shown_as_composed_text(tmp_path
 
 
 def test_scan_inbox__missing_folder__empty_inbox(tmp_path):
-    assert scan_inbox(tmp_path / "2099") == intake.Inbox([], [])
+    assert scan_inbox(tmp_path / "2099") == inbox.Inbox([], [])
