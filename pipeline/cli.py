@@ -277,7 +277,7 @@ def status(obj: Context, year: int, today) -> None:
     """
     import datetime as dt
 
-    from pipeline.followup.run import never_collected, year_status
+    from pipeline.followup.status import never_collected, year_status
     from pipeline.store import Store
 
     plan, config = obj.plan, obj.config

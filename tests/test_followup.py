@@ -18,13 +18,9 @@ from pipeline.collect.usecase import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.fiscal import format_date_ja
-from pipeline.followup.run import (
-    PACKET_FILL,
-    PACKET_HEADERS,
-    packet_file_name,
-    reminder_list_name,
-    write_followup,
-)
+from pipeline.followup.packets import PACKET_FILL, PACKET_HEADERS, packet_file_name
+from pipeline.followup.reminders import reminder_list_name
+from pipeline.followup.run import write_followup
 from pipeline.store import RETURNED, Store
 from pipeline.survey import layout as L
 from tests.conftest import YEAR

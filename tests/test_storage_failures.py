@@ -38,7 +38,7 @@ from pipeline.collect.inbox import InboxFile
 from pipeline.collect.run import collect
 from pipeline.config import load_config
 from pipeline.errors import FULL, NO_PERMISSION, READ_ONLY, InternalError, StorageError
-from pipeline.followup.run import packet_file_name
+from pipeline.followup.packets import packet_file_name
 from pipeline.plan import load_plan
 from pipeline.store import Store
 from tests.conftest import ROOT, YEAR, Project, make_project

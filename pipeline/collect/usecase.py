@@ -28,7 +28,8 @@ from pipeline.collect.outputs import stage_collect_outputs
 from pipeline.collect.run import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
 from pipeline.config import Config
 from pipeline.files import Staging, remove_leftovers
-from pipeline.followup.run import PACKET_FOLDER, FollowupResult, stage_followup
+from pipeline.followup.packets import PACKET_FOLDER
+from pipeline.followup.run import FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
 

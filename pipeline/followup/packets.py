@@ -1,0 +1,316 @@
+"""Return packets (差し戻し): for each department whose chosen return has findings, a copy of that very
+workbook with every problem cell filled pink and commented with its message, and a first sheet
+(差し戻し指摘) listing the findings — ready to mail back. The department fixes the copy and returns
+it; collect reads it like any return (the list sheet is expected, so it gives no SHEET_002).
+
+A returned file is untrusted: a packet is made in a worker process (as collect reads it), from the
+bytes read from the inbox, after the same gate, and only when they are still the bytes collect
+checked. Nothing is ever written into the inbox. Every text that came from a return or a message is
+written as a plain string, never a formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from pipeline import isolation
+from pipeline.collect import gate, inbox
+from pipeline.collect.outputs import SEVERITY_LABEL
+from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
+from pipeline.config import Config, Limits
+from pipeline.errors import our_failure
+from pipeline.files import Staging, made_on, stamped_package
+from pipeline.findings import Finding
+from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.plan import Department, Plan
+from pipeline.survey import layout as L
+from pipeline.survey.workbook import INPUT_FILL
+from pipeline.textwidth import wrapped_lines
+
+PACKET_FOLDER = "差し戻し"
+# Excel's own "bad" cell colour: clearly not the yellow of an input cell, and black text stays readable.
+PACKET_FILL = "FFFFC7CE"
+_PACKET_PATTERN = PatternFill(fill_type="solid", fgColor=PACKET_FILL)
+PACKET_HEADERS = ("重要度", "コード", "シート", "セル", "場所", "項目", "値", "メッセージ")
+_PACKET_WIDTHS = (8, 11, 8, 7, 12, 16, 28, 80)
+
+# How a packet's comment begins; LibreOffice drops a comment's author when it re-saves, this text stays.
+_OUR_COMMENT = re.compile(r"^【(?:エラー|警告)】[^\n]*（[A-Z]+_\d{3}）\n")
+
+# Findings about how the secretariat chose among a department's returns: for the secretariat, not the department.
+SECRETARIAT_ONLY = frozenset({"SUBM_004", "SUBM_005"})
+def packet_file_name(year: int, department: Department) -> str:
+    """'R06_2024年度_05_情報政策課_差し戻し.xlsx'."""
+    return f"{fiscal_year_short(year)}_{year}年度_{department.code}_{department.name}_{PACKET_FOLDER}.xlsx"
+
+
+# --- return packets: the workbook ------------------------------------------------------------------
+
+def build_packet(data: bytes, findings: list[Finding], header: list[str], *, author: str,
+                 when: dt.datetime | None = None) -> bytes:
+    """A copy of the workbook `data` with each finding's cell filled and commented, and a first sheet
+    listing every finding under `header` (the lines of instructions). Touches no file.
+
+    A workbook that is itself a packet (fixed in part and returned) is cleaned first: its list
+    sheet, the comments by `author` and the pink fills go, so only this round's findings show."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    _undo_earlier_packet(wb, author)
+
+    at_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        target = _target_cell(wb, f)
+        if target is not None:
+            at_cell.setdefault((f.sheet, target.coordinate), []).append(f)
+    for (sheet, coordinate), found in at_cell.items():
+        cell = wb[sheet][coordinate]
+        cell.fill = _PACKET_PATTERN
+        text = _legal("\n\n".join(f"【{SEVERITY_LABEL[str(f.severity)]}】{f.title}（{f.code}）\n{f.message}" for f in found))
+        cell.comment = Comment(text, author, height=min(400, 18 * wrapped_lines(text, 44) + 24), width=340)
+
+    ws = wb.create_sheet(L.SHEET_PACKET, 0)
+    _packet_list(ws, findings, header)
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = False   # else Excel opens with the sheets grouped
+    wb.active = 0
+    ws.sheet_view.tabSelected = True
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue() if when is None else stamped_package(out.getvalue(), when)
+
+
+def _target_cell(wb, f: Finding):
+    """The cell a finding points at (the top-left cell when it lies in a merged range), or None."""
+    if not (f.sheet and f.cell) or f.sheet not in wb.sheetnames:
+        return None
+    ws = wb[f.sheet]
+    try:
+        cell = ws[f.cell]
+    except (ValueError, TypeError):
+        return None
+    if isinstance(cell, tuple):     # a range, not a cell
+        return None
+    for merged in ws.merged_cells.ranges:
+        if f.cell in merged:
+            return ws.cell(merged.min_row, merged.min_col)
+    return cell
+
+
+def _undo_earlier_packet(wb, author: str) -> None:
+    if L.SHEET_PACKET in wb.sheetnames:
+        del wb[L.SHEET_PACKET]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                comment = cell.comment
+                if comment is not None and (comment.author == author or _OUR_COMMENT.match(comment.text or "")):
+                    cell.comment = None
+                if _is_packet_fill(cell.fill):
+                    # as the template has them: an input cell is yellow, a fixed cell has no fill
+                    cell.fill = (PatternFill(fill_type=None) if cell.protection.locked
+                                 else PatternFill(fill_type="solid", fgColor="FF" + INPUT_FILL.lstrip("#")))
+
+
+def _is_packet_fill(fill) -> bool:
+    rgb = getattr(getattr(fill, "fgColor", None), "rgb", None)
+    return getattr(fill, "fill_type", None) == "solid" and isinstance(rgb, str) and rgb[-6:] == PACKET_FILL[-6:]
+
+
+def _packet_list(ws, findings: list[Finding], header: list[str]) -> None:
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, line in enumerate(header, 1):
+        _text(ws, row, 1, line).font = Font(bold=row == 1, size=13 if row == 1 else 11)
+    top = len(header) + 2
+    for col, (title, width) in enumerate(zip(PACKET_HEADERS, _PACKET_WIDTHS, strict=True), 1):
+        _text(ws, top, col, title).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for n, f in enumerate(findings, 1):
+        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "（ファイル全体）")
+        values = (SEVERITY_LABEL[str(f.severity)], f.code, f.sheet, f.cell, place, f.field, f.value, f.message)
+        for col, value in enumerate(values, 1):
+            _text(ws, top + n, col, value).alignment = wrap
+        lines = max(wrapped_lines(str(v), w) for v, w in zip(values, _PACKET_WIDTHS, strict=True))
+        ws.row_dimensions[top + n].height = 15 * min(lines, 10)
+    ws.freeze_panes = ws.cell(top + 1, 1)
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(PACKET_HEADERS))}{top + max(len(findings), 1)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _text(ws, row: int, col: int, value: object):
+    """Write `value` as a plain string: openpyxl would make a formula of a text starting with '='."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = _legal("" if value is None else str(value))
+    cell.data_type = "s"
+    return cell
+
+
+def _legal(text: str) -> str:
+    """Without the control characters that an .xlsx cannot hold (a decoded _x0007_ would stop the save)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def packet_header(config: Config, year: int, department: Department, file_name: str) -> list[str]:
+    """The instructions at the top of the 差し戻し指摘 sheet."""
+    return [
+        f"差し戻し指摘　{fiscal_year_label(year)} 進捗状況調査票（{department.name}）",
+        f"ご提出いただいた調査票（{file_name}）に、修正または確認が必要な箇所があります。",
+        "1. ピンク色のセルが指摘のあるセルです。内容はセルのコメント（マウスを重ねると表示）と下の一覧にあります。",
+        "2. このファイルの各シートで、指摘のあるセルを直してください（黄色の入力欄と同じように入力できます）。"
+        "このファイルをそのまま使い、このシートも消さずに残して構いません。",
+        f"3. 直したこのファイルを、提出期限 {format_date_ja(config.deadline(year))} までに返送してください"
+        f"（期限を過ぎている場合はできるだけ早く）。{config.return_instructions}",
+        "「エラー」は直さないと受理できません。「警告」は内容を確認し、問題がなければそのままで構いません。",
+        f"問い合わせ先: {config.secretariat.contact_line}",
+    ]
+
+
+# --- return packets: which, where, in workers ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class PacketJob:
+    """One packet to make: picklable, sent to a worker."""
+
+    department: str
+    source: inbox.InboxFile   # the return in the inbox (read, never written)
+    sha256: str                # the bytes collect checked
+    findings: tuple[Finding, ...]
+    header: tuple[str, ...]
+    packet_name: str
+    author: str
+    limits: Limits
+    password: str | None
+    when: dt.datetime | None = None    # the packet's stamp (the day it is made), so a rerun gives the same bytes
+
+
+@dataclass(frozen=True)
+class PacketOutcome:
+    department: str
+    packet_name: str
+    data: bytes | None
+    problem: str = ""      # why there is no packet
+
+
+def packet_jobs(plan: Plan, config: Config, result: CollectResult, today: dt.date) -> list[PacketJob]:
+    """A job for each department whose chosen return (the one the roster points to) has findings
+    for the department to see (how the secretariat chose among its returns is not one of them)."""
+    by_name = {o.file_name: o for o in result.files}
+    jobs = []
+    for code, (_status, file_name) in sorted(result.roster.items()):
+        outcome: FileOutcome | None = by_name.get(file_name) if file_name else None
+        if outcome is None or code not in plan.department_by_code:
+            continue
+        findings = tuple(f for f in outcome.findings if f.code not in SECRETARIAT_ONLY)
+        if not findings:
+            continue
+        dept = plan.department_by_code[code]
+        jobs.append(PacketJob(
+            department=code, source=outcome.source, sha256=outcome.sha256, findings=findings,
+            header=tuple(packet_header(config, result.year, dept, outcome.file_name)),
+            packet_name=packet_file_name(result.year, dept), author=config.secretariat.name,
+            limits=config.limits, password=config.workbook_password, when=made_on(today),
+        ))
+    return jobs
+
+
+def make_packet(job: PacketJob) -> PacketOutcome:
+    """Read the return again, check it is what collect checked, and build its packet (in a worker)."""
+    def refused(problem: str) -> PacketOutcome:
+        return PacketOutcome(job.department, job.packet_name, None, problem)
+
+    data, found = inbox.read_stable(job.source.path, job.limits, name=job.source.relative)
+    if data is None:
+        return refused(found[0].message if found else "ファイルを読めません。")
+    if hashlib.sha256(data).hexdigest() != job.sha256:
+        return refused("点検の後にファイルが変わりました。もう一度 collect を実行してください。")
+    inspection = gate.inspect_workbook(data, job.source.relative, job.limits, job.password)
+    if inspection.workbook is None:
+        return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")
+    try:
+        packet = build_packet(inspection.workbook, list(job.findings), list(job.header), author=job.author,
+                              when=job.when)
+    except Exception as exc:  # openpyxl may refuse what calamine read: no packet, the run goes on
+        return refused(f"openpyxl で開けないため作れません（{type(exc).__name__}: {str(exc)[:100]}）。")
+    return PacketOutcome(job.department, job.packet_name, packet)
+
+
+@dataclass
+class PacketsResult:
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)            # packets of an earlier run no longer needed
+    refused: dict[str, str] = field(default_factory=dict)        # department → why it has no packet
+    names: dict[str, str] = field(default_factory=dict)          # department → packet file name (written)
+
+
+def stage_packets(
+    plan: Plan, config: Config, result: CollectResult, staging: Staging,
+    progress: Callable[[int, int, str], None] | None = None,
+    inline: bool = False,
+    today: dt.date | None = None,
+) -> PacketsResult:
+    """Make this run's packets for output/<year>/差し戻し/ and stage them; the packets of an earlier run
+    that this run does not make go when `staging` is published (listed in `removed`)."""
+    folder = config.output_for(result.year) / PACKET_FOLDER
+    out = PacketsResult(folder)
+    jobs = packet_jobs(plan, config, result, today or dt.date.today())
+    if inline:
+        results = isolation.run_inline(make_packet, jobs)
+    else:
+        results = isolation.run_isolated(make_packet, jobs, workers=config.workers,
+                                         memory_bytes=config.limits.worker_memory_bytes,
+                                         timeout=config.limits.worker_timeout_seconds)
+    try:
+        for n, (job, outcome) in enumerate(results, 1):
+            if isinstance(outcome, isolation.WorkerFailure):
+                if outcome.kind == "error" and not out_of_memory(outcome):
+                    # our code raised, not the return: stop, as collect does
+                    raise our_failure(outcome.error, outcome.detail, doing=f"差し戻しファイル {job.packet_name} の作成中")
+                out.refused[job.department] = f"作成中に処理が異常終了しました（{outcome.detail}）。"
+            elif outcome.data is None:
+                out.refused[job.department] = outcome.problem
+            else:
+                out.written.append(staging.stage(folder / outcome.packet_name, outcome.data))
+                out.names[job.department] = outcome.packet_name
+            if progress:
+                progress(n, len(jobs), job.packet_name)
+    finally:
+        results.close()
+    out.written.sort()
+    # Only names this tool gives, so a file someone put here is never touched.
+    ours = {packet_file_name(result.year, d) for d in plan.departments}
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.name in ours and path not in out.written and path.is_file():
+                staging.remove_on_publish(path)
+                out.removed.append(path)
+    return out
+
+
+def write_packets(
+    plan: Plan, config: Config, result: CollectResult,
+    progress: Callable[[int, int, str], None] | None = None,
+    inline: bool = False,
+    today: dt.date | None = None,
+) -> PacketsResult:
+    """Write output/<year>/差し戻し/ for this run, and remove the packets this run did not write."""
+    with Staging() as staging:
+        out = stage_packets(plan, config, result, staging, progress=progress, inline=inline, today=today)
+        staging.publish()
+    return out
+
+
