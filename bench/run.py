@@ -252,7 +252,8 @@ def child_collect(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
     from pipeline.collect.outputs import write_collect_outputs
     from pipeline.collect.run import collect, merge
-    from pipeline.store import ACCEPTED, Store
+    from pipeline.store import Store
+    from pipeline.vocabulary import ACCEPTED
 
     start = time.perf_counter()
     config, plan = S.load_workspace(Path(config_path))

@@ -24,9 +24,10 @@ from typing import Any
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Department, Plan, load_plan
-from pipeline.store import RETURNED, Answer, Evaluation, IndicatorActual, Store, YearRecord
+from pipeline.store import Answer, Evaluation, IndicatorActual, Store, YearRecord
 from pipeline.survey import layout as L
 from pipeline.survey.workbook import build_workbook, template_file_name
+from pipeline.vocabulary import RETURNED
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2024

@@ -190,9 +190,8 @@ def collect(obj: Context, year: int, force: bool) -> None:
       python -m pipeline collect --year 2024
       python -m pipeline collect --year 2024 --verbose
     """
-    from pipeline.collect.outputs import ROSTER_LABEL
     from pipeline.collect.usecase import run_collect_year
-    from pipeline.store import MISSING, RETURNED, WITH_ERRORS
+    from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
     inbox = config.returns_for(year)
@@ -203,7 +202,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
     result, outputs, followup = run.result, run.outputs, run.followup
 
     for code, (status, file) in sorted(result.roster.items()):
-        obj.detail(f"  {code} {plan.department_name(code)}: {ROSTER_LABEL[status]}{'（' + file + '）' if file else ''}")
+        obj.detail(f"  {code} {plan.department_name(code)}: {status.label}{'（' + file + '）' if file else ''}")
     obj.say(
         f"{year}年度: ファイル {len(result.files)} 件を点検。"
         f"受理 {result.count(RETURNED)}、差し戻し {result.count(WITH_ERRORS)}、未提出 {result.count(MISSING)}"

@@ -15,6 +15,10 @@ class Severity(StrEnum):
     ERROR = "error"      # the return cannot be accepted until this is fixed
     WARNING = "warning"  # accepted, but the secretariat should look
 
+    @property
+    def label(self) -> str:
+        return "エラー" if self is Severity.ERROR else "警告"
+
 
 @dataclass(frozen=True)
 class Entry:

@@ -30,13 +30,10 @@ from pipeline.errors import (
 )
 from pipeline.files import ensure_folder, temporary_name
 from pipeline.findings import Finding
+from pipeline.vocabulary import RosterStatus, SubmissionStatus
 
 SCHEMA_VERSION = 1
 
-# Submission status
-ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = "accepted", "rejected", "superseded", "duplicate"
-# Roster status of a department for a year
-RETURNED, WITH_ERRORS, MISSING = "accepted", "errors", "missing"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -121,7 +118,7 @@ class Submission:
     department_code: str | None
     template_id: str | None
     schema_version: str | None
-    status: str
+    status: SubmissionStatus
     saved_at: str | None
     received_at: str
     errors: int
@@ -163,7 +160,7 @@ class YearRecord:
     plan_digest: str
     collected_at: str
     submissions: list[Submission]
-    roster: dict[str, tuple[str, str | None]]        # department → (status, file_name)
+    roster: dict[str, tuple[RosterStatus, str | None]]   # department → (status, file_name)
     answers: list[tuple[Answer, str]]                 # (answer, sha256)
     actuals: list[tuple[IndicatorActual, str]]        # (actual, sha256) for fiscal_year
     evaluations: list[tuple[Evaluation, str]]
@@ -349,16 +346,16 @@ class Store:
     def has_year(self, year: int) -> bool:
         return year in self.years()
 
-    def roster(self, year: int) -> dict[str, str]:
-        """department code → accepted / errors / missing."""
+    def roster(self, year: int) -> dict[str, RosterStatus]:
+        """department code → where it stands (returned, with errors, missing)."""
         rows = self.db.execute("SELECT department_code, status FROM roster WHERE fiscal_year = ?", (year,))
-        return dict(rows.fetchall())
+        return {code: RosterStatus(status) for code, status in rows}
 
     def submissions(self, year: int) -> list[Submission]:
         rows = self.db.execute(
             "SELECT file_name, sha256, size, department_code, template_id, schema_version, status, saved_at,"
             " received_at, errors, warnings FROM submissions WHERE fiscal_year = ? ORDER BY file_name", (year,))
-        return [Submission(*r) for r in rows]
+        return [Submission(*r[:6], SubmissionStatus(r[6]), *r[7:]) for r in rows]
 
     def answers(self, year: int) -> dict[tuple[str, str], Answer]:
         """(initiative_id, department_code) → Answer."""

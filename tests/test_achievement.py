@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.plan import DECREASE
 from pipeline.report import achievement as A
-from pipeline.store import MISSING, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 from tests.report_fixtures import plan as load_real_plan
 
 PLAN = load_real_plan()

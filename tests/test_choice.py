@@ -17,8 +17,9 @@ from pipeline.collect import choice
 from pipeline.collect.outputs import status_workbook_name
 from pipeline.collect.run import collect, merge
 from pipeline.followup.run import write_followup
-from pipeline.store import ACCEPTED, SUPERSEDED, WITH_ERRORS, Store
+from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.vocabulary import ACCEPTED, RETURNED, SUPERSEDED, WITH_ERRORS
 from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office
 
@@ -125,7 +126,7 @@ def test_collect__clocks_disagree_and_only_one_has_no_errors__the_one_without_er
     result = run(project)
     assert statuses(result)["b.xlsx"] == ACCEPTED
     assert "エラーのない方（受付日時が新しい方）を採用" in the(result, "SUBM_004").message
-    assert result.roster["05"] == ("accepted", "b.xlsx")
+    assert result.roster["05"] == (RETURNED, "b.xlsx")
 
 
 def test_collect__signals_agree__no_warning(project):

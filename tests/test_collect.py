@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.collect.run import collect, merge
 from pipeline.findings import flatten
-from pipeline.store import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Store
+from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS
 from tests.conftest import YEAR
 
 

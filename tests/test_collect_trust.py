@@ -11,9 +11,10 @@ import pytest
 from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity, flatten
 from pipeline.followup.run import write_followup
-from pipeline.store import RETURNED, WITH_ERRORS, Store
+from pipeline.store import Store
 from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
+from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import YEAR
 from tests.test_collect import run
 

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.store import Store, run_lock
+from pipeline.vocabulary import RETURNED
 from tests.conftest import ROOT, YEAR
 from tests.test_gate import SHEET, GiB, _Entry, _raw_zip, _replaced, _zeros_deflated
 from tests.test_hostile import _bytes, _with_sheet_xml
@@ -97,5 +98,5 @@ def test_memory__zip_bomb_and_far_cell__bounded_and_the_good_return_accepted(pro
     csv = (project.config.output_for(YEAR) / "findings.csv").read_text(encoding="utf-8")
     assert ",FILE_009,bomb.xlsx," in csv and ",FILE_015,far.xlsx," in csv
     with Store(project.config.store_path) as store:
-        assert store.roster(YEAR)["05"] == "accepted"
+        assert store.roster(YEAR)["05"] == RETURNED
         assert ("2101-02", "05") in store.answers(YEAR)

@@ -21,8 +21,9 @@ from pipeline.fiscal import format_date_ja
 from pipeline.followup.packets import PACKET_FILL, PACKET_HEADERS, packet_file_name
 from pipeline.followup.reminders import reminder_list_name
 from pipeline.followup.run import write_followup
-from pipeline.store import RETURNED, Store
+from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.vocabulary import RETURNED
 from tests.conftest import YEAR
 from tests.filling import ReturnFiller
 

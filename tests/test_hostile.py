@@ -11,8 +11,9 @@ import zipfile
 import pytest
 
 from pipeline.collect.run import archive_path, collect, merge
-from pipeline.store import ACCEPTED, RETURNED, Store
+from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.vocabulary import ACCEPTED, RETURNED
 from tests.conftest import YEAR
 from tests.test_gate import (
     SHEET,

@@ -23,9 +23,10 @@ from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity
 from pipeline.plan import Plan
 from pipeline.report.usecase import write_report
-from pipeline.store import RETURNED, WITH_ERRORS, Answer, Evaluation, Store
+from pipeline.store import Answer, Evaluation, Store
 from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller
+from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import ROOT, YEAR, Project, make_project
 from tests.office_support import Calc, CalcRefused, need_office, requires_office
 

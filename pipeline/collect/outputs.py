@@ -18,12 +18,9 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe, made_on
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
-from pipeline.store import ACCEPTED, DUPLICATE, MISSING, REJECTED, RETURNED, SUPERSEDED, WITH_ERRORS
+from pipeline.vocabulary import MISSING
 
 CSV_HEADER = ("severity", "code", "file", "sheet", "cell", "field", "message")
-ROSTER_LABEL = {RETURNED: "受理", WITH_ERRORS: "差し戻し（要修正）", MISSING: "未提出"}
-FILE_LABEL = {ACCEPTED: "採用", REJECTED: "不受理（誤りあり）", SUPERSEDED: "新しい回答で置換", DUPLICATE: "重複（同一内容）"}
-SEVERITY_LABEL = {"error": "エラー", "warning": "警告"}
 
 
 def findings_csv(findings: list[Finding]) -> bytes:
@@ -60,13 +57,13 @@ def status_workbook(plan: Plan, result: CollectResult, today: dt.date) -> bytes:
     rows = []
     for d in plan.surveyed_departments():
         status, file = result.roster.get(d.code, (MISSING, None))
-        rows.append([d.code, d.name, ROSTER_LABEL[status], file or "",
+        rows.append([d.code, d.name, status.label, file or "",
                      errors_by_file.get(file, 0) if file else 0, warnings_by_file.get(file, 0) if file else 0])
     _table(ws, 2, ["部署コード", "部署", "状況", "採用したファイル", "エラー", "警告"], rows, [10, 18, 18, 60, 8, 8], wrap)
 
     ws = wb.add_worksheet("指摘一覧")
     ws.write_string(0, 0, "指摘一覧（フィルターで部署・ファイル・重要度を絞り込めます）", title)
-    rows = [[SEVERITY_LABEL[str(f.severity)], f.code, f.title, f.department, f.file, f.sheet, f.cell, f.field,
+    rows = [[f.severity.label, f.code, f.title, f.department, f.file, f.sheet, f.cell, f.field,
              f.value, f.message] for f in result.findings]
     _table(ws, 2, ["重要度", "コード", "内容", "部署", "ファイル", "シート", "セル", "項目", "値", "メッセージ"], rows,
            [8, 10, 18, 16, 40, 8, 7, 14, 24, 80], wrap)
@@ -74,7 +71,7 @@ def status_workbook(plan: Plan, result: CollectResult, today: dt.date) -> bytes:
     ws = wb.add_worksheet("ファイル一覧")
     ws.write_string(0, 0, "受付フォルダーのファイル", title)
     rows = [[o.file_name, plan.department_name(o.department) if o.department in plan.department_by_code else "",
-             FILE_LABEL[o.status], o.saved_at or "", o.saved_by or "", o.received_at, o.size, o.sha256]
+             o.status.label, o.saved_at or "", o.saved_by or "", o.received_at, o.size, o.sha256]
             for o in result.files]
     _table(ws, 2, ["ファイル", "部署", "扱い", "ブックの最終保存日時", "保存したソフト", "受付日時", "サイズ", "SHA-256"],
            rows, [50, 16, 18, 22, 24, 22, 10, 66], wrap)

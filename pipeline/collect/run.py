@@ -28,21 +28,8 @@ from pipeline.files import write_atomically
 from pipeline.findings import Finding, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import (
-    ACCEPTED,
-    DUPLICATE,
-    MISSING,
-    REJECTED,
-    RETURNED,
-    SUPERSEDED,
-    WITH_ERRORS,
-    Answer,
-    Evaluation,
-    IndicatorActual,
-    Store,
-    Submission,
-    YearRecord,
-)
+from pipeline.store import Answer, Evaluation, IndicatorActual, Store, Submission, YearRecord
+from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, REJECTED, RETURNED, SUPERSEDED, WITH_ERRORS
 
 
 @dataclass

@@ -27,7 +27,6 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from pipeline import isolation
 from pipeline.collect import gate, inbox
-from pipeline.collect.outputs import SEVERITY_LABEL
 from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
 from pipeline.config import Config, Limits
 from pipeline.errors import our_failure
@@ -76,7 +75,7 @@ def build_packet(data: bytes, findings: list[Finding], header: list[str], *, aut
     for (sheet, coordinate), found in at_cell.items():
         cell = wb[sheet][coordinate]
         cell.fill = _PACKET_PATTERN
-        text = _legal("\n\n".join(f"【{SEVERITY_LABEL[str(f.severity)]}】{f.title}（{f.code}）\n{f.message}" for f in found))
+        text = _legal("\n\n".join(f"【{f.severity.label}】{f.title}（{f.code}）\n{f.message}" for f in found))
         cell.comment = Comment(text, author, height=min(400, 18 * wrapped_lines(text, 44) + 24), width=340)
 
     ws = wb.create_sheet(L.SHEET_PACKET, 0)
@@ -138,7 +137,7 @@ def _packet_list(ws, findings: list[Finding], header: list[str]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
     for n, f in enumerate(findings, 1):
         place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "（ファイル全体）")
-        values = (SEVERITY_LABEL[str(f.severity)], f.code, f.sheet, f.cell, place, f.field, f.value, f.message)
+        values = (f.severity.label, f.code, f.sheet, f.cell, place, f.field, f.value, f.message)
         for col, value in enumerate(values, 1):
             _text(ws, top + n, col, value).alignment = wrap
         lines = max(wrapped_lines(str(v), w) for v, w in zip(values, _PACKET_WIDTHS, strict=True))

@@ -15,11 +15,10 @@ from pipeline.files import XLSX_INERT_TEXT, made_on
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.followup.packets import PacketsResult
 from pipeline.plan import Department, Plan
-from pipeline.store import MISSING, WITH_ERRORS
 from pipeline.survey import layout as L
 from pipeline.textwidth import wrapped_lines
+from pipeline.vocabulary import MISSING, WITH_ERRORS
 
-REMINDER_LABEL = {MISSING: "未提出", WITH_ERRORS: "要修正（差し戻し）"}
 CONTACT_NOT_SET = "連絡先が未設定です（config.toml の [department_contacts] に \"{code}\" = \"…\" を追加できます）。"
 
 
@@ -123,7 +122,7 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
         widths = [10, 16, 16, 30, 28, 70, 36, 7, 7, 44, 40]
         for col, width in enumerate(widths):
             ws.set_column(col, col, width, wrap)
-        rows = [[r.department.code, r.department.name, REMINDER_LABEL[r.status], format_date_ja(deadline), r.contact,
+        rows = [[r.department.code, r.department.name, r.status.to_chase, format_date_ja(deadline), r.contact,
                  r.text, r.file_name, r.errors, r.warnings, r.packet_name,
                  "" if r.contact else CONTACT_NOT_SET.format(code=r.department.code)] for r in items]
         ws.add_table(top, 0, top + len(rows), len(headers) - 1, {

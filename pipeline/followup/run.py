@@ -14,7 +14,7 @@ from pipeline.files import Staging
 from pipeline.followup.packets import PacketsResult, stage_packets
 from pipeline.followup.reminders import Reminder, reminder_list_name, reminder_workbook, reminders
 from pipeline.plan import Department, Plan
-from pipeline.store import MISSING
+from pipeline.vocabulary import MISSING
 
 # --- after a collect run -------------------------------------------------------------------------------
 

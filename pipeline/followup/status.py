@@ -9,10 +9,10 @@ from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Store
+from pipeline.store import Store
 from pipeline.textwidth import display_width
+from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS
 
-STATUS_LABEL = {RETURNED: "受理", WITH_ERRORS: "差し戻し", MISSING: "未提出"}
 # --- the year's status, from the store ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class DepartmentStatus:
 
     @property
     def label(self) -> str:
-        return STATUS_LABEL[self.status]
+        return self.status.short
 
 
 @dataclass(frozen=True)

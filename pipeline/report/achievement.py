@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.plan import DECREASE, Indicator, Plan
-from pipeline.store import MISSING, WITH_ERRORS
 from pipeline.values import format_number
+from pipeline.vocabulary import MISSING, WITH_ERRORS
 
 # kinds
 RELATIVE = "baseline_relative"

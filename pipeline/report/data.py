@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pipeline.errors import UsageError
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.store import MISSING, Answer, Evaluation, Store
+from pipeline.store import Answer, Evaluation, Store
+from pipeline.vocabulary import MISSING
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
 from pipeline.report.data import ReportData, YearState, check_report_year, load_report_data
-from pipeline.store import RETURNED, WITH_ERRORS, Store
+from pipeline.store import Store
 from pipeline.values import format_number
+from pipeline.vocabulary import RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
 NOT_SUBMITTED = A.NOT_SUBMITTED

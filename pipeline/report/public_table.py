@@ -25,8 +25,9 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.store import MISSING, Store
+from pipeline.store import Store
 from pipeline.values import clean_text, format_number
+from pipeline.vocabulary import MISSING
 
 TABLE_NAME = "参考指標一覧"
 SHEET_TABLE = "参考指標一覧"

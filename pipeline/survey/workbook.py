@@ -20,10 +20,11 @@ from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, 
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
-from pipeline.store import MISSING, Answer, Evaluation, Store
+from pipeline.store import Answer, Evaluation, Store
 from pipeline.survey import layout as L
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
+from pipeline.vocabulary import MISSING
 
 FONT = "游ゴシック"
 FONT_SIZE = 10
