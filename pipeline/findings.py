@@ -7,6 +7,8 @@ Excel: the sheet's tab name and an A1 cell reference.
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -95,6 +97,34 @@ CATALOGUE: dict[str, Entry] = {
 }
 
 
+_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE)_\d{3}$")
+_ALWAYS_GIVEN = {"field", "value", "department", "file", "sheet", "cell"}
+
+
+def _checked(catalogue: dict[str, Entry]) -> dict[str, Entry]:
+    """The catalogue, refused at import when a code is misspelt or a message cannot be filled in."""
+    for code, entry in catalogue.items():
+        if not _CODE.match(code):
+            raise ValueError(f"finding code {code!r} is not PREFIX_NNN with a known prefix")
+        if not isinstance(entry.severity, Severity) or not entry.title or not entry.template:
+            raise ValueError(f"finding {code}: severity, title and message are all required")
+        for _text, name, _spec, _conv in string.Formatter().parse(entry.template):
+            if name is not None and not name.isidentifier():
+                raise ValueError(f"finding {code}: placeholder {{{name}}} is not a name")
+    return catalogue
+
+
+CATALOGUE = _checked(CATALOGUE)
+# Every code as a name: pipeline code says Code.VALUE_003, so a misspelt code is an AttributeError (and
+# tests/test_findings.py reads every module for a named code that is not in the catalogue).
+Code = StrEnum("Code", {code: code for code in CATALOGUE})
+
+
+def placeholders(code: str) -> set[str]:
+    """The names a finding's message needs filled in, beyond the ones finding() always gives."""
+    return {name for _t, name, _s, _c in string.Formatter().parse(CATALOGUE[code].template) if name} - _ALWAYS_GIVEN
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place. `cell` is A1 (empty when the finding is about the whole file)."""
@@ -131,6 +161,7 @@ def finding(
 ) -> Finding:
     """Make a Finding from the catalogue; `params` fill the message's placeholders."""
     entry = CATALOGUE[code]
+    code = Code(code)
     shown = _shown(value)
     message = entry.template.format(field=field, value=shown, department=department, file=file, sheet=sheet,
                                     cell=cell, **params)

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pipeline.findings import Code
+
 # Characters XML 1.0 forbids (and Word/Excel refuse): C0 controls except tab/newline, and the non-characters.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 # Excel's own escape for such characters inside shared strings (_x0001_).
@@ -58,20 +60,20 @@ class NumberParse:
     """The outcome of reading a number cell: `value` or a `problem` (a catalogue code)."""
 
     value: float | None = None
-    problem: str = ""     # "" | "VALUE_003" not a number | "VALUE_004" wrong unit | "VALUE_007" negative
+    problem: str = ""     # "" | Code.VALUE_003 not a number | Code.VALUE_004 wrong unit | Code.VALUE_007 negative
 
 
 def parse_number(value: object, unit: str = "", allow_negative: bool = False) -> NumberParse:
     """Read a number as staff type it: 1234, '１，２３４件', '44.7%', ' 1 234 '. Rejects '約千件'."""
     if isinstance(value, bool):
-        return NumberParse(problem="VALUE_003")
+        return NumberParse(problem=Code.VALUE_003)
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
-            return NumberParse(problem="VALUE_003")
+            return NumberParse(problem=Code.VALUE_003)
         number = float(value)
     elif isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
         # a number cell formatted as a date by accident: the person did not type a count
-        return NumberParse(problem="VALUE_003")
+        return NumberParse(problem=Code.VALUE_003)
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()
         text = re.sub(r"\s+", "", text)
@@ -86,16 +88,16 @@ def parse_number(value: object, unit: str = "", allow_negative: bool = False) ->
                 text = text[len(prefix):]
         m = re.fullmatch(r"((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(.*)", text)
         if not m:
-            return NumberParse(problem="VALUE_003")
+            return NumberParse(problem=Code.VALUE_003)
         digits, rest = m.group(1), m.group(2)
         if rest and rest != norm_unit:
             # a unit other than the indicator's own is a different quantity; other text is not a number
-            return NumberParse(problem="VALUE_004" if _looks_like_unit(rest) else "VALUE_003")
+            return NumberParse(problem=Code.VALUE_004 if _looks_like_unit(rest) else Code.VALUE_003)
         number = float(digits.replace(",", ""))
         if negative:
             number = -number
     if number < 0 and not allow_negative:
-        return NumberParse(value=number, problem="VALUE_007")
+        return NumberParse(value=number, problem=Code.VALUE_007)
     return NumberParse(value=number)
 
 

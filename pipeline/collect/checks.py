@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline.collect.reader import WorkbookValues
 from pipeline.config import Config
-from pipeline.findings import Finding, finding
+from pipeline.findings import Code, Finding, finding
 from pipeline.plan import ActionItem, Indicator, Plan
 from pipeline.store import Answer, Evaluation, IndicatorActual
 from pipeline.survey import layout as L
@@ -79,45 +79,45 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
     if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):
         out.apparent_department = apparent_department(book, plan, file)
         if out.apparent_department is None:
-            out.findings.append(finding("IDENT_001", file=file))
+            out.findings.append(finding(Code.IDENT_001, file=file))
         else:
-            out.findings.append(finding("IDENT_008", file=file, department=plan.department_name(out.apparent_department)))
+            out.findings.append(finding(Code.IDENT_008, file=file, department=plan.department_name(out.apparent_department)))
         return out
     dept = identity[L.ID_DEPARTMENT]
     out.template_id = identity.get(L.ID_TEMPLATE)
     out.schema_version = identity.get(L.ID_SCHEMA)
     if identity[L.ID_PLAN] != plan.id:
-        out.findings.append(finding("IDENT_002", file=file, value=identity[L.ID_PLAN], expected=plan.id))
+        out.findings.append(finding(Code.IDENT_002, file=file, value=identity[L.ID_PLAN], expected=plan.id))
         return out
     if identity.get(L.ID_YEAR) != str(year):
-        out.findings.append(finding("IDENT_003", file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
+        out.findings.append(finding(Code.IDENT_003, file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
         return out
     if dept not in plan.department_by_code:
-        out.findings.append(finding("IDENT_004", file=file, value=dept))
+        out.findings.append(finding(Code.IDENT_004, file=file, value=dept))
         return out
     out.department = dept
     name = plan.department_name(dept)
     if out.schema_version != L.SCHEMA_VERSION:
-        out.findings.append(finding("IDENT_005", file=file, department=name, value=out.schema_version or "?",
+        out.findings.append(finding(Code.IDENT_005, file=file, department=name, value=out.schema_version or "?",
                                     expected=L.SCHEMA_VERSION))
         return out
     expected_id = L.template_id(plan.id, plan.digest, year, dept)
     if out.template_id != expected_id:
-        out.findings.append(finding("IDENT_006", file=file, department=name, value=out.template_id or "",
+        out.findings.append(finding(Code.IDENT_006, file=file, department=name, value=out.template_id or "",
                                     expected=expected_id))
     # (when the file is named after its own department, no other name can make it look like another's)
     others = [] if name in file else [d.name for d in plan.departments if d.code != dept and d.name in file]
     if others:
-        out.findings.append(finding("IDENT_007", file=file, department=name, value=name))
+        out.findings.append(finding(Code.IDENT_007, file=file, department=name, value=name))
 
     items = plan.items_for(dept)
     expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET}
     for sheet in book.sheet_names:
         if sheet not in expected_sheets:
-            out.findings.append(finding("SHEET_002", file=file, department=name, sheet=sheet, value=sheet))
+            out.findings.append(finding(Code.SHEET_002, file=file, department=name, sheet=sheet, value=sheet))
     for item in items:
         if item.code not in book.sheet_names:
-            out.findings.append(finding("SHEET_001", file=file, department=name, value=item.code))
+            out.findings.append(finding(Code.SHEET_001, file=file, department=name, value=item.code))
             continue
         _SheetCheck(out, plan, config, year, dept, file, item, book).run()
     return out
@@ -192,7 +192,7 @@ class _SheetCheck:
         if len(self.rows) > MAX_SHEET_ROWS:
             used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
             if used > MAX_SHEET_ROWS:
-                self.add("SHEET_003", rows=used, expected=MAX_SHEET_ROWS)
+                self.add(Code.SHEET_003, rows=used, expected=MAX_SHEET_ROWS)
                 self.overflow = True
         self.context()
         self.initiatives()
@@ -207,28 +207,28 @@ class _SheetCheck:
         for label, text in L.context_rows(self.plan, self.item):
             rows = self.keys.get(label)
             if rows and clean_text(self.cell(rows[0], 1)).text != text:
-                self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
+                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
 
     def initiatives(self) -> None:
         own = {ini.id: ini for ini in self.plan.initiatives_of(self.item.code, self.dept)}
         progress_choices = {normalise_choice(c.label): c.label for c in self.config.progress_choices}
         for key, rows in self.keys.items():
             if _INITIATIVE_ID.match(key) and key not in own:
-                self.add("ROW_003", rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
+                self.add(Code.ROW_003, rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
         for ini_id, ini in own.items():
             rows = self.keys.get(ini_id)
             if not rows:
-                self.add("ROW_001", field=L.HEADER_KEY, value=ini_id)
+                self.add(Code.ROW_001, field=L.HEADER_KEY, value=ini_id)
                 continue
             if len(rows) > 1:
                 cells = "、".join(L.a1(r, L.COL_KEY) for r in rows)
-                self.add("ROW_002", rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
+                self.add(Code.ROW_002, rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
                 continue
             r = rows[0]
             if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
-                self.add("ROW_004", r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
+                self.add(Code.ROW_004, r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
             if clean_text(self.cell(r, L.COL_DEPARTMENTS)).text != L.initiative_departments(self.plan, ini):
-                self.add("ROW_004", r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
+                self.add(Code.ROW_004, r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
                          value=self.cell(r, L.COL_DEPARTMENTS))
             progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
             texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
@@ -243,13 +243,13 @@ class _SheetCheck:
         """An input cell's value; a formula there is flagged (its cached result is what we read)."""
         raw = self.cell(r, c)
         if self.formulas and L.a1(r, c) in self.formulas:   # most sheets have none: skip naming the cell
-            self.add("VALUE_008", r, c, field=field_name, value=raw)
+            self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
         return raw
 
     def labelled_row(self, key: str) -> int | None:
         rows = self.keys.get(key)
         if not rows:
-            self.add("ROW_001", field=key, value=key)
+            self.add(Code.ROW_001, field=key, value=key)
             return None
         return rows[0]
 
@@ -258,18 +258,18 @@ class _SheetCheck:
         for label, text in L.indicator_rows(ind):
             rows = self.keys.get(label)
             if rows and clean_text(self.cell(rows[0], 1)).text != text:
-                self.add("ROW_004", rows[0], 1, field=label, value=self.cell(rows[0], 1))
+                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
         r = self.labelled_row(L.KEY_ACTUAL)
         if r is None:
             return
         unit = clean_text(self.cell(r, L.COL_UNIT)).text
         unit_edited = _nfkc(unit) != _nfkc(ind.unit)
         if unit_edited:    # the number would be read in a unit other than the one the person saw
-            self.add("ROW_006", r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
+            self.add(Code.ROW_006, r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
                      now=f"「{unit}」" if unit else "空欄")
         raw = self.value(r, 1, L.FIELD_ACTUAL)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.add("VALUE_001", r, 1, field=L.FIELD_ACTUAL)
+            self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)
             return
         actual = self.actual(r, raw, ind)
         if actual is not None and not unit_edited:
@@ -291,11 +291,11 @@ class _SheetCheck:
         figures = {label: f for label, f in ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target))
                    if f is not None}
         if _nfkc(ind.unit) == "%" and not typed_percent and percent_typed_as_fraction(value, list(figures.values())):
-            self.add("VALUE_010", r, 1, field=L.FIELD_ACTUAL, value=format_number(value),
+            self.add(Code.VALUE_010, r, 1, field=L.FIELD_ACTUAL, value=format_number(value),
                      percent=format_number(hundredfold(value)),
                      figures="・".join(figures) + "（" + "、".join(f"{format_number(f)}%" for f in figures.values()) + "）")
         if ind.unit in self.plan.count_units and not is_whole(value):
-            self.add("VALUE_011", r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
+            self.add(Code.VALUE_011, r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
             return None
         return value
 
@@ -312,9 +312,9 @@ class _SheetCheck:
         elif shown.date:        # a date or time calamine made of a number in a date format
             read = number_in_unit(0, shown, ind.unit)
         else:
-            return NumberParse(problem="VALUE_003"), False
+            return NumberParse(problem=Code.VALUE_003), False
         if read.value is None:
-            self.add("VALUE_009", r, 1, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
+            self.add(Code.VALUE_009, r, 1, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
                      unit=ind.unit, format=shown.code, shown=shown_number(raw, shown), meaning=read.meaning)
             return None, False
         return NumberParse(value=read.value), shown.percent
@@ -338,11 +338,11 @@ class _SheetCheck:
         raw = self.value(r, c, field_name)
         key = normalise_choice(raw)
         if not key:
-            self.add("VALUE_001", r, c, field=field_name)
+            self.add(Code.VALUE_001, r, c, field=field_name)
             return None
         if key not in allowed:
             choices = "・".join(shown or dict.fromkeys(allowed.values()))
-            self.add("VALUE_002", r, c, field=field_name, value=raw, choices=choices)
+            self.add(Code.VALUE_002, r, c, field=field_name, value=raw, choices=choices)
             return None
         return allowed[key]
 
@@ -351,15 +351,15 @@ class _SheetCheck:
         raw = self.value(r, c, field_name)
         cleaned = clean_text(raw)
         if cleaned.removed_control:
-            self.add("VALUE_006", r, c, field=field_name, value=cleaned.text)
+            self.add(Code.VALUE_006, r, c, field=field_name, value=cleaned.text)
         if not cleaned.text:
             if required:
-                self.add("VALUE_001", r, c, field=field_name)
+                self.add(Code.VALUE_001, r, c, field=field_name)
                 return None
             return ""
         limit = self.config.max_text_length
         if len(cleaned.text) > limit:
-            self.add("VALUE_005", r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
+            self.add(Code.VALUE_005, r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
             return None
         return cleaned.text
 
@@ -406,7 +406,7 @@ class _SheetCheck:
             else:
                 place = "記入欄のない行"
             more = len(stray) - n if n == MAX_STRAY_CELLS else 0
-            self.add("ROW_005", r, c, value=text, place=place,
+            self.add(Code.ROW_005, r, c, value=text, place=place,
                      more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")
 
 

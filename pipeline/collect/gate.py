@@ -26,7 +26,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline.collect.reader import may_hold_formula, worth_keeping
 from pipeline.config import Limits
-from pipeline.findings import Finding, finding
+from pipeline.findings import Code, Finding, finding
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -48,12 +48,12 @@ _RELATIONSHIP = re.compile(
     re.IGNORECASE,
 )
 _RELATIONSHIP_CODE = {
-    b"vbaproject": "FILE_011",
-    b"control": "FILE_012",
-    b"oleobject": "FILE_013",
-    b"package": "FILE_013",
-    b"externallink": "FILE_014",
-    b"externallinkpath": "FILE_014",
+    b"vbaproject": Code.FILE_011,
+    b"control": Code.FILE_012,
+    b"oleobject": Code.FILE_013,
+    b"package": Code.FILE_013,
+    b"externallink": Code.FILE_014,
+    b"externallinkpath": Code.FILE_014,
 }
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 # Encodings in which "<!DOCTYPE" is spelled with the ASCII bytes this module looks for (after the
@@ -84,13 +84,13 @@ class Inspection:
 def inspect_workbook(data: bytes, name: str, limits: Limits, password: str | None = None) -> Inspection:
     """Decide from the bytes alone whether a returned file may be parsed. Never raises for bad bytes."""
     if not data:
-        return _refused(finding("FILE_001", file=name))
+        return _refused(finding(Code.FILE_001, file=name))
     if len(data) > limits.max_file_bytes:
-        return _refused(finding("FILE_002", file=name, size=len(data), limit=limits.max_file_bytes))
+        return _refused(finding(Code.FILE_002, file=name, size=len(data), limit=limits.max_file_bytes))
     if data.startswith(OLE_MAGIC):
         return _inspect_ole(data, name, limits, password)
     if _is_ods(data):
-        return _refused(finding("FILE_007", file=name))
+        return _refused(finding(Code.FILE_007, file=name))
     return _inspect_zip(data, name, limits)
 
 
@@ -99,7 +99,7 @@ def _refused(*findings: Finding) -> Inspection:
 
 
 def _broken(name: str, detail: str) -> Inspection:
-    return _refused(finding("FILE_003", file=name, detail=detail))
+    return _refused(finding(Code.FILE_003, file=name, detail=detail))
 
 
 def _inspect_ole(data: bytes, name: str, limits: Limits, password: str | None) -> Inspection:
@@ -111,11 +111,11 @@ def _inspect_ole(data: bytes, name: str, limits: Limits, password: str | None) -
     except Exception:  # olefile raises many kinds of errors on a damaged file; all mean the same here
         return _broken(name, "Office 97-2003 形式のファイルとして壊れています")
     if legacy_workbook and not encrypted:
-        return _refused(finding("FILE_006", file=name))
+        return _refused(finding(Code.FILE_006, file=name))
     if not encrypted:
         return _broken(name, "Excel ではない Office 97-2003 形式の文書です")
     if password is None:
-        return _refused(finding("FILE_004", file=name))
+        return _refused(finding(Code.FILE_004, file=name))
     try:
         office_file = OOXMLFile(io.BytesIO(data))
         office_file.load_key(password=password, verify_password=True)
@@ -123,9 +123,9 @@ def _inspect_ole(data: bytes, name: str, limits: Limits, password: str | None) -
         office_file.decrypt(plain)
     except (msoffcrypto.exceptions.InvalidKeyError, msoffcrypto.exceptions.DecryptionError,
             msoffcrypto.exceptions.FileFormatError):
-        return _refused(finding("FILE_005", file=name))
+        return _refused(finding(Code.FILE_005, file=name))
     except Exception:  # a damaged EncryptionInfo makes msoffcrypto fail in many ways
-        return _refused(finding("FILE_005", file=name))
+        return _refused(finding(Code.FILE_005, file=name))
     # The decrypted package goes through the whole gate; without the password, so a file encrypted
     # twice stops here instead of recursing.
     inner = inspect_workbook(plain.getvalue(), name, limits, None)
@@ -164,14 +164,14 @@ def _inspect_zip(data: bytes, name: str, limits: Limits) -> Inspection:
         return _broken(name, "ZIP 形式ではありません")
     declared = _declared_entry_count(data)
     if declared is not None and declared > limits.max_parts:
-        return _refused(finding("FILE_010", file=name, count=declared, limit=limits.max_parts))
+        return _refused(finding(Code.FILE_010, file=name, count=declared, limit=limits.max_parts))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except Exception:  # zipfile raises several kinds of errors on a damaged directory; all mean the same
         return _broken(name, "ZIP の目次が壊れているか、ファイルが途中で切れています")
     if len(infos) > limits.max_parts:
-        return _refused(finding("FILE_010", file=name, count=len(infos), limit=limits.max_parts))
+        return _refused(finding(Code.FILE_010, file=name, count=len(infos), limit=limits.max_parts))
 
     problem = _structure_problem(data, infos)
     if problem:
@@ -271,15 +271,15 @@ def _directory_findings(parts: list[_Part], name: str, limits: Limits) -> list[F
     largest = max(parts, key=lambda p: p.info.file_size, default=None)
     total = sum(p.info.file_size for p in parts)
     if largest is not None and largest.info.file_size > limits.max_part_uncompressed:
-        found.append(finding("FILE_009", file=name, size=largest.info.file_size,
+        found.append(finding(Code.FILE_009, file=name, size=largest.info.file_size,
                              limit=limits.max_part_uncompressed))
     elif total > limits.max_total_uncompressed:
-        found.append(finding("FILE_009", file=name, size=total, limit=limits.max_total_uncompressed))
+        found.append(finding(Code.FILE_009, file=name, size=total, limit=limits.max_total_uncompressed))
     for part in parts:
         if part.info.file_size >= RATIO_MIN_PART:
             ratio = part.info.file_size / max(part.info.compress_size, 1)
             if ratio > limits.max_compression_ratio:
-                found.append(finding("FILE_008", file=name, part=part.name, ratio=ratio,
+                found.append(finding(Code.FILE_008, file=name, part=part.name, ratio=ratio,
                                      limit=limits.max_compression_ratio))
                 break
     return found
@@ -295,18 +295,18 @@ class _PartProblem:
 
     def as_finding(self, name: str, limits: Limits) -> Finding:
         if self.ratio is not None:
-            return finding("FILE_008", file=name, part=self.part, ratio=self.ratio, limit=limits.max_compression_ratio)
-        return finding("FILE_003", file=name, detail=self.detail)
+            return finding(Code.FILE_008, file=name, part=self.part, ratio=self.ratio, limit=limits.max_compression_ratio)
+        return finding(Code.FILE_003, file=name, detail=self.detail)
 
 
 class _Flags:
     """Active or outside content and DTDs found in the package, by code, in the order found."""
 
     _NAME_RULES = (
-        ("FILE_011", lambda n: n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/")),
-        ("FILE_012", lambda n: n.startswith("xl/activex/")),
-        ("FILE_013", lambda n: n.startswith("xl/embeddings/") or "oleobject" in n),
-        ("FILE_014", lambda n: n.startswith("xl/externallinks/") or n == "xl/connections.xml"),
+        (Code.FILE_011, lambda n: n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/")),
+        (Code.FILE_012, lambda n: n.startswith("xl/activex/")),
+        (Code.FILE_013, lambda n: n.startswith("xl/embeddings/") or "oleobject" in n),
+        (Code.FILE_014, lambda n: n.startswith("xl/externallinks/") or n == "xl/connections.xml"),
     )
 
     def __init__(self) -> None:
@@ -376,9 +376,9 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
             first = False
             window = tail + text
             if b"<!" in window and _DTD.search(window):   # the plain find first: most parts have no "<!"
-                flags.add("FILE_017", part)
+                flags.add(Code.FILE_017, part)
             if content_types and _MACRO_CONTENT_TYPE.search(window):
-                flags.add("FILE_011", f"{part}: macroEnabled")
+                flags.add(Code.FILE_011, f"{part}: macroEnabled")
             if relationships:
                 for match in _RELATIONSHIP.finditer(window):
                     flags.add(_RELATIONSHIP_CODE[match.group(1).lower()], part)

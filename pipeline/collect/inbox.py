@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.collect.gate import OLE_MAGIC, ZIP_MAGICS
 from pipeline.config import Limits
-from pipeline.findings import Finding, finding
+from pipeline.findings import Code, Finding, finding
 
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
@@ -96,7 +96,7 @@ def scan_inbox(folder: Path) -> Inbox:
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            skipped.append(finding("FILE_020", file=prefix.rstrip("/") or ".", detail=_os_reason(exc)))
+            skipped.append(finding(Code.FILE_020, file=prefix.rstrip("/") or ".", detail=_os_reason(exc)))
             continue
         for entry in entries:
             if _ignored(entry.name):
@@ -105,7 +105,7 @@ def scan_inbox(folder: Path) -> Inbox:
             try:
                 taken = _take(entry, relative, real_root, pending)
             except OSError as exc:
-                taken = finding("FILE_020", file=relative, detail=_os_reason(exc))
+                taken = finding(Code.FILE_020, file=relative, detail=_os_reason(exc))
             if isinstance(taken, InboxFile):
                 candidates.append(taken)
             elif taken is not None:
@@ -136,25 +136,25 @@ def _take(entry: os.DirEntry, relative: str, real_root: Path, pending: list) -> 
     if entry.is_symlink():
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(real_root):
-            return finding("FILE_018", file=relative, target=str(target))
+            return finding(Code.FILE_018, file=relative, target=str(target))
         if target.is_dir():
             return None  # the folder itself is scanned where it really is; following it could loop
         if not target.exists():
-            return finding("FILE_020", file=relative, detail="リンク先が見つかりません")
+            return finding(Code.FILE_020, file=relative, detail="リンク先が見つかりません")
     elif entry.is_dir(follow_symlinks=False):
         pending.append((path, relative + "/"))  # a folder called "x.xlsx" is still just a folder
         return None
     st = entry.stat()  # a link here points inside the inbox, so following it is fine
     if not stat.S_ISREG(st.st_mode):
-        return finding("FILE_021", file=relative, detail="通常のファイルではありません")
+        return finding(Code.FILE_021, file=relative, detail="通常のファイルではありません")
     suffix = path.suffix.lower()
     if suffix not in WORKBOOK_EXTENSIONS:
         if suffix in OTHER_FILES:
-            return finding("FILE_021", file=relative, detail=OTHER_FILES[suffix])
+            return finding(Code.FILE_021, file=relative, detail=OTHER_FILES[suffix])
         head = _head(path)
         if not (head.startswith(OLE_MAGIC) or head.startswith(ZIP_MAGICS)):
             kind = f"拡張子 {suffix}" if suffix else "拡張子なし"
-            return finding("FILE_021", file=relative, detail=f"{kind}、Excel ファイルの形式でもありません")
+            return finding(Code.FILE_021, file=relative, detail=f"{kind}、Excel ファイルの形式でもありません")
     return InboxFile(path, relative, st.st_size, st.st_mtime)
 
 
@@ -199,27 +199,27 @@ def read_stable(path: Path, limits: Limits, *, name: str | None = None) -> tuple
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
-            return None, [finding("FILE_020", file=shown, detail="通常のファイルではありません")]
+            return None, [finding(Code.FILE_020, file=shown, detail="通常のファイルではありません")]
         if before.st_size > limits.max_file_bytes:
-            return None, [finding("FILE_002", file=shown, size=before.st_size, limit=limits.max_file_bytes)]
+            return None, [finding(Code.FILE_002, file=shown, size=before.st_size, limit=limits.max_file_bytes)]
         # O_NONBLOCK: if the name was swapped for a pipe since the stat, opening must not hang.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):
-                return None, [finding("FILE_020", file=shown, detail="通常のファイルではありません")]
+                return None, [finding(Code.FILE_020, file=shown, detail="通常のファイルではありません")]
             data = _read_up_to(fd, limits.max_file_bytes + 1)
         finally:
             os.close(fd)
         after = os.stat(path)
     except OSError as exc:
-        return None, [finding("FILE_020", file=shown, detail=_os_reason(exc))]
+        return None, [finding(Code.FILE_020, file=shown, detail=_os_reason(exc))]
     if (
         len(data) != before.st_size
         or _identity(before) != _identity(opened)
         or _identity(before) != _identity(after)
     ):
-        return None, [finding("FILE_019", file=shown)]
+        return None, [finding(Code.FILE_019, file=shown)]
     return data, []
 
 

@@ -25,7 +25,7 @@ from pipeline.collect.reader import read_values
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
-from pipeline.findings import Finding, finding
+from pipeline.findings import Code, Finding, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
 from pipeline.store import Answer, Evaluation, IndicatorActual, Store, Submission, YearRecord
@@ -125,14 +125,14 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     try:
         book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
     except Exception as exc:  # a broken file must not stop the run: it is a finding
-        outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
+        outcome.findings.append(finding(Code.FILE_003, file=relative, detail=_short(exc)))
         return outcome
     outcome.saved_at = book.saved_at
     outcome.saved_by = book.saved_by
     try:
         checked = checks.check_return(book, plan, config, year, relative)
     except Exception as exc:  # calamine raises on some damaged sheets only when they are read
-        outcome.findings.append(finding("FILE_003", file=relative, detail=_short(exc)))
+        outcome.findings.append(finding(Code.FILE_003, file=relative, detail=_short(exc)))
         return outcome
     outcome.department = checked.department
     outcome.template_id = checked.template_id
@@ -203,9 +203,9 @@ def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: C
                           meanwhile="急ぐときは、このファイルを受付フォルダーから一時的に移すと、ほかの回答は取り込めます。")
     outcome = FileOutcome(source, source.size, _iso(source.mtime))
     if failure.kind == "timeout":
-        outcome.findings.append(finding("FILE_016", file=source.relative, seconds=config.limits.worker_timeout_seconds))
+        outcome.findings.append(finding(Code.FILE_016, file=source.relative, seconds=config.limits.worker_timeout_seconds))
     else:
-        outcome.findings.append(finding("FILE_015", file=source.relative, detail=failure.detail))
+        outcome.findings.append(finding(Code.FILE_015, file=source.relative, detail=failure.detail))
     return outcome
 
 
@@ -241,7 +241,7 @@ def decide(
         for o in sorted(group, key=lambda o: (o.received_at, o.file_name)):   # the first to arrive counts
             if o.sha256 in distinct:
                 o.status = DUPLICATE
-                o.findings = [finding("SUBM_001", file=o.file_name, department=dept_name,
+                o.findings = [finding(Code.SUBM_001, file=o.file_name, department=dept_name,
                                       other=distinct[o.sha256].file_name)]
             else:
                 distinct[o.sha256] = o
@@ -255,16 +255,16 @@ def decide(
         for other in distinct.values():
             if other is not chosen:
                 other.status = SUPERSEDED
-                other.findings = [finding("SUBM_002", file=other.file_name, department=dept_name,
+                other.findings = [finding(Code.SUBM_002, file=other.file_name, department=dept_name,
                                           other=chosen.file_name, rule=decision.rule)]
         if decision.by_secretariat:
-            chosen.findings.append(finding("SUBM_005", file=chosen.file_name, department=dept_name,
+            chosen.findings.append(finding(Code.SUBM_005, file=chosen.file_name, department=dept_name,
                                            choices_file=choices_file.name))
         elif decision.doubt:
             alternative = next(c.file_name for c in sorted(candidates, key=lambda c: c.received_at, reverse=True)
                                if c.file_name != chosen.file_name)
             chosen.findings.append(finding(
-                "SUBM_004", file=chosen.file_name, department=dept_name, count=len(distinct), rule=decision.rule,
+                Code.SUBM_004, file=chosen.file_name, department=dept_name, count=len(distinct), rule=decision.rule,
                 doubt=decision.doubt, choices_file=choices_file.name, line=choice.choice_line(dept, alternative)))
         if len(distinct) > 1 or decision.by_secretariat:
             decisions[dept] = decision
@@ -282,7 +282,7 @@ def decide(
     for d in plan.surveyed_departments():
         if d.code not in roster:
             roster[d.code] = (MISSING, None)
-            missing_findings.append(finding("SUBM_003", department=d.name, deadline=format_date_ja(config.deadline(year))))
+            missing_findings.append(finding(Code.SUBM_003, department=d.name, deadline=format_date_ja(config.deadline(year))))
 
     findings = list(skipped) + [f for o in outcomes for f in o.findings] + missing_findings
     return CollectResult(year, folder, outcomes, skipped, roster, findings, decisions, choices_file)

@@ -31,7 +31,7 @@ from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
 from pipeline.config import Config, Limits
 from pipeline.errors import our_failure
 from pipeline.files import Staging, made_on, stamped_package
-from pipeline.findings import Finding
+from pipeline.findings import Code, Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
 from pipeline.survey import layout as L
@@ -49,7 +49,7 @@ _PACKET_WIDTHS = (8, 11, 8, 7, 12, 16, 28, 80)
 _OUR_COMMENT = re.compile(r"^【(?:エラー|警告)】[^\n]*（[A-Z]+_\d{3}）\n")
 
 # Findings about how the secretariat chose among a department's returns: for the secretariat, not the department.
-SECRETARIAT_ONLY = frozenset({"SUBM_004", "SUBM_005"})
+SECRETARIAT_ONLY = frozenset({Code.SUBM_004, Code.SUBM_005})
 def packet_file_name(year: int, department: Department) -> str:
     """'R06_2024年度_05_情報政策課_差し戻し.xlsx'."""
     return f"{fiscal_year_short(year)}_{year}年度_{department.code}_{department.name}_{PACKET_FOLDER}.xlsx"

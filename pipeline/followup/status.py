@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pipeline.config import Config
 from pipeline.errors import UsageError
+from pipeline.findings import Code
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
 from pipeline.store import Store
@@ -93,7 +94,7 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
         name = plan.department_name(code) if code in plan.department_by_code else ""
         rows.append(DepartmentStatus(code, name, status, s.file_name if s else "", s.errors if s else 0,
                                      s.warnings if s else 0))
-    doubtful = {f[3] for f in store.findings(year) if f[1] == "SUBM_004"}
+    doubtful = {f[3] for f in store.findings(year) if f[1] == Code.SUBM_004}
     return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)))
 
 
