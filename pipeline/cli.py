@@ -136,13 +136,7 @@ def plan_check(obj: Context) -> None:
     例:
       python -m pipeline plan-check
     """
-    plan = obj.plan
-    click.echo(
-        f"{plan.title}（{plan.period_start}〜{plan.period_end}年度）: "
-        f"節 {len(plan.sections)}、柱 {len(plan.pillars)}、取組項目 {len(plan.items)}、"
-        f"具体的な取組 {len(plan.initiatives)}（うちDX {sum(i.dx for i in plan.initiatives)}）、"
-        f"部署 {len(plan.departments)}、参考指標 {len(plan.indicators)}"
-    )
+    click.echo(obj.plan.summary())
 
 
 @main.command()
@@ -163,9 +157,6 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
     from pipeline.survey.workbook import write_templates
 
     plan, config = obj.plan, obj.config
-    unknown = [d for d in departments if d not in plan.department_by_code]
-    if unknown:
-        raise click.BadParameter(f"部署コード {', '.join(unknown)} は計画にありません。", param_hint="--department")
     result = write_templates(plan, config, year, force=force, departments=list(departments) or None,
                              progress=obj.progress("調査票"))
     for w in result.written:
@@ -236,18 +227,10 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     """
     import datetime as dt
 
-    from pipeline.errors import UsageError
-    from pipeline.report.usecase import write_report
-    from pipeline.store import Store, run_lock
+    from pipeline.report.usecase import make_report
 
-    plan, config = obj.plan, obj.config
-    if not config.store_path.exists():
-        raise UsageError(
-            f"データベース {config.store_path} がありません。先に python -m pipeline collect --year {year} を実行してください。"
-        )
     today = report_date.date() if report_date else dt.date.today()
-    with run_lock(config.store_path, required=False), Store(config.store_path, readonly=True) as store:
-        result = write_report(plan, config, store, year, today, use_office=not no_pdf)
+    result = make_report(obj.plan, obj.config, year, today, use_office=not no_pdf)
     for warning in result.warnings:
         click.echo(f"注意: {warning}", err=True)
     obj.say(f"{year}年度の報告書と参考指標一覧を {result.folder} に作成しました:")
@@ -276,14 +259,9 @@ def status(obj: Context, year: int, today) -> None:
     """
     import datetime as dt
 
-    from pipeline.followup.status import never_collected, year_status
-    from pipeline.store import Store
+    from pipeline.followup.status import load_status
 
-    plan, config = obj.plan, obj.config
-    if not config.store_path.exists():
-        raise never_collected(year)
-    with Store(config.store_path, readonly=True) as store:
-        state = year_status(plan, config, store, year, today.date() if today else dt.date.today())
+    state = load_status(obj.plan, obj.config, year, today.date() if today else dt.date.today())
     for line in state.lines():
         click.echo(line)
     if not state.all_accepted:

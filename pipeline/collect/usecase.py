@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.collect.outputs import stage_collect_outputs
@@ -45,6 +46,7 @@ class CollectRun:
     result: CollectResult
     outputs: list[Path]
     followup: FollowupResult
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per step, for the benchmark
 
 
 def run_collect_year(
@@ -70,24 +72,43 @@ def run_collect_year(
         archived = _Listing(config.archive_dir)
         try:
             with Store(config.store_path) as store, Staging() as staging:
+                clock = _Clock()
                 result = collect(plan, config, year, progress=progress, inline=inline)
+                clock.mark("check")
                 refuse_emptying(result, store, force=force)
                 archive(config, result, sync=False)
                 folder = config.output_for(year)
                 outputs = stage_collect_outputs(plan, result, folder, staging, today or dt.date.today())
                 followup = stage_followup(plan, config, result, staging, progress=packet_progress, today=today,
                                           inline=inline)
+                clock.mark("outputs")
                 os.sync()   # one flush for the archive copies and the staged outputs, before the store points at them
+                clock.mark("sync")
                 store.replace_year(year_record(plan, result, collected_now()))
                 committed = True
+                clock.mark("store")
                 staging.publish(sync=False, changed=AFTER_COMMIT)
+                clock.mark("publish")
         except BaseException:
             if not committed:
                 archived.remove_what_is_new()
                 if new_store:
                     _remove_store(config.store_path)   # as it was: no store
             raise
-    return CollectRun(result, outputs, followup)
+    return CollectRun(result, outputs, followup, clock.seconds)
+
+
+class _Clock:
+    """Wall time of each step of a run, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = now - self._last
+        self._last = now
 
 
 class _Listing:

@@ -82,6 +82,15 @@ def _row(cells: tuple[str, ...], widths: list[int], numbers: tuple[int, ...] = (
     return "  ".join([*parts, cells[-1]]).rstrip()
 
 
+def load_status(plan: Plan, config: Config, year: int, today: dt.date) -> YearStatus:
+    """The status command: the year as the last collect stored it, read-only. Raises UsageError when the
+    year was never collected."""
+    if not config.store_path.exists():
+        raise never_collected(year)
+    with Store(config.store_path, readonly=True) as store:
+        return year_status(plan, config, store, year, today)
+
+
 def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.date) -> YearStatus:
     """The year as the last collect stored it. Raises UsageError when it was never collected."""
     if not store.has_year(year):

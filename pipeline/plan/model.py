@@ -137,6 +137,15 @@ class Plan:
     def years(self) -> range:
         return range(self.period_start, self.period_end + 1)
 
+    def summary(self) -> str:
+        """One line: the title, the period and how many of each thing the plan holds."""
+        return (
+            f"{self.title}（{self.period_start}〜{self.period_end}年度）: "
+            f"節 {len(self.sections)}、柱 {len(self.pillars)}、取組項目 {len(self.items)}、"
+            f"具体的な取組 {len(self.initiatives)}（うちDX {sum(i.dx for i in self.initiatives)}）、"
+            f"部署 {len(self.departments)}、参考指標 {len(self.indicators)}"
+        )
+
     def check_year(self, year: int) -> None:
         """Refuse a fiscal year outside the plan period, saying which years there are."""
         if year not in self.years:

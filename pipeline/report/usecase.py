@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.errors import UsageError
 from pipeline.files import Staging
 from pipeline.fiscal import fiscal_year_short
 from pipeline.plan import Plan
 from pipeline.report.builder import TocLine, load_reference
 from pipeline.report.data import ReportData, check_report_year, load_report_data
 from pipeline.report.document import REPORT_NAME, _ReportWriter
-from pipeline.store import Store
+from pipeline.store import Store, run_lock
 
 
 @dataclass
@@ -53,6 +54,17 @@ def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> 
             return None
         lines.append(TocLine(h.level, h.text, page.strip()))
     return lines
+
+
+def make_report(plan: Plan, config: Config, year: int, today: dt.date, *, use_office: bool = True) -> ReportResult:
+    """The report command: the year's report and tables from the store, read-only, under the run lock.
+    Raises UsageError when there is no store yet or the year was not collected."""
+    if not config.store_path.exists():
+        raise UsageError(
+            f"データベース {config.store_path} がありません。先に python -m pipeline collect --year {year} を実行してください。"
+        )
+    with run_lock(config.store_path, required=False), Store(config.store_path, readonly=True) as store:
+        return write_report(plan, config, store, year, today, use_office=use_office)
 
 
 def write_report(

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from pipeline import isolation
 from pipeline.config import Config
-from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, our_failure
+from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
@@ -94,6 +94,9 @@ def write_templates(
 ) -> TemplatesResult:
     """Write the year's workbooks into templates/<year>/; refuse to overwrite without `force`."""
     plan.check_year(year)
+    unknown = [d for d in departments or () if d not in plan.department_by_code]
+    if unknown:
+        raise UsageError(f"--department: 部署コード {', '.join(unknown)} は計画にありません。")
     folder = config.templates_for(year)
     targets = [d for d in plan.surveyed_departments() if departments is None or d.code in departments]
     paths = [(d, folder / template_file_name(plan, year, d)) for d in targets]
