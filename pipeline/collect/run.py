@@ -11,6 +11,7 @@ which survives mail and copying), then the file's modification time in the inbox
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -28,13 +29,23 @@ from pipeline.files import write_atomically
 from pipeline.findings import Code, Finding, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import Answer, Evaluation, IndicatorActual, Store, Submission, YearRecord
-from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, REJECTED, RETURNED, SUPERSEDED, WITH_ERRORS
+from pipeline.store import Store, Submission, YearRecord
+from pipeline.vocabulary import (
+    ACCEPTED,
+    DUPLICATE,
+    MISSING,
+    REJECTED,
+    RETURNED,
+    SUPERSEDED,
+    WITH_ERRORS,
+    SubmissionStatus,
+)
 
 
-@dataclass
-class FileOutcome:
-    """What one file gave: small and picklable, sent back from a worker."""
+@dataclass(kw_only=True)
+class FileOutcome(checks.CheckedReturn):
+    """What one file gave: what its workbook says (the CheckedReturn it extends: whose it is, its answers
+    and findings) and what the file is. Small and picklable, sent back from a worker."""
 
     source: inbox.InboxFile         # the file in the inbox: its real path, and the name shown to people
     size: int
@@ -42,25 +53,19 @@ class FileOutcome:
     sha256: str = ""
     saved_at: str | None = None
     saved_by: str | None = None
-    department: str | None = None
-    apparent_department: str | None = None   # whose it seems to be when its identity is lost
-    template_id: str | None = None
-    schema_version: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    answers: list[Answer] = field(default_factory=list)
-    actuals: list[IndicatorActual] = field(default_factory=list)
-    evaluations: list[Evaluation] = field(default_factory=list)
-    status: str = REJECTED
-    apparent_department: str | None = None
+    status: SubmissionStatus = REJECTED
 
     @property
     def file_name(self) -> str:
         """The inbox-relative name every finding and output shows (unique within the inbox)."""
         return self.source.relative
 
-    @property
-    def has_errors(self) -> bool:
-        return any(f.is_error for f in self.findings)
+    def take(self, checked: checks.CheckedReturn) -> None:
+        """What the checks found in the workbook, after what the gate found in the file."""
+        for f in dataclasses.fields(checks.CheckedReturn):
+            if f.name != "findings":
+                setattr(self, f.name, getattr(checked, f.name))
+        self.findings += checked.findings
 
 
 @dataclass
@@ -111,7 +116,7 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     """Read, inspect and check one inbox file. Never raises for a bad file: it becomes a finding."""
     plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
     relative = source.relative
-    outcome = FileOutcome(source, source.size, _iso(source.mtime))
+    outcome = FileOutcome(source=source, size=source.size, received_at=_iso(source.mtime))
     data, found = inbox.read_stable(source.path, config.limits, name=relative)
     outcome.findings += found
     if data is None:
@@ -134,14 +139,7 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     except Exception as exc:  # calamine raises on some damaged sheets only when they are read
         outcome.findings.append(finding(Code.FILE_003, file=relative, detail=_short(exc)))
         return outcome
-    outcome.department = checked.department
-    outcome.template_id = checked.template_id
-    outcome.schema_version = checked.schema_version
-    outcome.findings += checked.findings
-    outcome.answers = checked.answers
-    outcome.actuals = checked.actuals
-    outcome.evaluations = checked.evaluations
-    outcome.apparent_department = checked.apparent_department
+    outcome.take(checked)
     if outcome.department and not outcome.has_errors:
         # a copy of what may be accepted, written here where the bytes already are, on every core;
         # merge makes the copies durable before the store points at them
@@ -201,7 +199,7 @@ def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: C
     if failure.kind == "error" and not out_of_memory(failure):
         raise our_failure(failure.error, failure.detail, doing=f"{source.relative} の点検中",
                           meanwhile="急ぐときは、このファイルを受付フォルダーから一時的に移すと、ほかの回答は取り込めます。")
-    outcome = FileOutcome(source, source.size, _iso(source.mtime))
+    outcome = FileOutcome(source=source, size=source.size, received_at=_iso(source.mtime))
     if failure.kind == "timeout":
         outcome.findings.append(finding(Code.FILE_016, file=source.relative, seconds=config.limits.worker_timeout_seconds))
     else:

@@ -287,22 +287,10 @@ class _WorkbookWriter:
             ws.write_string(row, 1, text, self.f_cell)
             ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, 90))
             row += 1
-        row += 1
-        ws.write_string(row, 0, "進捗状況（取組ごと）", self.f_header)
-        ws.write_string(row, 1, "意味", self.f_header)
-        row += 1
-        for choice in cfg.progress_choices:
-            ws.write_string(row, 0, choice.label, self.f_label)
-            ws.write_string(row, 1, choice.description, self.f_cell)
-            row += 1
-        row += 1
-        ws.write_string(row, 0, "自己評価（取組項目ごと）", self.f_header)
-        ws.write_string(row, 1, "意味（主担当課が記入）", self.f_header)
-        row += 1
-        for grade in cfg.grades:
-            ws.write_string(row, 0, grade.choice, self.f_label)
-            ws.write_string(row, 1, grade.description, self.f_cell)
-            row += 1
+        row = self._meanings(ws, row + 1, ("進捗状況（取組ごと）", "意味"),
+                             [(c.label, c.description) for c in cfg.progress_choices])
+        row = self._meanings(ws, row + 1, ("自己評価（取組項目ごと）", "意味（主担当課が記入）"),
+                             [(g.choice, g.description) for g in cfg.grades])
         row += 1
         ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {L.SCHEMA_VERSION}）", self.f_note)
         ws.set_paper(9)
@@ -310,6 +298,15 @@ class _WorkbookWriter:
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
         ws.protect("", {"format_columns": True, "format_rows": True})
         ws.activate()
+
+    def _meanings(self, ws, row: int, headers: tuple[str, str], rows: list[tuple[str, str]]) -> int:
+        """A two-column table on the guide sheet (a choice and what it means) from `row`; the next free row."""
+        ws.write_string(row, 0, headers[0], self.f_header)
+        ws.write_string(row, 1, headers[1], self.f_header)
+        for n, (label, meaning) in enumerate(rows, row + 1):
+            ws.write_string(n, 0, label, self.f_label)
+            ws.write_string(n, 1, meaning, self.f_cell)
+        return row + 1 + len(rows)
 
     # --- one action item ----------------------------------------------------------------------------
     def _item_sheet(self, item: ActionItem) -> None:
