@@ -77,3 +77,16 @@ def project(tmp_path, _templates_cache) -> Project:
 @pytest.fixture
 def plan() -> Plan:
     return load_plan(PLAN_FILE)
+
+
+@pytest.fixture(scope="module")
+def filled_store(tmp_path_factory):
+    """(plan, config, store): a store filled as two collect runs would leave it (tests/report_fixtures.py),
+    one per test module, for the report and public table tests."""
+    from tests import report_fixtures as F
+
+    plan = F.plan()
+    config = F.config(tmp_path_factory.mktemp("filled"))
+    store = F.filled_store(config.store_path, plan)
+    yield plan, config, store
+    store.close()

@@ -283,10 +283,14 @@ def test_run_isolated__iterator_closed_early__workers_killed():
 
 
 def test_run_isolated__iterator_garbage_collected__workers_end():
+    before = set(_children())
     results = run_isolated(task, [("double", 1), ("sleep", 30)], workers=2, memory_bytes=MEMORY, timeout=60)
     next(results)
+    workers = {pid for pid, _state in set(_children()) - before}
+    assert len(workers) == 2
     del results
     gc.collect()
+    assert {pid for pid, _state in _children()} & workers == set()   # ended and reaped, not left as zombies
 
 
 def test_run_isolated__ctrl_c__stops_and_workers_end():

@@ -33,24 +33,14 @@ HEADERS = ["管理番号", "取組項目", "参考指標", "単位", "基準年�
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("public")
-    plan = F.plan()
-    config = F.config(tmp)
-    store = F.filled_store(config.store_path, plan)
-    yield plan, config, store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def table(setup):
-    plan, _config, store = setup
+def table(filled_store):
+    plan, _config, store = filled_store
     return load_indicator_table(plan, store, YEAR, TODAY)
 
 
 @pytest.fixture(scope="module")
-def xlsx(setup, table) -> bytes:
-    return build_workbook(setup[0], table, TODAY)
+def xlsx(filled_store, table) -> bytes:
+    return build_workbook(filled_store[0], table, TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +59,8 @@ def records(sheet) -> dict[str, dict]:
     return out
 
 
-def test_headers__exactly_as_specified(setup, sheet):
-    assert list(headers(setup[0])) == HEADERS
+def test_headers__exactly_as_specified(filled_store, sheet):
+    assert list(headers(filled_store[0])) == HEADERS
     row = next(sheet.iter_rows(min_row=FIRST_ROW + 1, max_row=FIRST_ROW + 1, values_only=True))
     assert list(row[:len(HEADERS)]) == HEADERS
 
@@ -137,8 +127,8 @@ def test_charts__one_per_indicator_on_their_own_sheet(xlsx):
     assert cumulative[4:] == (None, None, 1, 2, None)          # 2021 … 2025: running total
 
 
-def test_determinism__same_store_same_bytes(setup, table, xlsx):
-    assert build_workbook(setup[0], table, TODAY) == xlsx
+def test_determinism__same_store_same_bytes(filled_store, table, xlsx):
+    assert build_workbook(filled_store[0], table, TODAY) == xlsx
     assert build_csv(table) == build_csv(table)
 
 
@@ -163,8 +153,8 @@ def test_csv_text__formula_prefix_for_text_not_numbers(value, text):
     assert csv_text(value) == text
 
 
-def test_injection__plan_texts_stay_inert_in_xlsx_and_csv(setup):
-    plan, _config, store = setup
+def test_injection__plan_texts_stay_inert_in_xlsx_and_csv(filled_store):
+    plan, _config, store = filled_store
     item = plan.items[0]
     hostile = dataclasses.replace(item, title=F.DDE,
                                   indicator=dataclasses.replace(item.indicator, name=F.HYPERLINK))
@@ -180,8 +170,8 @@ def test_injection__plan_texts_stay_inert_in_xlsx_and_csv(setup):
     assert rows[1][1] == "'" + F.DDE and rows[1][2] == "'" + F.HYPERLINK
 
 
-def test_write_public_table__file_names(setup, tmp_path):
-    plan, config, store = setup
+def test_write_public_table__file_names(filled_store, tmp_path):
+    plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path)
     files = write_public_table(plan, config, store, YEAR, TODAY)
     assert files.xlsx == tmp_path / "2024" / public_file_name(YEAR, ".xlsx") == tmp_path / "2024" / (

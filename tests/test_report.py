@@ -31,18 +31,8 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("report")
-    plan = F.plan()
-    config = F.config(tmp)
-    store = F.filled_store(config.store_path, plan)
-    yield plan, config, store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def docx_bytes(setup) -> bytes:
-    plan, config, store = setup
+def docx_bytes(filled_store) -> bytes:
+    plan, config, store = filled_store
     return build_report(plan, config, store, YEAR, TODAY)
 
 
@@ -229,8 +219,8 @@ def test_headings__use_the_styles_the_toc_collects(docx_bytes):
 
 # --- determinism and the reference ----------------------------------------------------------------
 
-def test_determinism__same_store_same_bytes(setup, docx_bytes):
-    plan, config, store = setup
+def test_determinism__same_store_same_bytes(filled_store, docx_bytes):
+    plan, config, store = filled_store
     assert build_report(plan, config, store, YEAR, TODAY) == docx_bytes
     props = part(docx_bytes, "docProps/core.xml")
     assert "2025-06-20T09:00:00Z" in props and "revision" not in props
@@ -240,15 +230,15 @@ def test_determinism__reference_file_is_reproducible():
     assert reference_bytes() == reference_bytes()
 
 
-def test_reference__missing_file_falls_back_to_builtin_styles(setup, docx_bytes, tmp_path):
-    plan, config, store = setup
+def test_reference__missing_file_falls_back_to_builtin_styles(filled_store, docx_bytes, tmp_path):
+    plan, config, store = filled_store
     missing = dataclasses.replace(config, report_reference=tmp_path / "none.docx")
     data = build_report(plan, missing, store, YEAR, TODAY)
     assert part(data, "word/styles.xml") == part(docx_bytes, "word/styles.xml")
 
 
-def test_reference__a_restyled_reference_is_used(setup, tmp_path):
-    plan, config, store = setup
+def test_reference__a_restyled_reference_is_used(filled_store, tmp_path):
+    plan, config, store = filled_store
     ref = Document(io.BytesIO(reference_bytes()))
     ref.styles["表本文"].font.size = Pt(10)
     path = tmp_path / "ref.docx"
@@ -257,9 +247,9 @@ def test_reference__a_restyled_reference_is_used(setup, tmp_path):
     assert '<w:sz w:val="20"/>' in part(data, "word/styles.xml")
 
 
-def test_reference__saved_by_libreoffice_or_missing_a_style(setup, tmp_path):
+def test_reference__saved_by_libreoffice_or_missing_a_style(filled_store, tmp_path):
     # LibreOffice writes built-in names capitalised ("Heading 1", "TOC 1"); a user may delete a style
-    plan, config, store = setup
+    plan, config, store = filled_store
     with zipfile.ZipFile(io.BytesIO(reference_bytes())) as z:
         members = {n: z.read(n) for n in z.namelist()}
     styles = members["word/styles.xml"].decode("utf-8")
@@ -277,16 +267,16 @@ def test_reference__saved_by_libreoffice_or_missing_a_style(setup, tmp_path):
     assert {"Heading 1", "Heading 3", "注記"} <= names
 
 
-def test_year__outside_the_plan_or_not_collected(setup):
-    plan, config, store = setup
+def test_year__outside_the_plan_or_not_collected(filled_store):
+    plan, config, store = filled_store
     with pytest.raises(UsageError, match="計画期間"):
         build_report(plan, config, store, 2030, TODAY)
     with pytest.raises(UsageError, match="collect --year 2025"):
         build_report(plan, config, store, 2025, TODAY)
 
 
-def test_first_collected_year__no_change_column(setup, tmp_path):
-    plan, config, _store = setup
+def test_first_collected_year__no_change_column(filled_store, tmp_path):
+    plan, config, _store = filled_store
     store = F.filled_store(tmp_path / "one.sqlite", plan, years=(2024,))
     doc = Document(io.BytesIO(build_report(plan, config, store, YEAR, TODAY)))
     total = next(r for r in table_rows(doc, "柱", "S") if r[0] == "合計")
@@ -296,8 +286,8 @@ def test_first_collected_year__no_change_column(setup, tmp_path):
 
 # --- writing the folder, the command line, LibreOffice -------------------------------------------
 
-def test_write_report__without_office__docx_xlsx_csv(setup, tmp_path):
-    plan, config, store = setup
+def test_write_report__without_office__docx_xlsx_csv(filled_store, tmp_path):
+    plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
     result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
     assert [p.name for p in result.paths] == [
@@ -307,8 +297,8 @@ def test_write_report__without_office__docx_xlsx_csv(setup, tmp_path):
     assert not list(result.folder.glob(".*.tmp"))
 
 
-def test_write_report__missing_reference_is_a_warning(setup, tmp_path):
-    plan, config, store = setup
+def test_write_report__missing_reference_is_a_warning(filled_store, tmp_path):
+    plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out", report_reference=tmp_path / "gone.docx")
     result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
     assert result.docx.exists()
@@ -335,8 +325,8 @@ def test_cli__report_without_store_is_a_clear_error(tmp_path):
 
 
 @requires_office("pdftotext")
-def test_libreoffice__toc_filled_and_pdf_written(setup, tmp_path):
-    plan, config, store = setup
+def test_libreoffice__toc_filled_and_pdf_written(filled_store, tmp_path):
+    plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
     result = write_report(plan, config, store, YEAR, TODAY)
     assert result.warnings == []
@@ -356,8 +346,8 @@ def test_libreoffice__toc_filled_and_pdf_written(setup, tmp_path):
     assert not list(result.folder.glob(".*.tmp"))
 
 
-def test_libreoffice__failure_leaves_the_docx_and_warns(setup, tmp_path, monkeypatch):
-    plan, config, store = setup
+def test_libreoffice__failure_leaves_the_docx_and_warns(filled_store, tmp_path, monkeypatch):
+    plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
 
     class Broken:
