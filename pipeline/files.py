@@ -220,3 +220,23 @@ def stamped_package(data: bytes, when: dt.datetime) -> bytes:
                 member = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", member)
             dst.writestr(zip_member(info.filename, when), member)
     return out.getvalue()
+
+
+def stamped_pdf(data: bytes, when: dt.datetime) -> bytes:
+    """The same PDF created `when`, with no modification time and an ID made from its content, so equal
+    content gives equal bytes (LibreOffice stamps the clock's time, a random ID and a checksum of both).
+    pikepdf (qpdf) rewrites the file's cross-reference table, which a patch by hand would have to keep right."""
+    import pikepdf
+    from pikepdf.models.metadata import encode_pdf_date
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.docinfo[pikepdf.Name.CreationDate] = encode_pdf_date(when)
+        for key in ("/ModDate",):
+            if key in pdf.docinfo:
+                del pdf.docinfo[key]
+        for key in ("/ID", "/DocChecksum"):
+            if key in pdf.trailer:
+                del pdf.trailer[key]
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()

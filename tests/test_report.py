@@ -6,9 +6,11 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import secrets
 import subprocess
 import zipfile
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -344,6 +346,9 @@ def test_libreoffice__toc_filled_and_pdf_written(filled_store, tmp_path):
     assert toc[0].startswith("1 ") and re.search(r"\t\d+$", toc[0])
     assert len(toc) == 21          # 4 chapters, 9 sections, 8 pillars
     assert not list(result.folder.glob(".*.tmp"))
+    again = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / "again"), store, YEAR, TODAY)
+    assert again.pdf.read_bytes() == result.pdf.read_bytes()      # the same store and date, the same bytes
+    assert again.docx.read_bytes() == result.docx.read_bytes()
 
 
 def test_libreoffice__failure_leaves_the_docx_and_warns(filled_store, tmp_path, monkeypatch):
@@ -361,6 +366,47 @@ def test_libreoffice__failure_leaves_the_docx_and_warns(filled_store, tmp_path, 
     result = write_report(plan, config, store, YEAR, TODAY)
     assert result.docx.exists() and result.pdf is None and not stale.exists()
     assert any("テスト用の失敗" in w for w in result.warnings)
+
+
+class _ClockStampingOffice:
+    """Stands in for LibreOffice: writes a PDF stamped with the clock's time and a random ID, as soffice does,
+    or (with `garbage`) a file that is not a PDF at all."""
+
+    def __init__(self, garbage: bool = False) -> None:
+        self.garbage = garbage
+
+    def update_and_export(self, docx, pdf, *, timeout):
+        if self.garbage:
+            pdf.write_bytes(b"%PDF-1.7 this is not a pdf")
+            return []
+        with pikepdf.new() as made:
+            made.add_blank_page()
+            made.docinfo["/CreationDate"] = dt.datetime.now().strftime("D:%Y%m%d%H%M%S.%f")
+            made.trailer["/DocChecksum"] = pikepdf.Name("/" + secrets.token_hex(16).upper())
+            made.save(pdf, static_id=False)
+        return []
+
+
+def test_pdf__same_store_and_date_give_the_same_bytes_whatever_the_clock(filled_store, tmp_path, monkeypatch):
+    plan, config, store = filled_store
+    monkeypatch.setattr(office, "find_office", lambda: _ClockStampingOffice())
+    made = []
+    for run in ("a", "b"):
+        result = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / run), store, YEAR, TODAY)
+        made.append(result.pdf.read_bytes())
+    assert made[0] == made[1]
+    with pikepdf.open(io.BytesIO(made[0])) as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20250620")      # the report's date, not the clock's
+        assert "/DocChecksum" not in pdf.trailer and "/ModDate" not in pdf.docinfo
+
+
+def test_pdf__that_cannot_be_read_is_a_warning_and_no_pdf(filled_store, tmp_path, monkeypatch):
+    plan, config, store = filled_store
+    monkeypatch.setattr(office, "find_office", lambda: _ClockStampingOffice(garbage=True))
+    result = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / "out"), store, YEAR, TODAY)
+    assert result.pdf is None and result.docx.exists()
+    assert not list(result.folder.glob("*.pdf")) and not list(result.folder.glob(".*"))
+    assert any("PDF" in w for w in result.warnings)
 
 
 def test_judgements__listed_in_the_report(text):

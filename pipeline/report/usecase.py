@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import UsageError
-from pipeline.files import Staging
+from pipeline.errors import StorageError, UsageError
+from pipeline.files import Staging, made_on, stamped_pdf
 from pipeline.fiscal import fiscal_year_short
 from pipeline.plan import Plan
 from pipeline.report.builder import TocLine, load_reference
@@ -98,6 +98,8 @@ def write_report(
 def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
             result: ReportResult, staging: Staging, timeout: float) -> None:
     """With LibreOffice: the PDF (staged) and the .docx again with its table of contents filled in."""
+    import pikepdf
+
     from pipeline import office
 
     pdf = result.folder / report_file_name(year=result.year, suffix=".pdf")
@@ -108,13 +110,18 @@ def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, refere
             "更新されます（「フィールドを更新しますか」に「はい」）。"
         )
         return
+    made = staging.temporary(pdf)
     try:
-        found = runner.update_and_export(staging.temporary(result.docx), staging.temporary(pdf), timeout=timeout)
-    except office.OfficeError as exc:
+        found = runner.update_and_export(staging.temporary(result.docx), made, timeout=timeout)
+        stamped = stamped_pdf(made.read_bytes(), made_on(today))   # LibreOffice stamps the clock's time
+    except OSError as exc:
+        raise StorageError.of(exc, made, action="を読めません") from None
+    except (office.OfficeError, pikepdf.PdfError) as exc:
         staging.unstage(pdf)
         staging.remove_on_publish(pdf)   # a PDF of an earlier report would not match the new .docx
         result.warnings.append(f"LibreOffice で目次の更新と PDF の作成ができませんでした（{exc}）。.docx はそのまま使えます。")
         return
+    staging.stage(pdf, stamped)
     result.pdf = pdf
     lines = match_toc(writer.headings, found)
     if lines is None:
