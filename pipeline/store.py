@@ -16,9 +16,10 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.committee.model import GoodPractice, Opinion, Response
 from pipeline.errors import (
     FULL,
     NO_FOLDER,
@@ -30,9 +31,9 @@ from pipeline.errors import (
 )
 from pipeline.files import ensure_folder, temporary_name
 from pipeline.findings import Finding
-from pipeline.vocabulary import RosterStatus, SubmissionStatus
+from pipeline.vocabulary import ResponseStatus, RosterStatus, SubmissionStatus
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
 
 
 _SCHEMA = """
@@ -101,6 +102,38 @@ CREATE TABLE IF NOT EXISTS findings (
     message         TEXT    NOT NULL,
     PRIMARY KEY (fiscal_year, seq)
 );
+CREATE TABLE IF NOT EXISTS opinions (
+    opinion_id      TEXT    PRIMARY KEY,   -- year and number: 2024-03
+    fiscal_year     INTEGER NOT NULL,      -- the year whose report the committee gave it on
+    number          INTEGER NOT NULL,
+    item_code       TEXT    NOT NULL,      -- an action item's code, or 全般
+    department_code TEXT    NOT NULL,      -- who answers it
+    text            TEXT    NOT NULL,
+    member          TEXT    NOT NULL,
+    given_on        TEXT    NOT NULL,
+    UNIQUE (fiscal_year, number)
+);
+CREATE TABLE IF NOT EXISTS opinion_registers (
+    fiscal_year     INTEGER PRIMARY KEY,   -- the year whose report the register is on
+    file_name       TEXT    NOT NULL,
+    sha256          TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS good_practices (
+    fiscal_year     INTEGER NOT NULL,      -- named on this year's report
+    number          INTEGER NOT NULL,
+    initiative_id   TEXT    NOT NULL,
+    reason          TEXT    NOT NULL,
+    PRIMARY KEY (fiscal_year, number)
+);
+CREATE TABLE IF NOT EXISTS opinion_responses (
+    fiscal_year     INTEGER NOT NULL,      -- the year whose workbook carried the answer
+    opinion_id      TEXT    NOT NULL,
+    department_code TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('done','in_progress','not_yet','declined','unanswered')),
+    text            TEXT    NOT NULL,
+    sha256          TEXT    NOT NULL,
+    PRIMARY KEY (fiscal_year, opinion_id)
+);
 CREATE TABLE IF NOT EXISTS runs (
     fiscal_year     INTEGER PRIMARY KEY,
     plan_id         TEXT    NOT NULL,
@@ -165,6 +198,7 @@ class YearRecord:
     actuals: list[tuple[IndicatorActual, str]]        # (actual, sha256) for fiscal_year
     evaluations: list[tuple[Evaluation, str]]
     findings: list[Finding]
+    responses: list[tuple[Response, str]] = field(default_factory=list)   # answers to the committee's opinions
 
 
 class Store:
@@ -299,7 +333,8 @@ class Store:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("submissions", "roster", "answers", "indicator_actuals", "evaluations", "findings"):
+            for table in ("submissions", "roster", "answers", "indicator_actuals", "evaluations", "findings",
+                          "opinion_responses"):
                 db.execute(f"DELETE FROM {table} WHERE fiscal_year = ?", (y,))
             db.executemany(
                 "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -328,6 +363,10 @@ class Store:
                 [(y, n, str(f.severity), f.code, f.file, f.department, f.sheet, f.cell, f.field, f.value, f.message)
                  for n, f in enumerate(record.findings)],
             )
+            db.executemany(
+                "INSERT INTO opinion_responses VALUES (?,?,?,?,?,?)",
+                [(y, r.opinion_id, r.department_code, r.status, r.text, sha) for r, sha in record.responses],
+            )
             db.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?)",
                 (y, record.plan_id, record.plan_digest, record.collected_at),
@@ -335,6 +374,37 @@ class Store:
             db.execute("COMMIT")
         except BaseException:
             # SQLite may have rolled back by itself (a full disk): a second ROLLBACK would fail and hide the cause
+            _rollback_if_open(db)
+            raise
+
+    def replace_opinions(self, year: int, opinions: list[Opinion], practices: list[GoodPractice], *,
+                         file_name: str, sha256: str) -> None:
+        """Replace the committee's opinions and good practices given on year `year`'s report (from the
+        register `file_name`), in one transaction. Answers given in later years stay (they name opinions by ID)."""
+        try:
+            self._replace_opinions(year, opinions, practices, file_name, sha256)
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
+
+    def _replace_opinions(self, year: int, opinions: list[Opinion], practices: list[GoodPractice],
+                          file_name: str, sha256: str) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR REPLACE INTO opinion_registers VALUES (?,?,?)", (year, file_name, sha256))
+            db.execute("DELETE FROM opinions WHERE fiscal_year = ?", (year,))
+            db.execute("DELETE FROM good_practices WHERE fiscal_year = ?", (year,))
+            db.executemany(
+                "INSERT INTO opinions VALUES (?,?,?,?,?,?,?,?)",
+                [(o.id, year, o.number, o.item_code, o.department_code, o.text, o.member, o.given_on)
+                 for o in opinions],
+            )
+            db.executemany(
+                "INSERT INTO good_practices VALUES (?,?,?,?)",
+                [(year, p.number, p.initiative_id, p.reason) for p in practices],
+            )
+            db.execute("COMMIT")
+        except BaseException:
             _rollback_if_open(db)
             raise
 
@@ -378,6 +448,43 @@ class Store:
         return self.db.execute(
             "SELECT severity, code, file, department_code, sheet, cell, field, value, message"
             " FROM findings WHERE fiscal_year = ? ORDER BY seq", (year,)).fetchall()
+
+    def opinions(self) -> list[Opinion]:
+        """Every opinion the committee has given, every year (none in a store made before schema 2)."""
+        if not self._has_table("opinions"):
+            return []
+        rows = self.db.execute(
+            "SELECT opinion_id, fiscal_year, number, item_code, department_code, text, member, given_on"
+            " FROM opinions ORDER BY fiscal_year, number")
+        return [Opinion(*r) for r in rows]
+
+    def opinion_years(self) -> list[int]:
+        """The years whose opinions have been registered (opinions collect), even with none given."""
+        if not self._has_table("opinion_registers"):
+            return []
+        return [r[0] for r in self.db.execute("SELECT fiscal_year FROM opinion_registers ORDER BY fiscal_year")]
+
+    def good_practices(self, year: int) -> list[GoodPractice]:
+        """The good practices named on year `year`'s report."""
+        if not self._has_table("good_practices"):
+            return []
+        rows = self.db.execute(
+            "SELECT fiscal_year, number, initiative_id, reason FROM good_practices WHERE fiscal_year = ?"
+            " ORDER BY number", (year,))
+        return [GoodPractice(*r) for r in rows]
+
+    def responses(self) -> list[Response]:
+        """Every answer to an opinion, every year."""
+        if not self._has_table("opinion_responses"):
+            return []
+        rows = self.db.execute(
+            "SELECT opinion_id, fiscal_year, department_code, status, text FROM opinion_responses"
+            " ORDER BY fiscal_year, opinion_id")
+        return [Response(r[0], r[1], r[2], ResponseStatus(r[3]), r[4]) for r in rows]
+
+    def _has_table(self, name: str) -> bool:
+        """A store opened read-only is never upgraded: one made by an earlier version lacks the newer tables."""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every table in a stable order — for comparing two stores."""

@@ -48,6 +48,42 @@ class RosterStatus(Enum):
         return _ROSTER_LABELS[self][2]
 
 
+class ResponseStatus(Enum):
+    """Where a department stands on one of the committee's opinions (対応状況), as it answered in its workbook."""
+
+    DONE = "done"                 # 対応済: settled
+    IN_PROGRESS = "in_progress"   # 対応中: asked again next year
+    NOT_YET = "not_yet"           # 未対応: asked again next year
+    DECLINED = "declined"         # 対応しない: settled, with the reason in 対応内容
+    UNANSWERED = "unanswered"     # no answer this year (the department did not return, or left it blank)
+
+    @property
+    def label(self) -> str:
+        return _RESPONSE_LABELS[self]
+
+    @property
+    def settles(self) -> bool:
+        """An opinion answered so is closed: it is not asked again."""
+        return self in (ResponseStatus.DONE, ResponseStatus.DECLINED)
+
+    @classmethod
+    def choices(cls) -> tuple[ResponseStatus, ...]:
+        """What a department may choose in its workbook, in the order of the dropdown."""
+        return (cls.DONE, cls.IN_PROGRESS, cls.NOT_YET, cls.DECLINED)
+
+    @classmethod
+    def from_label(cls, label: str) -> ResponseStatus | None:
+        return next((s for s in cls.choices() if s.label == label), None)
+
+
+_RESPONSE_LABELS = {
+    ResponseStatus.DONE: "対応済",
+    ResponseStatus.IN_PROGRESS: "対応中",
+    ResponseStatus.NOT_YET: "未対応",
+    ResponseStatus.DECLINED: "対応しない",
+    ResponseStatus.UNANSWERED: "回答なし",
+}
+
 _SUBMISSION_LABELS = {
     SubmissionStatus.ACCEPTED: "採用",
     SubmissionStatus.REJECTED: "不受理（誤りあり）",
@@ -64,5 +100,5 @@ _ROSTER_LABELS = {
 ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = SubmissionStatus
 RETURNED, WITH_ERRORS, MISSING = RosterStatus
 
-for _status in (SubmissionStatus, RosterStatus):
+for _status in (SubmissionStatus, RosterStatus, ResponseStatus):
     sqlite3.register_adapter(_status, lambda s: s.value)   # stored as the words the store has always used
