@@ -249,6 +249,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 @stage_errors
 def status(obj: Context, year: int, today) -> None:
     """最後の collect の結果から、部署ごとの提出状況（受理・差し戻し・未提出）と提出期限までの日数を表示する。
+    委員会の意見があれば、その年度に尋ねた意見の回答・完了の件数と、次年度も尋ねる件数（部署別）も表示する。
 
     終了コード: 0 = 全部署の回答を受理、1 = 差し戻しまたは未提出あり、2 = その年度をまだ collect していない。
 
@@ -265,4 +266,70 @@ def status(obj: Context, year: int, today) -> None:
     for line in state.lines():
         click.echo(line)
     if not state.all_accepted:
+        sys.exit(1)
+
+
+# --- the committee's register (委員会意見・優良事例) ------------------------------------------------------
+
+@main.group()
+def opinions() -> None:
+    """委員会意見・優良事例の記録票を作り（template）、記入した記録票を取り込む（collect）。
+
+    \b
+    例:
+      python -m pipeline opinions template --year 2024
+      python -m pipeline opinions collect --year 2024
+    """
+
+
+@opinions.command("template")
+@year_option
+@output_options
+@click.option("--force", is_flag=True, help="既存の記録票を上書きする（記入済みの内容は消えます）。")
+@click.pass_obj
+@stage_errors
+def opinions_template(obj: Context, year: int, force: bool) -> None:
+    """年度の報告書に対する委員会意見・優良事例の記録票（Excel）を opinions/<年度>/ に作る。
+
+    \b
+    例:
+      python -m pipeline opinions template --year 2024
+    """
+    from pipeline.committee.register import write_register
+
+    written = write_register(obj.plan, obj.config, year, force=force)
+    obj.say(f"{year}年度の報告書に対する委員会意見・優良事例の記録票を作成しました: {written.path}")
+    obj.say(f"  委員会意見 {written.opinion_rows} 行、優良事例 {written.practice_rows} 行。記入後に "
+            f"python -m pipeline opinions collect --year {year} で取り込みます。")
+
+
+@opinions.command("collect")
+@year_option
+@output_options
+@click.pass_obj
+@stage_errors
+def opinions_collect(obj: Context, year: int) -> None:
+    """opinions/<年度>/ の記録票を点検し、誤りがなければその年度の委員会意見・優良事例をデータベースに取り込む。
+
+    終了コード: 0 = 取り込んだ（警告があっても）、1 = 記録票に誤りがあり取り込んでいない（データベースは変更なし）、
+    または記録票が複数ある、2 = 記録票がない、設定の誤り、データベース・出力先に書き込めない。
+
+    \b
+    例:
+      python -m pipeline opinions collect --year 2024
+    """
+    from pipeline.committee.intake import collect_opinions
+
+    result = collect_opinions(obj.plan, obj.config, year)
+    for f in result.findings:
+        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "（ファイル全体）")
+        click.echo(f"{f.severity.label} {place}: {f.message}（{f.code}）", err=f.is_error)
+    if result.stored:
+        obj.say(f"{result.register.name} を取り込みました: {year}年度の委員会意見 {len(result.opinions)} 件、"
+                f"優良事例 {len(result.practices)} 件（警告 {result.warnings} 件）。")
+    else:
+        obj.say(f"{result.register.name} にエラーが {result.errors} 件あるため、取り込んでいません"
+                f"（データベースは変更していません）。上のセルを直して保存し、もう一度実行してください。", err=True)
+    obj.say(f"  点検結果: {result.findings_file}")
+    if not result.stored:
         sys.exit(1)

@@ -75,6 +75,7 @@ class Config:
     store_path: Path
     report_reference: Path
     archive_dir: Path
+    opinions_dir: Path
     deadline_month_day: tuple[int, int]
     deadlines: dict[int, dt.date]
     return_instructions: str
@@ -102,6 +103,10 @@ class Config:
 
     def output_for(self, year: int) -> Path:
         return self.output_dir / str(year)
+
+    def opinions_for(self, year: int) -> Path:
+        """Where the committee's register on year `year`'s report is kept (opinions template / collect)."""
+        return self.opinions_dir / str(year)
 
 
 class _Reader:
@@ -156,7 +161,7 @@ class _Reader:
 
 _KNOWN = {
     "plan": {"file"},
-    "paths": {"templates", "returns", "output", "store", "report_reference", "archive"},
+    "paths": {"templates", "returns", "output", "store", "report_reference", "archive", "opinions"},
     "survey": {"deadline", "deadlines", "return_instructions", "max_text_length"},
     "secretariat": {"name", "contact_person", "phone", "email"},
     "vocab": {"progress", "grades"},
@@ -270,6 +275,7 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
         store_path=r.path("paths.store"),
         report_reference=r.path("paths.report_reference", "input_templates/report_reference.docx"),
         archive_dir=r.path("paths.archive", "output/archive"),
+        opinions_dir=r.path("paths.opinions", "opinions"),
         deadline_month_day=month_day,
         deadlines=deadlines,
         return_instructions=r.text("survey.return_instructions"),

@@ -32,7 +32,8 @@ class Entry:
 E, W = Severity.ERROR, Severity.WARNING
 
 # One catalogue for every code. Prefixes: FILE (the file itself), IDENT (whose workbook it is),
-# SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value).
+# SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value), RESP (the
+# answers to the committee's opinions in a workbook), OPIN (the committee's register).
 CATALOGUE: dict[str, Entry] = {
     # --- the file, before any parser touches it
     "FILE_001": Entry(E, "空のファイル", "ファイルが空（0バイト）です。保存し直した調査票を送ってもらってください。"),
@@ -94,10 +95,37 @@ CATALOGUE: dict[str, Entry] = {
     "VALUE_009": Entry(E, "表示形式で意味が変わる", "「{field}」のセルは表示形式が「{format}」で、「{shown}」と{meaning}（保存されている値は {value}）。{unit}の数として読めないため取り込みません。セルの表示形式を「標準」に戻し、{unit}の数値を数字だけで記入してください（例: 1234）。"),
     "VALUE_010": Entry(W, "百分率の桁の疑い", "「{field}」が {value} です。計画の{figures}と比べて桁が小さく、{percent}% のつもりで {value} と入力した可能性があります。{value}% で正しいか確認し、{percent}% なら {percent} と記入し直してもらってください。"),
     "VALUE_011": Entry(E, "数える単位に小数", "「{field}」が {value}{unit} で、小数になっています。{unit}は数える単位なので、整数で記入してください。"),
+    # --- the committee's opinions, as answered in a department's workbook (委員会意見 sheet)
+    "RESP_001": Entry(E, "委員会意見のシートがない", "委員会意見への対応を記入するシート「{value}」がありません（削除または名前の変更）。配布した調査票のシートに記入してもらってください。"),
+    "RESP_002": Entry(E, "意見の行がない", "委員会意見 {value} の行がありません（削除された可能性）。配布した調査票の行に、対応状況と対応内容を記入してもらってください。"),
+    "RESP_003": Entry(E, "不明な意見", "この部署に尋ねていない意見番号「{value}」の行があります。配布した調査票の行に記入してもらってください。"),
+    "RESP_004": Entry(E, "対応内容が空", "対応状況が「{status}」のときは、対応内容を記入してください（何をしたか、しない理由など）。"),
+    "RESP_005": Entry(W, "委員会意見を尋ねていない調査票", "この調査票は委員会意見 {value} の登録より前に作られたため、その対応を尋ねていません。対応は「回答なし」として記録し、来年度も尋ねます。今年度中に回答を求めるときは、python -m pipeline templates --year {year} --force --department {department_code} で調査票を作り直して送ってください。"),
+    # --- the committee's register (委員会意見・優良事例), kept by the secretariat
+    "OPIN_001": Entry(E, "記録票ではない", "委員会意見・優良事例の記録票の識別情報（非表示シート）が見つかりません{detail}。opinions template で作った記録票に記入してください（シートを別のブックにコピーすると識別情報がなくなります）。"),
+    "OPIN_002": Entry(E, "別の計画の記録票", "別の計画（{value}）の記録票です。今回の計画（{expected}）で opinions template を実行して作った記録票に、内容を書き写してください。"),
+    "OPIN_003": Entry(E, "別の年度の記録票", "{value}年度の報告書についての記録票です（取り込もうとしたのは {expected}年度）。--year の指定を確かめるか、opinions template --year {expected} で作った記録票に内容を書き写してください。"),
+    "OPIN_004": Entry(E, "古い様式の記録票", "様式のバージョン {value} の記録票です（現在は {expected}）。この記録票を別のフォルダーに移してから opinions template で作り直し、内容を書き写してください。"),
+    "OPIN_005": Entry(W, "記録票の作成後に計画が変更", "記録票を作った後に計画ファイルが変わっています（記録票ID {value}、現在の計画では {expected}）。一覧の選択肢が古い可能性があるため、内容は現在の計画で点検しました。管理番号・取組ID・部署が正しいか確認してください。"),
+    "OPIN_006": Entry(E, "記録票のシートがない", "記録票のシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、opinions template で作った記録票に内容を書き写してください。"),
+    "OPIN_007": Entry(E, "番号の誤り", "行の「{field}」が正しくありません（{problem}）。番号の列は書き換えず、記録票の行をそのまま使ってください（行の追加・並べ替えはしないでください）。"),
+    "OPIN_008": Entry(E, "管理番号が空", "意見に管理番号がありません。どの取組項目への意見か、一覧から管理番号を選んでください（計画全体への意見は「全般」）。"),
+    "OPIN_009": Entry(E, "不明な管理番号", "管理番号「{value}」は計画にありません。一覧から取組項目の管理番号（例: {example}）を選んでください（計画全体への意見は「全般」）。"),
+    "OPIN_010": Entry(E, "意見が空", "この行に意見が記入されていません。委員会の意見を記入してください。使わない行なら、管理番号・対応部署など、その行の記入をすべて消してください。"),
+    "OPIN_011": Entry(E, "不明な部署", "対応部署「{value}」は計画の部署にありません。一覧から部署名を選ぶか、部署コード（記入要領シートの表）を記入してください。"),
+    "OPIN_012": Entry(E, "調査票のない部署", "対応部署「{value}」には調査票を配布していないため、意見への対応を尋ねられません。調査票を受け取る部署（一覧の部署）を選んでください。"),
+    "OPIN_013": Entry(E, "全般の対応部署が空", "管理番号「全般」（計画全体）の意見には、対応部署が必要です。意見に答える部署を一覧から選んでください。"),
+    "OPIN_014": Entry(E, "会議日が読めない", "会議日「{value}」を日付として読めません。{example} のように日付で記入するか、空欄にしてください。"),
+    "OPIN_015": Entry(E, "取組IDが空", "優良事例に取組IDがありません。一覧から、紹介する具体的な取組の取組IDを選んでください。"),
+    "OPIN_016": Entry(E, "不明な取組ID", "取組ID「{value}」は計画にありません。一覧から具体的な取組の取組ID（例: {example}）を選んでください。"),
+    "OPIN_017": Entry(E, "紹介の理由が空", "取組 {value} の紹介の理由が記入されていません。委員会が優良事例として紹介した理由を記入してください。"),
+    "OPIN_018": Entry(W, "優良事例の重複", "取組 {value} が優良事例に複数あります（{cells}）。1行にまとめるか、不要な行の記入を消してください（このままなら、それぞれを記録します）。"),
+    "OPIN_019": Entry(W, "記入なし", "記録票に委員会意見も優良事例も記入されていません。委員会で意見がなかった年度なら、このままで構いません（意見なしとして記録します）。"),
+
 }
 
 
-_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE)_\d{3}$")
+_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN)_\d{3}$")
 _ALWAYS_GIVEN = {"field", "value", "department", "file", "sheet", "cell"}
 
 
