@@ -291,7 +291,8 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
 
     text = run("pdftotext", "-layout", str(result.pdf), "-")
     lines = [compact(line) for line in text.splitlines()]
-    headings = [f"1 {plan.title}について", "2 計画の体系", "3 具体的な取組", "4 各取組項目の参考指標一覧"]
+    headings = [f"1 {plan.title}について", "2 計画の体系", "3 具体的な取組", "4 各取組項目の参考指標一覧",
+                "5 委員会意見への対応"]
     toc = {}
     for heading in headings:
         entry = next((line for line in lines if re.fullmatch(rf"{re.escape(compact(heading))}\.{{3,}}\d+", line)), None)
@@ -311,3 +312,34 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
     assert fonts and all(f[-5] == "yes" for f in fonts), fonts               # every font embedded
     families = {f[0].split("+")[-1].split("-")[0] for f in fonts}
     assert {"NotoSansCJKjp", "NotoSerifCJKjp"} <= families                     # 游ゴシック, 游明朝 mapped
+
+
+# --- the committee's loop, answered in Calc -----------------------------------------------------------
+
+@requires_office()
+def test_calc__committee_opinions_answered_from_the_dropdown__collected_and_asked_again_while_open(project, calc):
+    from pipeline.collect.usecase import run_collect_year
+    from pipeline.survey.workbook import write_templates
+    from pipeline.vocabulary import ResponseStatus
+    from tests.test_opinions_loop import give_opinions, responses
+
+    project.return_all(2023)
+    run_collect_year(project.plan, project.config, 2023, today=TODAY, inline=True)
+    give_opinions(project, 2023, [("2101", "05", "電子申請の利用を広げる工夫をしてほしい。"),
+                                  ("全般", "04", "計画全体の進み具合を分かりやすく示してほしい。")])
+    write_templates(project.plan, project.config, YEAR, force=True)
+    informatics, finance = typed_return(project, "05"), typed_return(project, "04")
+    informatics.choose(L.SHEET_OPINIONS, "2023-01", L.COL_RESPONSE_STATUS, 1)          # 対応中
+    informatics.type(L.SHEET_OPINIONS, "2023-01", L.COL_RESPONSE_TEXT, "対象の手続を３件増やした。\n引き続き拡大する。")
+    finance.choose(L.SHEET_OPINIONS, "2023-02", L.COL_RESPONSE_STATUS, 0)              # 対応済
+    finance.type(L.SHEET_OPINIONS, "2023-02", L.COL_RESPONSE_TEXT, "進み具合を一覧にして公表した。")
+    calc.fill([job(project, informatics), job(project, finance)])
+
+    result = run_collect_year(project.plan, project.config, YEAR, today=TODAY).result
+    assert [f for f in result.findings if f.file.endswith("_LibreOffice.xlsx")] == []
+    stored = responses(project)
+    assert stored[(YEAR, "2023-01")] == (ResponseStatus.IN_PROGRESS, "対象の手続を３件増やした。\n引き続き拡大する。")
+    assert stored[(YEAR, "2023-02")] == (ResponseStatus.DONE, "進み具合を一覧にして公表した。")
+    write_templates(project.plan, project.config, YEAR + 1)
+    again = ReturnFiller(project.template("05", YEAR + 1))
+    assert again.opinions == ["2023-01"] and ReturnFiller(project.template("04", YEAR + 1)).opinions == []

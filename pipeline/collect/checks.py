@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.collect.reader import WorkbookValues
+from pipeline.committee.model import Response
 from pipeline.config import Config
 from pipeline.findings import Code, Finding, finding
 from pipeline.plan import ActionItem, Indicator, Plan
@@ -31,8 +33,10 @@ from pipeline.values import (
     percent_typed_as_fraction,
     shown_number,
 )
+from pipeline.vocabulary import ResponseStatus
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
+_OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # committee.model.opinion_id: year and number
 # A survey sheet has well under a hundred rows; far more means something was pasted below it.
 MAX_SHEET_ROWS = 1000
 # Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
@@ -48,6 +52,7 @@ class CheckedReturn:
     answers: list[Answer] = field(default_factory=list)
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)     # answers to the committee's opinions
     # the department a workbook without its identity seems to come from (see apparent_department)
     apparent_department: str | None = None
 
@@ -72,8 +77,10 @@ def read_identity(book: WorkbookValues) -> dict[str, str]:
     return identity
 
 
-def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str) -> CheckedReturn:
-    """Every finding and every answer of one returned workbook."""
+def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str,
+                 asked: Mapping[str, tuple[str, ...]] | None = None) -> CheckedReturn:
+    """Every finding and every answer of one returned workbook. `asked`: department → the IDs of the
+    committee's opinions its workbook asks about this year (pipeline.committee.loop)."""
     out = CheckedReturn()
     identity = read_identity(book)
     if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):
@@ -111,7 +118,8 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         out.findings.append(finding(Code.IDENT_007, file=file, department=name, value=name))
 
     items = plan.items_for(dept)
-    expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET}
+    expected_sheets = {i.code for i in items} | {L.SHEET_GUIDE, L.SHEET_IDENTITY, L.SHEET_PACKET,
+                                                  L.SHEET_OPINIONS, L.SHEET_PRACTICES}
     for sheet in book.sheet_names:
         if sheet not in expected_sheets:
             out.findings.append(finding(Code.SHEET_002, file=file, department=name, sheet=sheet, value=sheet))
@@ -120,7 +128,79 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
             out.findings.append(finding(Code.SHEET_001, file=file, department=name, value=item.code))
             continue
         _SheetCheck(out, plan, config, year, dept, file, item, book).run()
+    opinions = (asked or {}).get(dept, ())
+    if opinions:
+        # a workbook made before the committee's register was taken in does not ask: not the department's fault
+        shown = set(filter(None, identity.get(L.ID_OPINIONS, "").split(",")))
+        not_asked = [o for o in opinions if o not in shown]
+        if not_asked:
+            out.findings.append(finding(Code.RESP_005, file=file, department=name, value="、".join(not_asked),
+                                        department_code=dept, year=year))
+        opinions = tuple(o for o in opinions if o in shown)
+    if opinions:
+        _check_responses(out, book, config, year, dept, name, file, opinions)
     return out
+
+
+def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, year: int, dept: str, name: str,
+                     file: str, opinions: tuple[str, ...]) -> None:
+    """The 委員会意見 sheet: 対応状況 (a choice) and 対応内容 (required unless 未対応) for every opinion asked."""
+    sheet = L.SHEET_OPINIONS
+
+    def add(code: str, r: int | None = None, c: int | None = None, **kw) -> None:
+        cell = L.a1(r, c) if r is not None and c is not None else ""
+        out.findings.append(finding(code, file=file, department=name, sheet=sheet if r is not None else "", cell=cell,
+                                    **kw))
+
+    if sheet not in book.sheet_names:
+        add(Code.RESP_001, value=sheet)
+        return
+    rows = book.rows(sheet)
+    keys: dict[str, list[int]] = defaultdict(list)
+    for r, row in enumerate(rows):
+        key = L.row_key(row[0]) if row else ""
+        if _OPINION_ID.match(key):
+            keys[key].append(r)
+
+    def cell(r: int, c: int) -> object:
+        return rows[r][c] if c < len(rows[r]) else None
+
+    for key, found in keys.items():
+        if key not in opinions:
+            add(Code.RESP_003, found[0], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=key)
+    choices = {normalise_choice(s.label): s for s in ResponseStatus.choices()}
+    for opinion_id in opinions:
+        found = keys.get(opinion_id)
+        if not found:
+            add(Code.RESP_002, field=L.HEADER_OPINION, value=opinion_id)
+            continue
+        if len(found) > 1:
+            cells = "、".join(L.a1(r, L.COL_OPINION_KEY) for r in found)
+            add(Code.ROW_002, found[1], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=opinion_id, cells=cells)
+            continue
+        r = found[0]
+        raw = cell(r, L.COL_RESPONSE_STATUS)
+        status = None
+        if raw is None or not str(raw).strip():
+            add(Code.VALUE_001, r, L.COL_RESPONSE_STATUS, field=L.FIELD_RESPONSE_STATUS)
+        else:
+            status = choices.get(normalise_choice(raw))
+            if status is None:
+                add(Code.VALUE_002, r, L.COL_RESPONSE_STATUS, field=L.FIELD_RESPONSE_STATUS, value=raw,
+                    choices="・".join(s.label for s in ResponseStatus.choices()))
+        text = clean_text(cell(r, L.COL_RESPONSE_TEXT))
+        if text.removed_control:
+            add(Code.VALUE_006, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text)
+        if len(text.text) > config.max_text_length:
+            add(Code.VALUE_005, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text,
+                length=len(text.text), limit=config.max_text_length)
+            continue
+        if status is None:
+            continue
+        if not text.text and status is not ResponseStatus.NOT_YET:
+            add(Code.RESP_004, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, status=status.label)
+            continue
+        out.responses.append(Response(opinion_id, year, dept, status, text.text))
 
 
 def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | None:

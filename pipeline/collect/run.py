@@ -23,6 +23,7 @@ from pathlib import Path
 from pipeline import isolation
 from pipeline.collect import checks, choice, gate, inbox
 from pipeline.collect.reader import read_values
+from pipeline.committee.loop import YearAsk
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
@@ -78,6 +79,7 @@ class CollectResult:
     findings: list[Finding]                        # every finding, in report order
     choices: dict[str, choice.Decision] = field(default_factory=dict)   # department → how its return was chosen
     choices_file: Path | None = None               # the secretariat's choices file for the year
+    ask: YearAsk | None = None                     # the committee's opinions this year's workbooks ask about
 
     @property
     def errors(self) -> int:
@@ -101,12 +103,12 @@ class CollectResult:
 _CONTEXT: dict[str, object] = {}
 
 
-def _init_worker(plan: Plan, config: Config, year: int) -> None:
-    _CONTEXT.update(plan=plan, config=config, year=year)
+def _init_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]]) -> None:
+    _CONTEXT.update(plan=plan, config=config, year=year, asked=asked)
 
 
-def _init_forked_worker(plan: Plan, config: Config, year: int) -> None:
-    _init_worker(plan, config, year)
+def _init_forked_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]]) -> None:
+    _init_worker(plan, config, year, asked)
     # What a worker inherited at fork (the plan and its index) lives as long as it does: keep the
     # garbage collector from walking it again and again (and from copying its pages by touching them).
     gc.freeze()
@@ -135,7 +137,7 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     outcome.saved_at = book.saved_at
     outcome.saved_by = book.saved_by
     try:
-        checked = checks.check_return(book, plan, config, year, relative)
+        checked = checks.check_return(book, plan, config, year, relative, _CONTEXT["asked"])
     except Exception as exc:  # calamine raises on some damaged sheets only when they are read
         outcome.findings.append(finding(Code.FILE_003, file=relative, detail=_short(exc)))
         return outcome
@@ -163,21 +165,26 @@ def collect(
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
     now: dt.datetime | None = None,
+    ask: YearAsk | None = None,
 ) -> CollectResult:
     """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
-    `now`: the moment against which saved times are judged (default: the clock)."""
+    `now`: the moment against which saved times are judged (default: the clock). `ask`: the committee's
+    opinions the year's workbooks ask about (pipeline.committee.loop.year_ask; default: none)."""
+    ask = ask or YearAsk(year)
+    asked = {d.code: ask.ids_of(d.code) for d in plan.departments}
     folder = config.returns_for(year)
     scanned = inbox.scan_inbox(folder)
     jobs = scanned.candidates
     outcomes: list[FileOutcome] = []
     plan.surveyed_departments()   # indexes who takes part in what once, here, for the forked workers to inherit
     if inline:
-        _init_worker(plan, config, year)
+        _init_worker(plan, config, year, asked)
         results = isolation.run_inline(process_file, jobs)
     else:
         results = isolation.run_isolated(
             process_file, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
-            timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker, initargs=(plan, config, year),
+            timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker,
+            initargs=(plan, config, year, asked),
         )
     try:
         for n, (job, result) in enumerate(results, 1):
@@ -189,7 +196,9 @@ def collect(
     finally:
         results.close()   # when the run stops early: the workers end now, not when the generator is collected
     outcomes.sort(key=lambda o: o.file_name)
-    return decide(plan, config, year, folder, outcomes, scanned.skipped, now=now)
+    result = decide(plan, config, year, folder, outcomes, scanned.skipped, now=now)
+    result.ask = ask
+    return result
 
 
 def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
@@ -330,6 +339,9 @@ def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRec
         actuals=[(a, o.sha256) for o in accepted for a in o.actuals],
         evaluations=[(e, o.sha256) for o in accepted for e in o.evaluations],
         findings=result.findings,
+        responses=[(r, o.sha256) for o in accepted for r in o.responses] + [
+            (r, "") for r in (result.ask or YearAsk(result.year)).unanswered(
+                {r.opinion_id for o in accepted for r in o.responses})],
     )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pipeline.collect.outputs import stage_collect_outputs
 from pipeline.collect.run import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
+from pipeline.committee.loop import year_ask
 from pipeline.config import Config
 from pipeline.files import Staging, remove_leftovers
 from pipeline.followup.packets import PACKET_FOLDER
@@ -73,7 +74,7 @@ def run_collect_year(
         try:
             with Store(config.store_path) as store, Staging() as staging:
                 clock = _Clock()
-                result = collect(plan, config, year, progress=progress, inline=inline)
+                result = collect(plan, config, year, progress=progress, inline=inline, ask=year_ask(plan, store, year))
                 clock.mark("check")
                 refuse_emptying(result, store, force=force)
                 archive(config, result, sync=False)

@@ -26,6 +26,8 @@ COLUMN = {
     L.FIELD_RESULT: L.COL_RESULT + 1,
     L.FIELD_ISSUES: L.COL_ISSUES + 1,
     L.FIELD_NEXT: L.COL_NEXT + 1,
+    L.FIELD_RESPONSE_STATUS: L.COL_RESPONSE_STATUS + 1,
+    L.FIELD_RESPONSE_TEXT: L.COL_RESPONSE_TEXT + 1,
 }
 
 
@@ -92,6 +94,19 @@ class ReturnFiller:
                 m.shift(0, by)
             ws.merge_cells(m.coord)
 
+    @property
+    def opinions(self) -> list[str]:
+        """The IDs of the committee's opinions this workbook asks about (none without the sheet)."""
+        if L.SHEET_OPINIONS not in self.wb.sheetnames:
+            return []
+        return [L.row_key(c.value) for (c,) in self.wb[L.SHEET_OPINIONS].iter_rows(min_row=L.OPINION_FIRST_ROW + 2,
+                                                                                    min_col=1, max_col=1) if c.value]
+
+    def respond(self, opinion: str, status: str, text: str | None) -> None:
+        """Answer one of the committee's opinions: 対応状況 and 対応内容."""
+        self.set(L.SHEET_OPINIONS, opinion, L.FIELD_RESPONSE_STATUS, status)
+        self.set(L.SHEET_OPINIONS, opinion, L.FIELD_RESPONSE_TEXT, text)
+
     def answer(self, sheet: str, initiative: str, progress="実施中", result="取組を実施した。", issues="", next_plan=""):
         self.set(sheet, initiative, L.FIELD_PROGRESS, progress)
         self.set(sheet, initiative, L.FIELD_RESULT, result)
@@ -108,6 +123,8 @@ class ReturnFiller:
             if self.has(sheet, L.KEY_GRADE):
                 self.set(sheet, L.KEY_GRADE, L.FIELD_GRADE, grade)
                 self.set(sheet, L.KEY_REASON, L.FIELD_REASON, reason)
+        for opinion in self.opinions:
+            self.respond(opinion, "対応中", f"意見 {opinion} を受けて見直しを進めている。")
         return self
 
     def save(self, path: Path, saved_at: dt.datetime | None = None, *, saved_by: str | None = None,
@@ -189,4 +206,14 @@ def fill_plausibly(filler: ReturnFiller, plan: Plan, config: Config, year: int, 
             filler.set(sheet, L.KEY_GRADE, L.FIELD_GRADE, grade)
             filler.set(sheet, L.KEY_REASON, L.FIELD_REASON,
                        f"{item.title}の取組は{grade.split('：')[1]}に進んでいる。参考指標の推移も踏まえて評価した。")
+    for opinion in filler.opinions:
+        status, text = rng.choice(_RESPONSES)
+        filler.respond(opinion, status, text)
     return filler
+
+_RESPONSES = [
+    ("対応済", "ご意見を踏まえて手順を見直し、今年度から新しい方法で実施している。"),
+    ("対応中", "関係課と協議を始めており、来年度中に方針をまとめる予定である。"),
+    ("対応中", "ご意見を受けて試行を始めた。効果を確かめながら広げていく。"),
+    ("未対応", None),
+]

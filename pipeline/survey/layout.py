@@ -32,7 +32,9 @@ ID_YEAR = "fiscal_year"
 ID_DEPARTMENT = "department_code"
 ID_DEPARTMENT_NAME = "department_name"
 ID_TEMPLATE = "template_id"
-IDENTITY_KEYS = (ID_SCHEMA, ID_PLAN, ID_PLAN_DIGEST, ID_YEAR, ID_DEPARTMENT, ID_DEPARTMENT_NAME, ID_TEMPLATE)
+ID_OPINIONS = "committee_opinions"  # the committee's opinions this workbook asks about, comma-separated (if any)
+IDENTITY_KEYS = (ID_SCHEMA, ID_PLAN, ID_PLAN_DIGEST, ID_YEAR, ID_DEPARTMENT, ID_DEPARTMENT_NAME, ID_TEMPLATE,
+                 ID_OPINIONS)
 
 # context rows of an item sheet: label in column A, the charter's text in column B (read-only)
 CTX_CODE = "管理番号"
@@ -83,6 +85,21 @@ FIELD_UNIT = "単位"
 COL_UNIT = 2              # 指標実績値 row: the indicator's unit, charter text that says what the number means
 COL_ACTUAL_NOTE = 3       # 指標実績値 row: how to fill it in (merged to LAST_COL)
 COL_GRADE_NOTE = 2        # 自己評価 row: what the grades mean (merged to LAST_COL)
+
+# the committee's loop: the opinions the department answers (inputs), and the good practices (read-only)
+SHEET_OPINIONS = "委員会意見"
+SHEET_PRACTICES = "優良事例"
+HEADER_OPINION = "意見番号"
+FIELD_RESPONSE_STATUS = "対応状況"
+FIELD_RESPONSE_TEXT = "対応内容"
+OPINION_HEADERS = (HEADER_OPINION, "意見の年度", "管理番号・取組項目", "委員会の意見", "これまでの回答",
+                   f"{FIELD_RESPONSE_STATUS} ※", f"{FIELD_RESPONSE_TEXT} ※")
+COL_OPINION_KEY, COL_OPINION_YEAR, COL_OPINION_ITEM, COL_OPINION_TEXT, COL_OPINION_BEFORE = range(5)
+COL_RESPONSE_STATUS, COL_RESPONSE_TEXT = 5, 6
+OPINION_WIDTHS = (11, 10, 24, 44, 30, 12, 44)
+OPINION_FIRST_ROW = 4               # the header row (0-based); the title, subtitle and a note above it
+PRACTICE_HEADERS = ("取組ID", "具体的な取組", "担当部署", "紹介の理由（委員会）")
+PRACTICE_WIDTHS = (10, 60, 24, 50)
 
 NOTE_NO_INITIATIVES = "この取組項目には、この部署が記入する具体的な取組はありません。"
 

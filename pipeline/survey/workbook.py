@@ -15,6 +15,8 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline import isolation
+from pipeline.committee.loop import YearAsk, load_year_ask
+from pipeline.committee.model import OpinionState, item_title
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
@@ -24,7 +26,7 @@ from pipeline.store import Answer, Evaluation, Store
 from pipeline.survey import layout as L
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
-from pipeline.vocabulary import MISSING
+from pipeline.vocabulary import MISSING, ResponseStatus
 
 FONT = "游ゴシック"
 FONT_SIZE = 10
@@ -80,6 +82,7 @@ class TemplatesResult:
     folder: Path
     written: list[WrittenTemplate] = field(default_factory=list)
     history: History | None = None
+    ask: YearAsk | None = None          # the committee's open opinions and good practices shown this year
 
 
 def template_file_name(plan: Plan, year: int, department: Department) -> str:
@@ -107,8 +110,8 @@ def write_templates(
             f"{folder} に調査票が既にあります（{names}、{len(existing)}件）。記入中のファイルを守るため上書きしません。"
             "作り直すときは --force を付けてください。"
         )
-    result = TemplatesResult(year, folder, history=load_history(config, year))
-    _init_writer(plan, config, year, result.history)
+    result = TemplatesResult(year, folder, history=load_history(config, year), ask=load_year_ask(plan, config, year))
+    _init_writer(plan, config, year, result.history, result.ask)
     written: dict[str, WrittenTemplate] = {}
     with Staging() as staging:
         # each workbook is written to its temporary name by whoever builds it; all are put in place together
@@ -144,14 +147,15 @@ PARALLEL_FROM = 40
 _WRITER: dict[str, object] = {}
 
 
-def _init_writer(plan: Plan, config: Config, year: int, history: History | None) -> None:
-    _WRITER.update(plan=plan, config=config, year=year, history=history)
+def _init_writer(plan: Plan, config: Config, year: int, history: History | None, ask: YearAsk | None) -> None:
+    _WRITER.update(plan=plan, config=config, year=year, history=history, ask=ask)
 
 
 def _write_one(job: tuple[str, str, str]) -> tuple[str, str, str]:
     code, path, temporary = job
     plan = _WRITER["plan"]
-    data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"])
+    data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"],
+                          ask=_WRITER["ask"])
     write_new(Path(temporary), data, target=Path(path))   # made durable at once, and put in place, when all are written
     return job
 
@@ -162,11 +166,14 @@ Prefill = Mapping[tuple[str, str, str], object]
 
 
 def build_workbook(plan: Plan, config: Config, year: int, department: Department,
-                   history: History | None = None, *, prefill: Prefill | None = None) -> bytes:
+                   history: History | None = None, *, prefill: Prefill | None = None,
+                   ask: YearAsk | None = None) -> bytes:
     """One department's workbook for `year`, as bytes. The same inputs give the same bytes.
 
     With `history`, last year's answers stand read-only beside the inputs, and the indicator shows
-    the earlier years' figures (the running total for 延べ). With `prefill`, the inputs hold those answers."""
+    the earlier years' figures (the running total for 延べ). With `ask`, a sheet asks the department about
+    the committee's open opinions addressed to it, and one shows the good practices to share.
+    With `prefill`, the inputs hold those answers."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
@@ -175,7 +182,7 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
         "strings_to_urls": False,
         "strings_to_numbers": False,
     })
-    writer = _WorkbookWriter(wb, plan, config, year, department, history, prefill)
+    writer = _WorkbookWriter(wb, plan, config, year, department, history, prefill, ask)
     writer.write()
     wb.close()
     return buffer.getvalue()
@@ -183,9 +190,10 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
 
 class _WorkbookWriter:
     def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int, department: Department,
-                 history: History | None = None, prefill: Prefill | None = None):
+                 history: History | None = None, prefill: Prefill | None = None, ask: YearAsk | None = None):
         self.wb, self.plan, self.config, self.year, self.department = wb, plan, config, year, department
         self.history = history
+        self.ask = ask or YearAsk(year)
         self.prefill = prefill or {}
         self.items = plan.items_for(department.code)
         self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
@@ -226,10 +234,15 @@ class _WorkbookWriter:
         self._guide_sheet()
         for item in self.items:
             self._item_sheet(item)
+        asked = self.ask.of(self.department.code)
+        if asked:
+            self._opinions_sheet(asked)
+        if self.ask.practices:
+            self._practices_sheet()
         self._identity_sheet()
 
     def _identity(self) -> dict[str, str]:
-        return {
+        identity = {
             L.ID_SCHEMA: L.SCHEMA_VERSION,
             L.ID_PLAN: self.plan.id,
             L.ID_PLAN_DIGEST: self.plan.digest,
@@ -238,6 +251,10 @@ class _WorkbookWriter:
             L.ID_DEPARTMENT_NAME: self.department.name,
             L.ID_TEMPLATE: self.template_id,
         }
+        asked = self.ask.ids_of(self.department.code)
+        if asked:   # so collect asks for answers only to what this very workbook asked
+            identity[L.ID_OPINIONS] = ",".join(asked)
+        return identity
 
     def _identity_sheet(self) -> None:
         ws = self.wb.add_worksheet(L.SHEET_IDENTITY)
@@ -492,3 +509,76 @@ class _WorkbookWriter:
         ws.set_row(row, LINE_HEIGHT * 4)
         ws.data_validation(row, 1, row, 1, self._length_rule(L.FIELD_REASON, False))
         return row + 1
+
+    # --- the committee's loop -----------------------------------------------------------------------
+    def _sheet_head(self, ws, widths: tuple[int, ...], title: str, note: str, headers: tuple[str, ...]) -> int:
+        """Title, subtitle, a note and the header row of a list sheet; the first row below the header."""
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.write_string(0, 0, title, self.f_title)
+        ws.write_string(1, 0, f"{fiscal_year_label(self.year)}　{self.department.name}", self.f_subtitle)
+        ws.merge_range(2, 0, 2, len(widths) - 1, note, self.f_note)
+        ws.set_row(2, LINE_HEIGHT * max(2, wrapped_lines(note, sum(widths))))
+        row = L.OPINION_FIRST_ROW
+        for col, header in enumerate(headers):
+            ws.write_string(row, col, header, self.f_header)
+        ws.set_row(row, LINE_HEIGHT * 2)
+        return row + 1
+
+    def _opinions_sheet(self, asked: list[OpinionState]) -> None:
+        ws = self.wb.add_worksheet(L.SHEET_OPINIONS)
+        choices = [s.label for s in ResponseStatus.choices()]
+        row = first = self._sheet_head(
+            ws, L.OPINION_WIDTHS, f"{self.plan.committee}の意見への対応",
+            f"委員会から受けた意見のうち、この部署が対応するもので、まだ対応が済んでいないものです。意見ごとに対応状況を一覧"
+            f"（{'・'.join(choices)}）から選び、対応内容を記入してください（「{ResponseStatus.NOT_YET.label}」のときは任意）。"
+            f"「{ResponseStatus.DONE.label}」「{ResponseStatus.DECLINED.label}」と回答した意見は、来年度からは尋ねません。",
+            L.OPINION_HEADERS,
+        )
+        for state in asked:
+            o = state.opinion
+            item = f"{o.item_code} {item_title(self.plan, o.item_code)}"
+            before = "\n".join(f"{r.year}年度: {r.status.label}" + (f"（{r.text}）" if r.text else "")
+                               for r in state.responses) or "なし"
+            ws.write_string(row, L.COL_OPINION_KEY, o.id, self.f_cell)
+            ws.write_string(row, L.COL_OPINION_YEAR, f"{o.year}年度", self.f_cell)
+            ws.write_string(row, L.COL_OPINION_ITEM, item, self.f_cell)
+            ws.write_string(row, L.COL_OPINION_TEXT, o.text, self.f_cell)
+            ws.write_string(row, L.COL_OPINION_BEFORE, before, self.f_previous)
+            self._input(ws, row, L.COL_RESPONSE_STATUS, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_STATUS), self.f_input)
+            self._input(ws, row, L.COL_RESPONSE_TEXT, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_TEXT), self.f_input)
+            lines = max(wrapped_lines(o.text, L.OPINION_WIDTHS[L.COL_OPINION_TEXT]),
+                        min(wrapped_lines(before, L.OPINION_WIDTHS[L.COL_OPINION_BEFORE]), 12),
+                        wrapped_lines(item, L.OPINION_WIDTHS[L.COL_OPINION_ITEM]), 4)
+            ws.set_row(row, LINE_HEIGHT * lines)
+            row += 1
+        ws.data_validation(first, L.COL_RESPONSE_STATUS, row - 1, L.COL_RESPONSE_STATUS, {
+            "validate": "list",
+            "source": choices,
+            "input_title": f"{L.FIELD_RESPONSE_STATUS}（必須）",
+            "input_message": "一覧から選んでください。",
+            "error_title": "選択肢にない値です",
+            "error_message": f"{L.FIELD_RESPONSE_STATUS}は一覧（" + "・".join(choices) + "）から選んでください。",
+        })
+        ws.data_validation(first, L.COL_RESPONSE_TEXT, row - 1, L.COL_RESPONSE_TEXT,
+                           self._length_rule(L.FIELD_RESPONSE_TEXT, True))
+        ws.freeze_panes(first, 1)
+        self._print_setup(ws, L.OPINION_FIRST_ROW)
+
+    def _practices_sheet(self) -> None:
+        ws = self.wb.add_worksheet(L.SHEET_PRACTICES)
+        year = self.year - 1
+        row = self._sheet_head(
+            ws, L.PRACTICE_WIDTHS, f"優良事例（{fiscal_year_label(year)}の報告で{self.plan.committee}が紹介した取組）",
+            "組織を横断して展開できるよう、庁内で共有する取組です。自部署の取組の参考にしてください（記入は不要です）。",
+            L.PRACTICE_HEADERS,
+        )
+        for practice in self.ask.practices:
+            ini = self.plan.initiative_by_id[practice.initiative_id]
+            names = L.initiative_departments(self.plan, ini)
+            for col, text in enumerate((ini.id, ini.display_text, names, practice.reason)):
+                ws.write_string(row, col, text, self.f_cell)
+            ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(ini.display_text, L.PRACTICE_WIDTHS[1]),
+                                              wrapped_lines(practice.reason, L.PRACTICE_WIDTHS[3]), 2))
+            row += 1
+        self._print_setup(ws, L.OPINION_FIRST_ROW)
