@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pipeline.committee.model import answer_in, opinions_asked
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.findings import Code
@@ -12,7 +13,7 @@ from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
 from pipeline.store import Store
 from pipeline.textwidth import display_width
-from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, ResponseStatus
 
 # --- the year's status, from the store ---------------------------------------------------------------
 
@@ -31,12 +32,62 @@ class DepartmentStatus:
 
 
 @dataclass(frozen=True)
+class OpinionCount:
+    """One department's share of the committee's opinions asked in the year."""
+
+    code: str
+    name: str
+    asked: int                # open at the start of the year, so asked in its workbook
+    answered: int             # answered in the year's workbook (not 回答なし)
+    still_open: int           # asked again next year (not settled by the year's answer)
+
+
+@dataclass(frozen=True)
+class OpinionStatus:
+    """Where the committee's opinions stand after the year's answers."""
+
+    year: int
+    departments: tuple[OpinionCount, ...]    # the departments asked, by code
+
+    @property
+    def asked(self) -> int:
+        return sum(d.asked for d in self.departments)
+
+    @property
+    def answered(self) -> int:
+        return sum(d.answered for d in self.departments)
+
+    @property
+    def still_open(self) -> int:
+        return sum(d.still_open for d in self.departments)
+
+    @property
+    def settled(self) -> int:
+        return self.asked - self.still_open
+
+    def lines(self) -> list[str]:
+        out = ["", f"委員会意見への対応（{self.year}年度の調査票で尋ねた意見）"]
+        if not self.departments:
+            return [*out, "この年度に対応状況を尋ねた意見はありません（前年度までにすべて対応済み又は対応しない）。"]
+        done = f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}"
+        out.append(f"尋ねた意見 {self.asked} 件: 回答 {self.answered} 件、{ResponseStatus.UNANSWERED.label} "
+                   f"{self.asked - self.answered} 件。{done}で完了 {self.settled} 件、"
+                   f"{self.year + 1}年度も尋ねる意見 {self.still_open} 件。")
+        table = [("コード", "部署", "尋ねた", "回答", "継続", "")] + [    # "": every count right-aligned
+            (d.code, d.name, str(d.asked), str(d.answered), str(d.still_open), "") for d in self.departments]
+        widths = [max(display_width(row[col]) for row in table) for col in range(len(table[0]) - 1)]
+        out += [_row(row, widths, numbers=(2, 3, 4)) for row in table]
+        return out
+
+
+@dataclass(frozen=True)
 class YearStatus:
     year: int
     deadline: dt.date
     today: dt.date
     departments: tuple[DepartmentStatus, ...]
     to_confirm: tuple[str, ...] = ()     # departments whose choice among several returns needs a look
+    opinions: OpinionStatus | None = None  # None when the committee has never given an opinion
 
     def count(self, status: str) -> int:
         return sum(d.status == status for d in self.departments)
@@ -70,6 +121,8 @@ class YearStatus:
         if self.to_confirm:
             out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
                        "必要なら採用の指定ファイルに1行書いて collect し直してください）")
+        if self.opinions is not None:
+            out += self.opinions.lines()
         return out
 
 
@@ -104,7 +157,25 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
         rows.append(DepartmentStatus(code, name, status, s.file_name if s else "", s.errors if s else 0,
                                      s.warnings if s else 0))
     doubtful = {f[3] for f in store.findings(year) if f[1] == Code.SUBM_004}
-    return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)))
+    return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)),
+                      opinion_status(plan, store, year))
+
+
+def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:
+    """The committee's opinions asked in `year` and how they were answered; None when none was ever given."""
+    opinions = store.opinions()
+    if not opinions:
+        return None
+    counts: dict[str, list[int]] = {}
+    for state in opinions_asked(plan, opinions, store.responses(), year):
+        answer = answer_in(state, year)
+        count = counts.setdefault(state.opinion.department_code, [0, 0, 0])
+        count[0] += 1
+        count[1] += answer is not None and answer.status != ResponseStatus.UNANSWERED
+        count[2] += not (answer is not None and answer.status.settles)
+    return OpinionStatus(year, tuple(
+        OpinionCount(code, plan.department_name(code) if code in plan.department_by_code else "", *count)
+        for code, count in sorted(counts.items())))
 
 
 def never_collected(year: int) -> UsageError:

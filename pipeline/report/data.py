@@ -1,10 +1,12 @@
 """What the report shows, read from the store: each collected year's roster, answers and self-evaluations,
-every year's indicator actuals, and the achievement of each indicator."""
+every year's indicator actuals, the achievement of each indicator, and the committee's loop (the opinions
+asked in the year with their answers, the good practices shown in its workbooks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.committee.model import GoodPractice, OpinionState, opinions_asked
 from pipeline.errors import UsageError
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
@@ -33,6 +35,9 @@ class ReportData:
     rosters: dict[int, dict[str, str]]           # every collected year's roster
     actuals: dict[tuple[int, str], float]
     achievements: dict[str, A.Achievement]
+    opinions: tuple[OpinionState, ...] = ()      # asked in the year (opinions_asked), in the charter's order
+    opinions_before: int = 0                     # opinions given on the reports before the year
+    practices: tuple[GoodPractice, ...] = ()     # named on the previous year's report
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
         """The reporter's roster status in `year`, or None when the year was not collected."""
@@ -57,6 +62,7 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
 
     actuals = store.actuals()
+    opinions, responses = store.opinions(), store.responses()
     return ReportData(
         year=year,
         current=state(year),
@@ -64,4 +70,7 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         rosters={y: store.roster(y) for y in years},
         actuals=actuals,
         achievements=A.assess_plan(plan, actuals, year),
+        opinions=tuple(opinions_asked(plan, opinions, responses, year)),
+        opinions_before=sum(o.year < year for o in opinions),
+        practices=tuple(store.good_practices(year - 1)),
     )

@@ -6,8 +6,8 @@ bytes (fixed document timestamps, no random IDs, no revision numbers). The repor
 
 The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
 year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
-followed by the year's progress, 4 参考指標一覧. Every text from a return is a plain run (never a field or
-a link), with the characters XML forbids removed.
+followed by the year's progress, 4 参考指標一覧; then the report's own 5 委員会意見への対応
+(`pipeline.report.committee`). Every text from a return is a plain run, with the characters XML forbids removed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
+from pipeline.report import committee as C
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
@@ -90,6 +91,11 @@ class _ReportWriter(DocumentBuilder):
         self.part2()
         self.part3()
         self.part4()
+        self.part5()
+
+    @property
+    def committee_name(self) -> str:
+        return self.plan.committee or "行財政改革推進委員会"
 
     def cover(self) -> None:
         plan, year = self.plan, self.year
@@ -134,10 +140,11 @@ class _ReportWriter(DocumentBuilder):
         )
 
         self.heading("(2) 進捗管理の方法", 2)
-        committee = plan.committee or "行財政改革推進委員会"
+        committee = self.committee_name
         self.para(
             f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee}に報告して意見を求めます。"
             "同委員会の意見は、その後の取組の強化や見直しに活かします。"
+            f"意見への各部署の対応状況と、同委員会が紹介した優良事例は、5 {C.CHAPTER}に示します。"
             "また、各取組の進捗状況は、広報紙やホームページなどを通じて公表します。"
         )
         self.para("進捗状況は、毎年度、次の手順で取りまとめます。")
@@ -145,7 +152,8 @@ class _ReportWriter(DocumentBuilder):
             f"年度の終了後、事務局（{cfg.secretariat.name}）が、各部署に担当する取組項目の進捗状況調査票（Excel）を"
             f"送付します。{fiscal_year_label(year)}分の提出期限は{format_date_ja(cfg.deadline(year))}です。",
             "各部署は、具体的な取組ごとに進捗状況・取組実績・課題・次年度の予定を記入します。"
-            "取組項目の主担当課（担当部署の最初の課）は、取組項目の自己評価とその理由、参考指標の実績を記入します。",
+            "取組項目の主担当課（担当部署の最初の課）は、取組項目の自己評価とその理由、参考指標の実績を記入します。"
+            f"{committee}の意見のうち対応が完了していないものには、担当部署が対応状況と対応内容を記入します。",
             "事務局は、返送された調査票を点検し、誤りがあれば差し戻して修正を求め（差し戻し）、"
             "提出のない部署には提出を依頼します（督促）。",
             f"取りまとめた結果を本報告書にまとめて{committee}に報告し、参考指標の一覧は"
@@ -550,6 +558,12 @@ class _ReportWriter(DocumentBuilder):
         if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < self.year:
             parts.append(f"{result.value_year}年度の実績で判定")
         return "\n".join(parts)
+
+    # --- 5 委員会意見への対応 (on the indicator list's landscape pages: its table is as wide) -----------
+    def part5(self) -> None:
+        section = self.doc.sections[-1]
+        width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
+        C.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
 
 
 # --- small pieces shared with public_table --------------------------------------------------------
