@@ -7,7 +7,7 @@ CONFIG ?= config.toml
 RUN    := $(PY) -m pipeline --config $(CONFIG)
 
 .DEFAULT_GOAL := help
-.PHONY: help install templates collect report status demo test bench lint docs-images clean
+.PHONY: help install templates collect report status opinions-template opinions-collect demo test bench lint docs-images clean
 
 help: ## このヘルプ（全ターゲットの一覧）
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ report: install ## 報告書（Word/PDF）と参考指標一覧（Excel/CSV）�
 
 status: install ## 提出・未提出・差し戻しの状況を1画面で表示する
 	$(RUN) status --year $(YEAR)
+
+opinions-template: install ## 委員会の後: 報告書への委員会意見・優良事例の記録票を作る（opinions/YEAR/）
+	$(RUN) opinions template --year $(YEAR)
+
+opinions-collect: install ## 記録票に記入した委員会意見・優良事例を点検し、取り込む（翌年度の調査票で尋ねる）
+	$(RUN) opinions collect --year $(YEAR)
 
 demo: install ## 見本の作業フォルダー demo/ で一年分（調査票→回答→回収→報告書）を通す
 	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)

@@ -2,7 +2,8 @@
 
 Generates the workbooks, fills plausible returns for every department the way staff would (with a few
 typical mistakes, one department that sends twice and one that does not return), collects, and writes
-the report. The previous year is run first so the report can compare years. Real returns, outputs and
+the report. The previous year is run first so the report can compare years, and the committee's opinions
+on it are registered, so that the demo year's workbooks ask about them and its report answers them. Real returns, outputs and
 the real store are never touched: everything lives in the workspace folder.
 """
 
@@ -16,7 +17,9 @@ import sys
 from pathlib import Path
 
 import click
+import openpyxl
 
+from pipeline.committee import register as R
 from pipeline.config import load_config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import load_plan
@@ -89,6 +92,34 @@ def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -
         filler.save(inbox / name, saved_at=saved, received_at=_arrived(saved))
 
 
+# What the committee says on the demo's first year: (管理番号, 対応部署 as typed, 意見), and a good practice
+OPINIONS = (
+    ("1101", "", "広報紙とホームページの発信が、どれだけ市民に届いているかを確かめる工夫をしてほしい。"),
+    ("1101", "情報政策課", "SNS による発信は、情報政策課と連携して全庁で取り組んでほしい。"),
+    ("全般", "財務課", "計画全体の進み具合を、市民に分かりやすく示してほしい。"),
+)
+PRACTICES = (("1101-01", "市民に伝わる言葉で発信する工夫は、他の部署の広報にも生かせる。"),)
+
+
+def fill_register(config_path: Path, year: int) -> None:
+    """The secretariat types the committee's opinions on `year`'s report into the register."""
+    config = load_config(config_path)
+    path = config.opinions_for(year) / R.register_file_name(year)
+    wb = openpyxl.load_workbook(path)
+    opinions, practices = wb[R.SHEET_OPINIONS], wb[R.SHEET_PRACTICES]
+    for n, (item, department, text) in enumerate(OPINIONS):
+        row = R.FIRST_ROW + 1 + n
+        opinions.cell(row, 2).value = item
+        opinions.cell(row, 4).value = text
+        opinions.cell(row, 5).value = department or None
+        opinions.cell(row, 6).value = "委員A" if n % 2 else "委員B"
+        opinions.cell(row, 7).value = dt.datetime(year + 1, 8, 20)
+    for n, (initiative, reason) in enumerate(PRACTICES):
+        practices.cell(R.FIRST_ROW + 1 + n, 2).value = initiative
+        practices.cell(R.FIRST_ROW + 1 + n, 4).value = reason
+    wb.save(path)
+
+
 def _arrived(saved: dt.datetime) -> dt.datetime:
     """When a return saved at `saved` (UTC) reached the inbox: mailed within the hour."""
     return saved.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=40)
@@ -120,6 +151,13 @@ def main(workspace: Path, year: int) -> None:
         status = pipeline_command(config_path, "collect", "--year", str(y))
         if status not in (0, 1):
             sys.exit(status)
+        if y < year:    # the committee meets on the report: its opinions are asked in next year's workbooks
+            if pipeline_command(config_path, "opinions", "template", "--year", str(y)) != 0:
+                sys.exit(1)
+            click.echo(f"（見本）委員会の意見と優良事例を {config.opinions_for(y)} の記録票に記入します。")
+            fill_register(config_path, y)
+            if pipeline_command(config_path, "opinions", "collect", "--year", str(y)) != 0:
+                sys.exit(1)
     if pipeline_command(config_path, "report", "--year", str(year)) != 0:
         sys.exit(1)
 
@@ -137,7 +175,9 @@ def main(workspace: Path, year: int) -> None:
     ):
         for path in sorted(out.glob(pattern)):
             click.echo(f"  {path}  … {what}")
-    click.echo(f"  {config.templates_for(year)}/  … 部署に送る調査票")
+    for path in sorted(config.opinions_for(year - 1).glob("*.xlsx")):
+        click.echo(f"  {path}  … 委員会意見・優良事例の記録票（{fiscal_year_label(year - 1)}の報告に対するもの）")
+    click.echo(f"  {config.templates_for(year)}/  … 部署に送る調査票（委員会意見への対応と優良事例のシートつき）")
     click.echo(f"  {config.returns_for(year)}/  … 見本の回答（受付フォルダー）")
 
 
