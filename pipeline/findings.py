@@ -204,6 +204,20 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+class Tally:
+    """How many errors and warnings a result's `findings` hold (a result of collect, of opinions collect)."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not f.is_error for f in self.findings)
+
+
 def flatten(findings: list[Finding], keys: list[str]) -> list[tuple]:
     """Findings as tuples of the named attributes, for compact test assertions."""
     return [tuple(getattr(f, k) for k in keys) for f in findings]

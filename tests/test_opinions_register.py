@@ -23,7 +23,7 @@ from pipeline.errors import AlreadyExistsError
 from pipeline.plan import Department
 from pipeline.store import Store
 from pipeline.survey import layout as L
-from pipeline.survey.workbook import INPUT_FILL
+from pipeline.survey.look import INPUT_FILL
 from tests.conftest import YEAR
 
 REGISTER_NAME = "R06_2024年度_委員会意見・優良事例.xlsx"

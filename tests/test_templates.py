@@ -14,7 +14,8 @@ from pipeline.cli import main
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import plan_from_mapping
 from pipeline.survey import layout as L
-from pipeline.survey.workbook import INPUT_FILL, build_workbook, write_templates
+from pipeline.survey.look import INPUT_FILL
+from pipeline.survey.workbook import build_workbook, write_templates
 from tests.conftest import PLAN_FILE, YEAR
 
 

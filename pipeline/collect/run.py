@@ -27,7 +27,7 @@ from pipeline.committee.loop import YearAsk
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
-from pipeline.findings import Code, Finding, finding
+from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.plan import Plan
 from pipeline.store import Store, Submission, YearRecord
@@ -70,7 +70,7 @@ class FileOutcome(checks.CheckedReturn):
 
 
 @dataclass
-class CollectResult:
+class CollectResult(Tally):
     year: int
     inbox: Path
     files: list[FileOutcome]
@@ -80,14 +80,6 @@ class CollectResult:
     choices: dict[str, choice.Decision] = field(default_factory=dict)   # department → how its return was chosen
     choices_file: Path | None = None               # the secretariat's choices file for the year
     ask: YearAsk | None = None                     # the committee's opinions this year's workbooks ask about
-
-    @property
-    def errors(self) -> int:
-        return sum(f.is_error for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(not f.is_error for f in self.findings)
 
     @property
     def ok(self) -> bool:

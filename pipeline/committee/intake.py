@@ -28,7 +28,7 @@ from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UsageError, our_failure
 from pipeline.files import Staging, remove_leftovers
-from pipeline.findings import Code, Finding, finding
+from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
@@ -371,7 +371,7 @@ def _checked(plan: Plan, config: Config, year: int, path: Path, inline: bool) ->
 # --- the use case ------------------------------------------------------------------------------------
 
 @dataclass
-class OpinionsResult:
+class OpinionsResult(Tally):
     year: int
     register: Path
     findings_file: Path
@@ -380,14 +380,6 @@ class OpinionsResult:
     practices: list[GoodPractice]
     sha256: str = ""
     stored: bool = False        # the year's opinions and good practices were replaced in the store
-
-    @property
-    def errors(self) -> int:
-        return sum(f.is_error for f in self.findings)
-
-    @property
-    def warnings(self) -> int:
-        return sum(not f.is_error for f in self.findings)
 
 
 def collect_opinions(plan: Plan, config: Config, year: int, *, inline: bool = False) -> OpinionsResult:

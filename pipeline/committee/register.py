@@ -26,16 +26,16 @@ from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
 from pipeline.survey import layout as L
-from pipeline.survey.workbook import (
+from pipeline.survey.look import (
     FONT,
     FONT_SIZE,
-    HEADER_FILL,
     INPUT_FILL,
-    LABEL_FILL,
     LINE_HEIGHT,
     PREVIOUS_FILL,
+    Look,
+    label_rows,
+    length_rule,
 )
-from pipeline.textwidth import wrapped_lines
 
 REGISTER_SCHEMA = "1"
 REGISTER_KIND = "committee_register"   # the identity's kind: not a department's workbook
@@ -158,24 +158,13 @@ class _RegisterWriter:
     def __init__(self, wb: xlsxwriter.Workbook, plan: Plan, config: Config, year: int):
         self.wb, self.plan, self.config, self.year = wb, plan, config, year
         self.departments = plan.surveyed_departments()
-        # the same formats as the department workbooks (pipeline.survey.workbook)
-        base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
-        border = {"border": 1, "border_color": "#808080"}
-        fmt = wb.add_format
-        self.f_title = fmt({**base, "bold": True, "font_size": 14, "text_wrap": False})
-        self.f_subtitle = fmt({**base, "font_size": 11, "text_wrap": False})
-        self.f_label = fmt({**base, **border, "bold": True, "bg_color": LABEL_FILL})
-        self.f_header = fmt({**base, **border, "bold": True, "bg_color": HEADER_FILL, "align": "center",
-                             "valign": "vcenter"})
-        self.f_cell = fmt({**base, **border})
-        self.f_number = fmt({**base, **border, "align": "center"})
-        self.f_shown = fmt({**base, **border, "bg_color": PREVIOUS_FILL, "font_size": 9})   # grey: display only
+        self.look = look = Look(wb)     # the department workbooks' look
+        self.f_number = look.boxed(align="center")
+        self.f_shown = look.boxed(bg_color=PREVIOUS_FILL, font_size=9)   # grey: display only
         # text format (@): what is typed or picked stays text (1101 not a number, 2101-01 not a date, 05 not 5)
-        self.f_input = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL, "num_format": "@"})
-        self.f_input_date = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL, "num_format": "yyyy/m/d",
-                                 "align": "left"})
-        self.f_note = fmt({**base, "font_color": "#595959", "font_size": 9})
-        self.f_list = fmt({"font_name": FONT, "font_size": FONT_SIZE, "num_format": "@"})
+        self.f_input = look.boxed(locked=False, bg_color=INPUT_FILL, num_format="@")
+        self.f_input_date = look.boxed(locked=False, bg_color=INPUT_FILL, num_format="yyyy/m/d", align="left")
+        self.f_list = wb.add_format({"font_name": FONT, "font_size": FONT_SIZE, "num_format": "@"})
 
     def write(self) -> None:
         wb, plan, year = self.wb, self.plan, self.year
@@ -202,8 +191,8 @@ class _RegisterWriter:
         cfg, plan, year = self.config, self.plan, self.year
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
-        ws.write_string(0, 0, f"{plan.title} 委員会意見・優良事例 記録票　記入要領", self.f_title)
-        ws.write_string(1, 0, f"{fiscal_year_label(year)}実績の進捗状況報告書について（事務局が記入）", self.f_subtitle)
+        ws.write_string(0, 0, f"{plan.title} 委員会意見・優良事例 記録票　記入要領", self.look.title)
+        ws.write_string(1, 0, f"{fiscal_year_label(year)}実績の進捗状況報告書について（事務局が記入）", self.look.subtitle)
         rows = [
             ("対象", f"{fiscal_year_label(year)}実績の進捗状況報告書に対する{plan.committee}の意見と、"
                      "委員会が紹介した優良事例"),
@@ -230,20 +219,14 @@ class _RegisterWriter:
              "シート名の変更、行・列の追加や削除、シートの保護の解除はしないでください。\n"
              f"文章は1項目 {cfg.max_text_length} 文字以内で記入してください。"),
         ]
-        row = 3
-        for label, text in rows:
-            ws.write_string(row, 0, label, self.f_label)
-            ws.write_string(row, 1, text, self.f_cell)
-            ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, 90))
-            row += 1
-        row += 1
-        ws.write_string(row, 0, "部署コード", self.f_header)
-        ws.write_string(row, 1, f"部署名（{FIELD_DEPARTMENT}の一覧）", self.f_header)
+        row = label_rows(ws, 3, rows, self.look, 90) + 1
+        ws.write_string(row, 0, "部署コード", self.look.header)
+        ws.write_string(row, 1, f"部署名（{FIELD_DEPARTMENT}の一覧）", self.look.header)
         for n, d in enumerate(self.departments, row + 1):
-            ws.write_string(n, 0, d.code, self.f_label)
-            ws.write_string(n, 1, d.name, self.f_cell)
+            ws.write_string(n, 0, d.code, self.look.label)
+            ws.write_string(n, 1, d.name, self.look.cell)
         row += len(self.departments) + 2
-        ws.write_string(row, 0, f"記録票ID {register_id(plan, year)}（様式 {REGISTER_SCHEMA}）", self.f_note)
+        ws.write_string(row, 0, f"記録票ID {register_id(plan, year)}（様式 {REGISTER_SCHEMA}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
@@ -254,12 +237,12 @@ class _RegisterWriter:
     def _table_head(self, ws, title: str, note: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-        ws.write_string(0, 0, title, self.f_title)
+        ws.write_string(0, 0, title, self.look.title)
         ws.write_string(1, 0, f"{self.plan.committee}（{fiscal_year_label(self.year)}実績の報告書について）",
-                        self.f_subtitle)
-        ws.write_string(2, 0, note, self.f_note)
+                        self.look.subtitle)
+        ws.write_string(2, 0, note, self.look.note)
         for col, header in enumerate(headers):
-            ws.write_string(HEADER_ROW, col, header, self.f_header)
+            ws.write_string(HEADER_ROW, col, header, self.look.header)
         ws.set_row(HEADER_ROW, LINE_HEIGHT * 2)
 
     def _opinions_sheet(self) -> None:
@@ -288,7 +271,7 @@ class _RegisterWriter:
             "error_title": "一覧にない管理番号です",
             "error_message": f"{FIELD_ITEM}は一覧から選んでください（計画全体への意見は「{GENERAL}」）。",
         })
-        ws.data_validation(FIRST_ROW, COL_TEXT, last, COL_TEXT, self._length_rule(FIELD_TEXT, True,
+        ws.data_validation(FIRST_ROW, COL_TEXT, last, COL_TEXT, length_rule(FIELD_TEXT, True,
                                                                                   self.config.max_text_length))
         ws.data_validation(FIRST_ROW, COL_DEPARTMENT, last, COL_DEPARTMENT, {
             "validate": "list",
@@ -300,7 +283,7 @@ class _RegisterWriter:
             "error_title": "一覧にない部署です",
             "error_message": "一覧から部署名を選んでください。部署コードを記入したときは「はい」で続けてください。",
         })
-        ws.data_validation(FIRST_ROW, COL_MEMBER, last, COL_MEMBER, self._length_rule(FIELD_MEMBER, False,
+        ws.data_validation(FIRST_ROW, COL_MEMBER, last, COL_MEMBER, length_rule(FIELD_MEMBER, False,
                                                                                       MEMBER_LIMIT))
         ws.data_validation(FIRST_ROW, COL_DATE, last, COL_DATE, {
             "validate": "date",
@@ -337,21 +320,10 @@ class _RegisterWriter:
             "error_title": "一覧にない取組IDです",
             "error_message": f"{FIELD_INITIATIVE}は一覧から選んでください。",
         })
-        ws.data_validation(FIRST_ROW, COL_REASON, last, COL_REASON, self._length_rule(FIELD_REASON, True,
+        ws.data_validation(FIRST_ROW, COL_REASON, last, COL_REASON, length_rule(FIELD_REASON, True,
                                                                                       self.config.max_text_length))
         ws.freeze_panes(FIRST_ROW, 0)
         self._print_setup(ws)
-
-    def _length_rule(self, field_name: str, required: bool, limit: int) -> dict:
-        return {
-            "validate": "length",
-            "criteria": "<=",
-            "value": limit,
-            "input_title": f"{field_name}（{'必須' if required else '任意'}）"[:32],
-            "input_message": f"{limit}文字以内で記入してください。",
-            "error_title": "文字数の超過",
-            "error_message": f"{field_name}は{limit}文字以内で記入してください。",
-        }
 
     def _print_setup(self, ws) -> None:
         ws.set_paper(9)          # A4

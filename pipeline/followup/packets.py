@@ -35,7 +35,7 @@ from pipeline.findings import Code, Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import Department, Plan
 from pipeline.survey import layout as L
-from pipeline.survey.workbook import INPUT_FILL
+from pipeline.survey.look import INPUT_FILL
 from pipeline.textwidth import wrapped_lines
 
 PACKET_FOLDER = "差し戻し"

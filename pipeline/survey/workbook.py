@@ -24,21 +24,14 @@ from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
 from pipeline.store import Answer, Evaluation, Store
 from pipeline.survey import layout as L
+from pipeline.survey.look import LINE_HEIGHT, Look, label_rows, length_rule
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, ResponseStatus
 
-FONT = "游ゴシック"
-FONT_SIZE = 10
-LINE_HEIGHT = 15.0
-INPUT_FILL = "#FFF2CC"   # yellow: the habit for cells to fill in
-LABEL_FILL = "#D9E1F2"   # the charter shades its label cells
-HEADER_FILL = "#B4C6E7"
-
 # column widths (in characters) of an item sheet: A key, B 具体的な取組, C 担当部署, D 進捗状況, E-G inputs
 ITEM_WIDTHS = (14, 44, 16, 12, 40, 30, 30)
 PREVIOUS_WIDTH = 40
-PREVIOUS_FILL = "#EDEDED"   # grey: read-only, for reference
 
 
 @dataclass(frozen=True)
@@ -197,25 +190,7 @@ class _WorkbookWriter:
         self.prefill = prefill or {}
         self.items = plan.items_for(department.code)
         self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
-        base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "text_wrap": True}
-        border = {"border": 1, "border_color": "#808080"}
-        fmt = wb.add_format
-        self.f_title = fmt({**base, "bold": True, "font_size": 14, "text_wrap": False})
-        self.f_subtitle = fmt({**base, "font_size": 11, "text_wrap": False})
-        self.f_text = fmt(base)
-        self.f_label = fmt({**base, **border, "bold": True, "bg_color": LABEL_FILL})
-        self.f_header = fmt({**base, **border, "bold": True, "bg_color": HEADER_FILL, "align": "center",
-                             "valign": "vcenter"})
-        self.f_cell = fmt({**base, **border})
-        self.f_input = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL})
-        # in the default number format, so that Excel and Calc put what they recognise in what is typed
-        # into the format (80% becomes 0.8 shown as a percent: collect reads it back as 80); Calc applies
-        # the format it recognises only to a cell in the default format
-        self.f_input_number = fmt({**base, **border, "locked": False, "bg_color": INPUT_FILL, "align": "right"})
-        self.f_note = fmt({**base, "font_color": "#595959", "font_size": 9})
-        self.f_previous = fmt({**base, **border, "bg_color": PREVIOUS_FILL, "font_size": 9})
-        self.f_previous_header = fmt({**base, **border, "bold": True, "bg_color": PREVIOUS_FILL, "align": "center",
-                                      "valign": "vcenter"})
+        self.look = Look(wb)
 
     # --- the whole workbook -------------------------------------------------------------------------
     def write(self) -> None:
@@ -280,8 +255,8 @@ class _WorkbookWriter:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
         rows: list[tuple[str, str]] = []
-        ws.write_string(0, 0, f"{plan.title} 進捗状況調査票　記入要領", self.f_title)
-        ws.write_string(1, 0, f"{fiscal_year_label(year)}実績", self.f_subtitle)
+        ws.write_string(0, 0, f"{plan.title} 進捗状況調査票　記入要領", self.look.title)
+        ws.write_string(1, 0, f"{fiscal_year_label(year)}実績", self.look.subtitle)
         secretariat = cfg.secretariat
         contact = secretariat.contact_line
         rows += [
@@ -298,18 +273,13 @@ class _WorkbookWriter:
              "シート名の変更、行・列の追加や削除、シートの保護の解除はしないでください。\n"
              f"文章は1項目 {cfg.max_text_length} 文字以内で記入してください。"),
         ]
-        row = 3
-        for label, text in rows:
-            ws.write_string(row, 0, label, self.f_label)
-            ws.write_string(row, 1, text, self.f_cell)
-            ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, 90))
-            row += 1
+        row = label_rows(ws, 3, rows, self.look, 90)
         row = self._meanings(ws, row + 1, ("進捗状況（取組ごと）", "意味"),
                              [(c.label, c.description) for c in cfg.progress_choices])
         row = self._meanings(ws, row + 1, ("自己評価（取組項目ごと）", "意味（主担当課が記入）"),
                              [(g.choice, g.description) for g in cfg.grades])
         row += 1
-        ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {L.SCHEMA_VERSION}）", self.f_note)
+        ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {L.SCHEMA_VERSION}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
@@ -318,11 +288,11 @@ class _WorkbookWriter:
 
     def _meanings(self, ws, row: int, headers: tuple[str, str], rows: list[tuple[str, str]]) -> int:
         """A two-column table on the guide sheet (a choice and what it means) from `row`; the next free row."""
-        ws.write_string(row, 0, headers[0], self.f_header)
-        ws.write_string(row, 1, headers[1], self.f_header)
+        ws.write_string(row, 0, headers[0], self.look.header)
+        ws.write_string(row, 1, headers[1], self.look.header)
         for n, (label, meaning) in enumerate(rows, row + 1):
-            ws.write_string(n, 0, label, self.f_label)
-            ws.write_string(n, 1, meaning, self.f_cell)
+            ws.write_string(n, 0, label, self.look.label)
+            ws.write_string(n, 1, meaning, self.look.cell)
         return row + 1 + len(rows)
 
     # --- one action item ----------------------------------------------------------------------------
@@ -333,45 +303,45 @@ class _WorkbookWriter:
             ws.set_column(col, col, width)
         wide = sum(ITEM_WIDTHS[1:])
         title, subtitle = L.item_sheet_titles(self.year, item, self.department)
-        ws.write_string(0, 0, title, self.f_title)
-        ws.write_string(1, 0, subtitle, self.f_subtitle)
+        ws.write_string(0, 0, title, self.look.title)
+        ws.write_string(1, 0, subtitle, self.look.subtitle)
 
         row = 3
         for label, text in L.context_rows(self.plan, item):
-            ws.write_string(row, 0, label, self.f_label)
-            ws.merge_range(row, 1, row, L.LAST_COL, text, self.f_cell)
+            ws.write_string(row, 0, label, self.look.label)
+            ws.merge_range(row, 1, row, L.LAST_COL, text, self.look.cell)
             ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(text, wide), wrapped_lines(label, ITEM_WIDTHS[0])))
             row += 1
 
         row += 1
         header_row = row
         for col, header in enumerate(L.INITIATIVE_HEADERS):
-            ws.write_string(row, col, header, self.f_header)
+            ws.write_string(row, col, header, self.look.header)
         if self.history:
             ws.set_column(L.COL_PREVIOUS, L.COL_PREVIOUS, PREVIOUS_WIDTH)
-            ws.write_string(row, L.COL_PREVIOUS, L.previous_header(self.history.previous_year), self.f_previous_header)
+            ws.write_string(row, L.COL_PREVIOUS, L.previous_header(self.history.previous_year), self.look.previous_header)
         ws.set_row(row, LINE_HEIGHT * 2)
         row += 1
         own = plan.initiatives_of(item.code, dept)
         first_input_row = row
         for ini in own:
             names = L.initiative_departments(plan, ini)
-            ws.write_string(row, L.COL_KEY, ini.id, self.f_cell)
-            ws.write_string(row, L.COL_TEXT, ini.display_text, self.f_cell)
-            ws.write_string(row, L.COL_DEPARTMENTS, names, self.f_cell)
+            ws.write_string(row, L.COL_KEY, ini.id, self.look.cell)
+            ws.write_string(row, L.COL_TEXT, ini.display_text, self.look.cell)
+            ws.write_string(row, L.COL_DEPARTMENTS, names, self.look.cell)
             for col, field_name, _required in L.INITIATIVE_INPUTS:
-                self._input(ws, row, col, (item.code, ini.id, field_name), self.f_input)
+                self._input(ws, row, col, (item.code, ini.id, field_name), self.look.input)
             lines = max(wrapped_lines(ini.display_text, ITEM_WIDTHS[1]), wrapped_lines(names, ITEM_WIDTHS[2]), 4)
             if self.history:
                 previous = self._previous_answer(ini.id)
-                ws.write_string(row, L.COL_PREVIOUS, previous, self.f_previous)
+                ws.write_string(row, L.COL_PREVIOUS, previous, self.look.previous)
                 lines = max(lines, min(wrapped_lines(previous, PREVIOUS_WIDTH), 12))
             ws.set_row(row, LINE_HEIGHT * lines)
             row += 1
         if own:
             self._initiative_validations(ws, first_input_row, row - 1)
         else:
-            ws.write_string(row, 0, L.NOTE_NO_INITIATIVES, self.f_note)
+            ws.write_string(row, 0, L.NOTE_NO_INITIATIVES, self.look.note)
             row += 1
 
         indicator = item.indicator
@@ -406,19 +376,7 @@ class _WorkbookWriter:
             "error_message": "進捗状況は一覧（" + "・".join(labels) + "）から選んでください。",
         })
         for col, field_name, required in L.INITIATIVE_INPUTS[1:]:
-            ws.data_validation(first, col, last, col, self._length_rule(field_name, required))
-
-    def _length_rule(self, field_name: str, required: bool) -> dict:
-        limit = self.config.max_text_length
-        return {
-            "validate": "length",
-            "criteria": "<=",
-            "value": limit,
-            "input_title": f"{field_name}（{'必須' if required else '任意'}）"[:32],
-            "input_message": f"{limit}文字以内で記入してください。",
-            "error_title": "文字数の超過",
-            "error_message": f"{field_name}は{limit}文字以内で記入してください。",
-        }
+            ws.data_validation(first, col, last, col, length_rule(field_name, required, self.config.max_text_length))
 
     def _indicator_block(self, ws, row: int, ind: Indicator) -> int:
         wide = sum(ITEM_WIDTHS[1:])
@@ -426,19 +384,19 @@ class _WorkbookWriter:
         if self.history:
             rows.append((L.KEY_HISTORY, self._earlier_actuals(ind)))
         for label, text in rows:
-            ws.write_string(row, 0, label, self.f_label)
-            ws.merge_range(row, 1, row, L.LAST_COL, text, self.f_cell)
+            ws.write_string(row, 0, label, self.look.label)
+            ws.merge_range(row, 1, row, L.LAST_COL, text, self.look.cell)
             ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, wide))
             row += 1
-        ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.f_label)
-        self._input(ws, row, 1, (ind.item_code, L.KEY_ACTUAL, L.FIELD_ACTUAL), self.f_input_number)
-        ws.write_string(row, L.COL_UNIT, ind.unit, self.f_cell)
+        ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.look.label)
+        self._input(ws, row, 1, (ind.item_code, L.KEY_ACTUAL, L.FIELD_ACTUAL), self.look.input_number)
+        ws.write_string(row, L.COL_UNIT, ind.unit, self.look.cell)
         note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
         if ind.cumulative:
             note += "延べ（累計）の指標は、その年度だけの実績を記入してください（累計は自動で計算します）。"
         if ind.baseline_marked:
             note += f"＊基準値は{ind.baseline_year}年度の数値です。"
-        ws.merge_range(row, L.COL_ACTUAL_NOTE, row, L.LAST_COL, note, self.f_note)
+        ws.merge_range(row, L.COL_ACTUAL_NOTE, row, L.LAST_COL, note, self.look.note)
         ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[L.COL_ACTUAL_NOTE:]))))
         ws.data_validation(row, 1, row, 1, {
             "validate": "decimal",
@@ -486,13 +444,13 @@ class _WorkbookWriter:
 
     def _evaluation_block(self, ws, row: int, item: ActionItem) -> int:
         grades = [g.choice for g in self.config.grades]
-        ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.f_label)
-        self._input(ws, row, 1, (item.code, L.KEY_GRADE, L.FIELD_GRADE), self.f_input)
+        ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.look.label)
+        self._input(ws, row, 1, (item.code, L.KEY_GRADE, L.FIELD_GRADE), self.look.input)
         meaning = "　".join(f"{g.code}: {g.label}" for g in self.config.grades)
         note = f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。"
         if self.history:
             note += f"\n（参考）{self.history.previous_year}年度の自己評価: {self._previous_grade(item.code)}"
-        ws.merge_range(row, L.COL_GRADE_NOTE, row, L.LAST_COL, note, self.f_note)
+        ws.merge_range(row, L.COL_GRADE_NOTE, row, L.LAST_COL, note, self.look.note)
         ws.set_row(row, LINE_HEIGHT * 2)
         ws.data_validation(row, 1, row, 1, {
             "validate": "list",
@@ -503,11 +461,11 @@ class _WorkbookWriter:
             "error_message": "自己評価は一覧（" + "・".join(grades) + "）から選んでください。",
         })
         row += 1
-        ws.write_string(row, 0, L.KEY_REASON, self.f_label)
-        ws.merge_range(row, 1, row, L.LAST_COL, None, self.f_input)
-        self._input(ws, row, 1, (item.code, L.KEY_REASON, L.FIELD_REASON), self.f_input, blank=False)
+        ws.write_string(row, 0, L.KEY_REASON, self.look.label)
+        ws.merge_range(row, 1, row, L.LAST_COL, None, self.look.input)
+        self._input(ws, row, 1, (item.code, L.KEY_REASON, L.FIELD_REASON), self.look.input, blank=False)
         ws.set_row(row, LINE_HEIGHT * 4)
-        ws.data_validation(row, 1, row, 1, self._length_rule(L.FIELD_REASON, False))
+        ws.data_validation(row, 1, row, 1, length_rule(L.FIELD_REASON, False, self.config.max_text_length))
         return row + 1
 
     # --- the committee's loop -----------------------------------------------------------------------
@@ -515,13 +473,13 @@ class _WorkbookWriter:
         """Title, subtitle, a note and the header row of a list sheet; the first row below the header."""
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-        ws.write_string(0, 0, title, self.f_title)
-        ws.write_string(1, 0, f"{fiscal_year_label(self.year)}　{self.department.name}", self.f_subtitle)
-        ws.merge_range(2, 0, 2, len(widths) - 1, note, self.f_note)
+        ws.write_string(0, 0, title, self.look.title)
+        ws.write_string(1, 0, f"{fiscal_year_label(self.year)}　{self.department.name}", self.look.subtitle)
+        ws.merge_range(2, 0, 2, len(widths) - 1, note, self.look.note)
         ws.set_row(2, LINE_HEIGHT * max(2, wrapped_lines(note, sum(widths))))
         row = L.OPINION_FIRST_ROW
         for col, header in enumerate(headers):
-            ws.write_string(row, col, header, self.f_header)
+            ws.write_string(row, col, header, self.look.header)
         ws.set_row(row, LINE_HEIGHT * 2)
         return row + 1
 
@@ -540,13 +498,13 @@ class _WorkbookWriter:
             item = f"{o.item_code} {item_title(self.plan, o.item_code)}"
             before = "\n".join(f"{r.year}年度: {r.status.label}" + (f"（{r.text}）" if r.text else "")
                                for r in state.responses) or "なし"
-            ws.write_string(row, L.COL_OPINION_KEY, o.id, self.f_cell)
-            ws.write_string(row, L.COL_OPINION_YEAR, f"{o.year}年度", self.f_cell)
-            ws.write_string(row, L.COL_OPINION_ITEM, item, self.f_cell)
-            ws.write_string(row, L.COL_OPINION_TEXT, o.text, self.f_cell)
-            ws.write_string(row, L.COL_OPINION_BEFORE, before, self.f_previous)
-            self._input(ws, row, L.COL_RESPONSE_STATUS, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_STATUS), self.f_input)
-            self._input(ws, row, L.COL_RESPONSE_TEXT, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_TEXT), self.f_input)
+            ws.write_string(row, L.COL_OPINION_KEY, o.id, self.look.cell)
+            ws.write_string(row, L.COL_OPINION_YEAR, f"{o.year}年度", self.look.cell)
+            ws.write_string(row, L.COL_OPINION_ITEM, item, self.look.cell)
+            ws.write_string(row, L.COL_OPINION_TEXT, o.text, self.look.cell)
+            ws.write_string(row, L.COL_OPINION_BEFORE, before, self.look.previous)
+            self._input(ws, row, L.COL_RESPONSE_STATUS, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_STATUS), self.look.input)
+            self._input(ws, row, L.COL_RESPONSE_TEXT, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_TEXT), self.look.input)
             lines = max(wrapped_lines(o.text, L.OPINION_WIDTHS[L.COL_OPINION_TEXT]),
                         min(wrapped_lines(before, L.OPINION_WIDTHS[L.COL_OPINION_BEFORE]), 12),
                         wrapped_lines(item, L.OPINION_WIDTHS[L.COL_OPINION_ITEM]), 4)
@@ -561,7 +519,7 @@ class _WorkbookWriter:
             "error_message": f"{L.FIELD_RESPONSE_STATUS}は一覧（" + "・".join(choices) + "）から選んでください。",
         })
         ws.data_validation(first, L.COL_RESPONSE_TEXT, row - 1, L.COL_RESPONSE_TEXT,
-                           self._length_rule(L.FIELD_RESPONSE_TEXT, True))
+                           length_rule(L.FIELD_RESPONSE_TEXT, True, self.config.max_text_length))
         ws.freeze_panes(first, 1)
         self._print_setup(ws, L.OPINION_FIRST_ROW)
 
@@ -577,7 +535,7 @@ class _WorkbookWriter:
             ini = self.plan.initiative_by_id[practice.initiative_id]
             names = L.initiative_departments(self.plan, ini)
             for col, text in enumerate((ini.id, ini.display_text, names, practice.reason)):
-                ws.write_string(row, col, text, self.f_cell)
+                ws.write_string(row, col, text, self.look.cell)
             ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(ini.display_text, L.PRACTICE_WIDTHS[1]),
                                               wrapped_lines(practice.reason, L.PRACTICE_WIDTHS[3]), 2))
             row += 1
