@@ -158,7 +158,8 @@ def test_report__an_open_opinion_is_asked_again_until_settled(report_2025):
     assert by_id["2024-01"][1:3] == ["2024年度", "協働まちづくり課"]
     assert group("1102 積極的な情報公開の推進") in rows
     assert ("2025年度の対応状況は、対応済 1件、対応中 1件、未対応 1件、対応しない 0件、回答なし 1件です。"
-            "対応済・対応しないの1件を除く3件は、2026年度の調査票でも引き続き対応状況を尋ねます。") in chapter(report_2025)
+            "対応済・対応しないの1件を除く3件は、計画期間の最終年度を終えても対応が完了していません。"
+            "次の計画での扱いを検討します。") in chapter(report_2025)      # 2025 is the plan's last year: no 2026 workbook
 
 
 def test_report__good_practices_named_on_the_previous_years_report(report_2024, report_2025):
@@ -216,6 +217,7 @@ def test_status__asked_answered_settled_open_and_per_department(loop):
         ("18", "商工課", 1, 0, 1)]
     later = year_status(plan, config, store, 2025, TODAY).opinions
     assert (later.asked, later.answered, later.settled, later.still_open) == (4, 3, 1, 3)
+    assert "計画期間の最終年度のため、未完了のまま残る意見 3 件。" in later.lines()[2]       # no 2026 workbook asks
 
 
 def test_status__the_command_prints_the_opinions(loop):

@@ -48,6 +48,7 @@ class OpinionStatus:
 
     year: int
     departments: tuple[OpinionCount, ...]    # the departments asked, by code
+    last_year: bool = False                  # the plan's last year: nothing is asked after it
 
     @property
     def asked(self) -> int:
@@ -72,7 +73,8 @@ class OpinionStatus:
         done = f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}"
         out.append(f"尋ねた意見 {self.asked} 件: 回答 {self.answered} 件、{ResponseStatus.UNANSWERED.label} "
                    f"{self.asked - self.answered} 件。{done}で完了 {self.settled} 件、"
-                   f"{self.year + 1}年度も尋ねる意見 {self.still_open} 件。")
+                   + (f"計画期間の最終年度のため、未完了のまま残る意見 {self.still_open} 件。" if self.last_year
+                      else f"{self.year + 1}年度も尋ねる意見 {self.still_open} 件。"))
         table = [("コード", "部署", "尋ねた", "回答", "継続", "")] + [    # "": every count right-aligned
             (d.code, d.name, str(d.asked), str(d.answered), str(d.still_open), "") for d in self.departments]
         widths = [max(display_width(row[col]) for row in table) for col in range(len(table[0]) - 1)]
@@ -175,7 +177,7 @@ def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:
         count[2] += not (answer is not None and answer.status.settles)
     return OpinionStatus(year, tuple(
         OpinionCount(code, plan.department_name(code) if code in plan.department_by_code else "", *count)
-        for code, count in sorted(counts.items())))
+        for code, count in sorted(counts.items())), last_year=year >= plan.period_end)
 
 
 def never_collected(year: int) -> UsageError:

@@ -76,7 +76,10 @@ def _responses(w: _ReportWriter, width: int, dash: str, group_fill: str) -> None
         f"{len(asked)}件について、{fiscal_year_label(year)}の調査票で担当部署に対応状況と対応内容を尋ねました。"
     )
     breakdown = "、".join(f"{status.label} {counts[status]}件" for status in STATUS_ORDER)
-    if still_open:
+    if still_open and year >= w.plan.period_end:
+        carry = (f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}の{settled}件を除く{still_open}件は、"
+                 "計画期間の最終年度を終えても対応が完了していません。次の計画での扱いを検討します。")
+    elif still_open:
         carry = (f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}の{settled}件を除く{still_open}件は、"
                  f"{year + 1}年度の調査票でも引き続き対応状況を尋ねます。")
     else:
