@@ -205,3 +205,15 @@ def test_templates__the_workbook_records_which_opinions_it_asks(looped):
     assert identity[L.ID_OPINIONS] == "2023-02"
     assert L.ID_OPINIONS not in {row[0].value for row in
                                  openpyxl.load_workbook(looped.template("02", 2024))[L.SHEET_IDENTITY].iter_rows()}
+
+
+def test_collect__register_corrected_after_the_workbooks_went_out__no_department_is_blamed(looped):
+    p = looped
+    with Store(p.config.store_path) as store:     # 2023-02 moved from 情報政策課 (05) to 財務課 (04)
+        store.db.execute("UPDATE opinions SET department_code = '04' WHERE opinion_id = '2023-02'")
+    p.return_all(2024)
+    result = run_collect_year(p.plan, p.config, 2024, today=TODAY, inline=True).result
+    assert result.errors == 0
+    assert [(f.code, f.department, f.value) for f in result.findings if f.code.startswith("RESP")] == [
+        ("RESP_005", "財務課", "2023-02")]
+    assert responses(p)[(2024, "2023-02")] == (ResponseStatus.UNANSWERED, "")

@@ -137,14 +137,16 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
             out.findings.append(finding(Code.RESP_005, file=file, department=name, value="、".join(not_asked),
                                         department_code=dept, year=year))
         opinions = tuple(o for o in opinions if o in shown)
-    if opinions:
-        _check_responses(out, book, config, year, dept, name, file, opinions)
+        if opinions:
+            _check_responses(out, book, config, year, dept, name, file, opinions, shown)
     return out
 
 
 def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, year: int, dept: str, name: str,
-                     file: str, opinions: tuple[str, ...]) -> None:
-    """The 委員会意見 sheet: 対応状況 (a choice) and 対応内容 (required unless 未対応) for every opinion asked."""
+                     file: str, opinions: tuple[str, ...], shown: set[str]) -> None:
+    """The 委員会意見 sheet: 対応状況 (a choice) and 対応内容 (required unless 未対応) for every opinion asked.
+    `shown`: what the workbook asked when it was made; an opinion since moved to another department (the
+    register corrected) is not this department's to answer any more, and its row is not its mistake."""
     sheet = L.SHEET_OPINIONS
 
     def add(code: str, r: int | None = None, c: int | None = None, **kw) -> None:
@@ -166,7 +168,7 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
         return rows[r][c] if c < len(rows[r]) else None
 
     for key, found in keys.items():
-        if key not in opinions:
+        if key not in opinions and key not in shown:
             add(Code.RESP_003, found[0], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=key)
     choices = {normalise_choice(s.label): s for s in ResponseStatus.choices()}
     for opinion_id in opinions:
