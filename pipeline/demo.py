@@ -66,7 +66,7 @@ def pipeline_command(config_path: Path, *args: str) -> int:
 
 def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -> None:
     config = load_config(config_path)
-    plan = load_plan(config.plan_file)
+    plan = load_plan(config.plan_file).for_year(year)     # the departments asked that year, as the plan stood
     rng = random.Random(seed)
     inbox = config.returns_for(year)
     received = dt.datetime(year + 1, 5, 10, 9, 0)

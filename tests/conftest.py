@@ -43,7 +43,7 @@ class Project:
     def return_all(self, year: int = YEAR, except_codes: tuple[str, ...] = ()) -> dict[str, Path]:
         """Every surveyed department returns a clean workbook (but those in except_codes)."""
         out = {}
-        for d in self.plan.surveyed_departments():
+        for d in self.plan.for_year(year).surveyed_departments():     # who is asked that year
             if d.code not in except_codes:
                 out[d.code] = self.filler(d.code, year).fill_all().save(self.inbox(year) / f"{d.name}.xlsx")
         return out

@@ -20,7 +20,7 @@ from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions, findings_file_name
 from pipeline.committee.model import GENERAL, GoodPractice, Opinion
 from pipeline.errors import AlreadyExistsError
-from pipeline.plan import Department
+from pipeline.plan import Department, content_digest
 from pipeline.store import Store
 from pipeline.survey import layout as L
 from pipeline.survey.look import INPUT_FILL
@@ -71,8 +71,8 @@ def register_path(project, year=YEAR) -> Path:
     return project.config.opinions_for(year) / R.register_file_name(year)
 
 
-def new_register(project, year=YEAR) -> RegisterFiller:
-    R.write_register(project.plan, project.config, year, force=True)
+def new_register(project, year=YEAR, plan=None) -> RegisterFiller:
+    R.write_register(plan or project.plan, project.config, year, force=True)
     return RegisterFiller(register_path(project, year))
 
 
@@ -274,9 +274,9 @@ def test_collect__empty_register__recorded_as_a_year_without_opinions_with_a_war
 
 # --- collect: a careless register -----------------------------------------------------------------------
 
-def careless_register(project) -> Path:
+def careless_register(project, plan=None) -> Path:
     limit = project.config.max_text_length
-    f = new_register(project)
+    f = new_register(project, plan=plan)
     f.opinion(1, item="9999", text="存在しない管理番号への意見。")
     f.opinion(2, item="1101", member="佐藤委員")                          # no opinion typed
     f.opinion(3, text="管理番号のない意見。")
@@ -310,7 +310,9 @@ EXPECTED_CARELESS = {
 @pytest.fixture
 def audit_office_plan(project):
     """The plan with one more department, 監査委員事務局, that takes part in nothing (so gets no workbook)."""
-    plan = dataclasses.replace(project.plan, departments=(*project.plan.departments, Department("99", "監査委員事務局")))
+    plan = dataclasses.replace(project.plan, departments=(*project.plan.departments, Department("99", "監査委員事務局")),
+                               digest="")
+    plan = dataclasses.replace(plan, digest=content_digest(plan))
     assert "99" not in {d.code for d in plan.surveyed_departments()}
     return plan
 
@@ -319,7 +321,7 @@ def test_collect__careless_register__each_mistake_at_its_cell__store_unchanged(p
     clean_register(project)
     collect_opinions(project.plan, project.config, YEAR)
     before = dump(project)
-    careless_register(project)
+    careless_register(project, plan=audit_office_plan)     # made from the plan it is checked against
 
     result = collect_opinions(audit_office_plan, project.config, YEAR)
 

@@ -140,7 +140,9 @@ def test_templates__identity__very_hidden_sheet_and_custom_properties(project, b
     assert identity[L.ID_YEAR] == "2024"
     assert identity[L.ID_DEPARTMENT] == "12"
     assert identity[L.ID_SCHEMA] == L.SCHEMA_VERSION
-    assert identity[L.ID_TEMPLATE] == L.template_id(project.plan.id, project.plan.digest, 2024, "12")
+    year_plan = project.plan.for_year(2024)            # the plan as it stood in 2024
+    assert identity[L.ID_TEMPLATE] == L.template_id(year_plan.id, year_plan.digest, 2024, "12")
+    assert identity[L.ID_PLAN_DIGEST] == year_plan.digest
     props = {p.name: p.value for p in wb.custom_doc_props.props}
     assert props[L.PROPERTY_PREFIX + L.ID_DEPARTMENT] == "12"
     assert props[L.PROPERTY_PREFIX + L.ID_TEMPLATE] == identity[L.ID_TEMPLATE]

@@ -162,6 +162,7 @@ def collect(
     """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
     `now`: the moment against which saved times are judged (default: the clock). `ask`: the committee's
     opinions the year's workbooks ask about (pipeline.committee.loop.year_ask; default: none)."""
+    plan = plan.for_year(year)     # only the initiatives in force that year, as they stood
     ask = ask or YearAsk(year)
     asked = {d.code: ask.ids_of(d.code) for d in plan.departments}
     folder = config.returns_for(year)
@@ -221,6 +222,7 @@ def decide(
 
     Which of a department's different returns counts is pipeline.collect.choice's decision (no single clock
     trusted, the secretariat's choices file first); every doubt becomes a warning on the chosen file."""
+    plan = plan.for_year(year)     # the departments asked that year make the roster
     now = now or dt.datetime.now(dt.UTC)
     choices_file = choice.choices_path(config.returns_dir, year)
     by_department: dict[str, list[FileOutcome]] = {}
@@ -313,7 +315,9 @@ def _with_department(f: Finding, name: str) -> Finding:
 
 
 def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRecord:
-    """What the store holds for the year: only accepted submissions' answers."""
+    """What the store holds for the year: only accepted submissions' answers, and which plan content (the
+    year's plan digest) they were checked against."""
+    plan = plan.for_year(result.year)
     accepted = [o for o in result.files if o.status == ACCEPTED]
     return YearRecord(
         fiscal_year=result.year,

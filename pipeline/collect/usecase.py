@@ -64,7 +64,7 @@ def run_collect_year(
     `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
     `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
     reminder list; `inline` checks the files in this process (tests only)."""
-    plan.check_year(year)
+    plan = plan.for_year(year)     # checked against the plan as it stood that year
     new_store = not config.store_path.exists()
     committed = False
     with run_lock(config.store_path):

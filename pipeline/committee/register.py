@@ -99,13 +99,15 @@ def registers_in(folder: Path) -> list[Path]:
 
 
 def register_id(plan: Plan, year: int) -> str:
-    """A stable ID for the register of one year of one exact plan file."""
+    """A stable ID for the register of one year of the plan as it stood that year."""
+    plan = plan.for_year(year)
     key = "|".join((plan.id, plan.digest, str(year), REGISTER_KIND, REGISTER_SCHEMA))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def register_identity(plan: Plan, year: int) -> dict[str, str]:
     """What the hidden identity sheet (and the custom document properties) say: read back by collect."""
+    plan = plan.for_year(year)
     return {
         L.ID_SCHEMA: REGISTER_SCHEMA,
         ID_KIND: REGISTER_KIND,
@@ -127,7 +129,7 @@ class RegisterWritten:
 def write_register(plan: Plan, config: Config, year: int, force: bool = False) -> RegisterWritten:
     """Write the year's register into opinions/<year>/; refuse without `force` when a register is there
     already (it may hold what the secretariat typed)."""
-    plan.check_year(year)
+    plan = plan.for_year(year)    # the items and initiatives of the year whose report the register is on
     folder = config.opinions_for(year)
     path = folder / register_file_name(year)
     existing = registers_in(folder)
@@ -147,6 +149,7 @@ def write_register(plan: Plan, config: Config, year: int, force: bool = False) -
 def build_register(plan: Plan, config: Config, year: int) -> bytes:
     """The register for the committee's opinions on year `year`'s report, as bytes. The same plan, config
     and year give the same bytes."""
+    plan = plan.for_year(year)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     _RegisterWriter(wb, plan, config, year).write()

@@ -70,6 +70,7 @@ def write_followup(
     inline: bool = False,
 ) -> FollowupResult:
     """Write the year's return packets and its reminder list into output/<year>/, all or none."""
+    plan = plan.for_year(result.year)
     with Staging() as staging:
         followup = stage_followup(plan, config, result, staging, progress=progress, today=today, inline=inline)
         staging.publish()

@@ -148,6 +148,7 @@ def load_status(plan: Plan, config: Config, year: int, today: dt.date) -> YearSt
 
 def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.date) -> YearStatus:
     """The year as the last collect stored it. Raises UsageError when it was never collected."""
+    plan = plan.for_year(year)
     if not store.has_year(year):
         raise never_collected(year)
     chosen = {s.department_code: s for s in store.submissions(year)

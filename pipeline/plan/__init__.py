@@ -1,18 +1,28 @@
-"""The plan master: the charter held as data (plan/*.toml), loaded and checked (`model`)."""
+"""The plan master: the charter held as data (plan/*.toml), loaded and checked (`model`); its revisions
+during the period, and the plan as it stood in a year (`Plan.for_year`)."""
 
 from pipeline.plan.model import (
+    ADDED,
     DECREASE,
+    ENDED,
+    EXCLUDED,
     INCREASE,
+    REVISED,
     ActionItem,
+    Change,
     Department,
+    Exclusion,
     Indicator,
     Initiative,
     Pillar,
     Plan,
+    Revision,
     Section,
+    content_digest,
     load_plan,
     plan_from_mapping,
 )
 
-__all__ = ["DECREASE", "INCREASE", "ActionItem", "Department", "Indicator", "Initiative", "Pillar", "Plan",
-           "Section", "load_plan", "plan_from_mapping"]
+__all__ = ["ADDED", "DECREASE", "ENDED", "EXCLUDED", "INCREASE", "REVISED", "ActionItem", "Change", "Department",
+           "Exclusion", "Indicator", "Initiative", "Pillar", "Plan", "Revision", "Section", "content_digest",
+           "load_plan", "plan_from_mapping"]

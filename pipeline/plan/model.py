@@ -9,10 +9,12 @@ Domain terms, defined once:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,18 @@ class Pillar:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A change to an initiative from a fiscal year on (変更): what it says, or who does it."""
+
+    year: int                                  # in force from this fiscal year
+    reason: str                                # 変更理由
+    text: str | None = None                    # None: unchanged
+    departments: tuple[str, ...] | None = None
+    departments_etc: bool | None = None
+    dx: bool | None = None
+
+
+@dataclass(frozen=True)
 class Initiative:
     id: str
     item_code: str
@@ -58,10 +72,49 @@ class Initiative:
     departments: tuple[str, ...]   # department codes, in the charter's order
     departments_etc: bool          # the charter wrote "ほか"
     dx: bool
+    start: int = 0                 # 開始年度: first year in force (0: from the plan's start)
+    end: int = 0                   # 終了年度: last year in force (0: to the plan's end)
+    reason: str = ""               # 変更理由 of a late start or an early end
+    revisions: tuple[Revision, ...] = ()
 
     @property
     def display_text(self) -> str:
         return f"【DX】{self.text}" if self.dx else self.text
+
+    def in_force(self, year: int) -> bool:
+        return (not self.start or self.start <= year) and (not self.end or year <= self.end)
+
+    def as_of(self, year: int) -> Initiative:
+        """The initiative as it stands in `year`, every revision in force applied; no record of the others."""
+        ini = replace(self, start=0, end=0, reason="", revisions=())
+        for r in self.revisions:
+            if r.year <= year:
+                ini = replace(ini, **{k: v for k, v in (("text", r.text), ("departments", r.departments),
+                                                        ("departments_etc", r.departments_etc), ("dx", r.dx))
+                                      if v is not None})
+        return ini
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An action item not evaluated in a fiscal year (対象外): no workbook asks for it that year."""
+
+    year: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of the plan that takes effect in a year, as the year's report lists it."""
+
+    kind: str                      # ADDED, ENDED, REVISED or EXCLUDED
+    item_code: str
+    initiative_id: str             # "" for an item's exclusion
+    text: str                      # the initiative's text as it stands (as it stood, for one that ended)
+    reason: str
+
+
+ADDED, ENDED, REVISED, EXCLUDED = "追加", "終了", "変更", "対象外"
 
 
 @dataclass(frozen=True)
@@ -109,10 +162,14 @@ class ActionItem:
     initiatives_label: str
     initiatives: tuple[Initiative, ...]
     indicator: Indicator | None
+    excluded: tuple[Exclusion, ...] = ()     # 対象外 years (in a year's plan: that year's, if any)
 
     @property
     def lead(self) -> str:
         return self.departments[0]
+
+    def excluded_in(self, year: int) -> Exclusion | None:
+        return next((e for e in self.excluded if e.year == year), None)
 
 
 @dataclass(frozen=True)
@@ -130,8 +187,52 @@ class Plan:
     sections: tuple[Section, ...]
     pillars: tuple[Pillar, ...]
     items: tuple[ActionItem, ...]
-    digest: str                      # sha256 of the plan file's bytes: which exact plan a workbook came from
+    digest: str                      # sha256 of the plan's content (content_digest): which plan a workbook came from
     count_units: tuple[str, ...] = ()   # units that count things (件, 回, 名…): an actual in them is whole
+    year: int | None = None          # a year's plan (for_year): the plan as it stood in that fiscal year
+    changes: tuple[Change, ...] = ()    # in a year's plan: the changes that took effect in that year
+
+    def for_year(self, year: int) -> Plan:
+        """The plan as it stood in fiscal `year`: only the initiatives in force, each as revised up to that
+        year, the year's exclusions (対象外) and the changes that took effect in it. Its digest depends on that
+        year's content only, so a revision from a later year on changes nothing of an earlier year."""
+        if self.year == year:
+            return self
+        if self.year is not None:
+            raise ValueError(f"a plan for {self.year} cannot be made a plan for {year}")
+        self.check_year(year)
+        items = tuple(replace(
+            item,
+            initiatives=tuple(ini.as_of(year) for ini in item.initiatives if ini.in_force(year)),
+            excluded=tuple(e for e in item.excluded if e.year == year),
+        ) for item in self.items)
+        plan = replace(self, items=items, year=year, changes=tuple(self._changes_in(year)), digest="")
+        return replace(plan, digest=content_digest(plan))
+
+    def _changes_in(self, year: int) -> list[Change]:
+        out: list[Change] = []
+        for item in self.items:
+            for ini in item.initiatives:
+                if ini.start and ini.start == year and year != self.period_start:
+                    out.append(Change(ADDED, item.code, ini.id, ini.as_of(year).text, ini.reason))
+                if ini.end and ini.end + 1 == year:
+                    out.append(Change(ENDED, item.code, ini.id, ini.as_of(ini.end).text, ini.reason))
+                for r in ini.revisions:
+                    if r.year == year and ini.in_force(year):
+                        out.append(Change(REVISED, item.code, ini.id, ini.as_of(year).text, r.reason))
+            excluded = item.excluded_in(year)
+            if excluded:
+                out.append(Change(EXCLUDED, item.code, "", item.title, excluded.reason))
+        return out
+
+    def revisions_summary(self) -> list[str]:
+        """For plan-check: per year of the period, the changes in force from it."""
+        lines = []
+        for year in self.years:
+            for ch in self.for_year(year).changes:
+                what = f"{ch.item_code} {ch.initiative_id}".strip()
+                lines.append(f"{year}年度 {ch.kind}: {what} {ch.text}（理由: {ch.reason}）")
+        return lines
 
     @property
     def years(self) -> range:
@@ -190,6 +291,8 @@ class Plan:
         items: dict[str, list[ActionItem]] = {}
         initiatives: dict[tuple[str, str], list[Initiative]] = {}
         for item in self.items:
+            if self.year is not None and item.excluded_in(self.year):
+                continue        # 対象外 this year: nobody is asked about it
             members = dict.fromkeys([item.lead] + ([item.indicator.reporter] if item.indicator else []))
             for ini in item.initiatives:
                 for dept in ini.departments:
@@ -287,6 +390,12 @@ class _Collector:
         return value
 
 
+def content_digest(plan: Plan) -> str:
+    """sha256 of what a plan says (not of its file's bytes: a comment or a reformatting changes nothing)."""
+    content = dataclasses.asdict(replace(plan, digest=""))
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def load_plan(path: Path | str) -> Plan:
     """Load and check a plan file; raise PlanError listing every mistake with its key."""
     source = Path(path)
@@ -300,7 +409,7 @@ def load_plan(path: Path | str) -> Plan:
         raise PlanError(str(source), ["UTF-8 で保存してください。"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(str(source), [f"TOMLの書式の誤り: {exc}"]) from None
-    return plan_from_mapping(data, digest=hashlib.sha256(raw).hexdigest(), source=str(source))
+    return plan_from_mapping(data, source=str(source))
 
 
 def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<plan>") -> Plan:
@@ -398,6 +507,7 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
                 if not re.fullmatch(r"[0-9A-Za-z_-]+", ini_id):
                     c.add(f"{iwhere}.id", "取組IDは半角英数字とハイフンで書いてください。")
                 seen_initiatives.add(ini_id)
+            ini_start, ini_end, ini_reason = _span(c, ini, iwhere, years)
             initiatives.append(Initiative(
                 id=ini_id,
                 item_code=code,
@@ -405,6 +515,10 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
                 departments=department_codes(ini.get("departments"), f"{iwhere}.departments"),
                 departments_etc=c.flag(ini, "departments_etc", iwhere),
                 dx=c.flag(ini, "dx", iwhere),
+                start=ini_start,
+                end=ini_end,
+                reason=ini_reason,
+                revisions=_revisions(c, ini, iwhere, years, ini_start, ini_end, department_codes),
             ))
 
         indicator = None
@@ -429,11 +543,12 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
             initiatives_label=c.text(it, "initiatives_label", where, required=False) or "具体的な取組",
             initiatives=tuple(initiatives),
             indicator=indicator,
+            excluded=_exclusions(c, it, where, years),
         ))
 
     if c.problems:
         raise PlanError(source, c.problems)
-    return Plan(
+    plan = Plan(
         id=plan_id,
         title=c.text(head, "title", "plan"),
         city=c.text(head, "city", "plan"),
@@ -447,9 +562,86 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
         sections=tuple(sections),
         pillars=tuple(pillars),
         items=tuple(items),
-        digest=digest,
+        digest="",
         count_units=count_units,
     )
+    return replace(plan, digest=digest or content_digest(plan))
+
+
+# --- revisions during the period ------------------------------------------------------------------
+
+def _year_in(c: _Collector, table: dict[str, Any], key: str, where: str, years: range) -> int:
+    """An optional fiscal year within the plan period (0 when absent)."""
+    if key not in table:
+        return 0
+    year = c.integer(table, key, where)
+    if year and years and year not in years:
+        c.add(f"{where}.{key}", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+    return year
+
+
+def _span(c: _Collector, ini: dict[str, Any], where: str, years: range) -> tuple[int, int, str]:
+    """開始年度, 終了年度 and the 変更理由 they need."""
+    start, end = _year_in(c, ini, "start", where, years), _year_in(c, ini, "end", where, years)
+    if start and end and end < start:
+        c.add(f"{where}.end", f"終了年度（{end}）が開始年度（{start}）より前です。")
+    late = bool(start) and bool(years) and start > years.start
+    early = bool(end) and bool(years) and end < years.stop - 1
+    reason = c.text(ini, "reason", where, required=late or early)
+    if reason and not (late or early):
+        c.add(f"{where}.reason", "変更理由は、開始年度を遅らせるか終了年度を早めるときに書きます（変更は [[…revisions]]）。")
+    return start, end, reason
+
+
+def _revisions(c: _Collector, ini: dict[str, Any], where: str, years: range, start: int, end: int,
+               department_codes) -> tuple[Revision, ...]:
+    raw = ini.get("revisions")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        c.add(f"{where}.revisions", "[[…initiatives.revisions]] の表で書いてください。")
+        return ()
+    out: list[Revision] = []
+    for k, r in enumerate(raw):
+        rwhere = f"{where}.revisions[{k}]"
+        year = c.integer(r, "year", rwhere)
+        if year and years and year not in years:
+            c.add(f"{rwhere}.year", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+        elif year and (year <= (start or years.start) or (end and year > end)):
+            c.add(f"{rwhere}.year", f"{year}年度は、この取組の実施期間の2年度目以降でなければなりません（変更はその年度から）。")
+        if out and year <= out[-1].year:
+            c.add(f"{rwhere}.year", "変更は年度の順に、同じ年度は1つにまとめて書いてください。")
+        changed = {key for key in ("text", "departments", "departments_etc", "dx") if key in r}
+        if not changed:
+            c.add(rwhere, "変更する項目（text・departments・departments_etc・dx）がありません。")
+        out.append(Revision(
+            year=year,
+            reason=c.text(r, "reason", rwhere),
+            text=c.text(r, "text", rwhere) if "text" in r else None,
+            departments=department_codes(r.get("departments"), f"{rwhere}.departments") if "departments" in r else None,
+            departments_etc=c.flag(r, "departments_etc", rwhere) if "departments_etc" in r else None,
+            dx=c.flag(r, "dx", rwhere) if "dx" in r else None,
+        ))
+    return tuple(out)
+
+
+def _exclusions(c: _Collector, item: dict[str, Any], where: str, years: range) -> tuple[Exclusion, ...]:
+    raw = item.get("excluded")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        c.add(f"{where}.excluded", "[[items.excluded]] の表（year と reason）で書いてください。")
+        return ()
+    out: list[Exclusion] = []
+    for k, e in enumerate(raw):
+        ewhere = f"{where}.excluded[{k}]"
+        year = c.integer(e, "year", ewhere)
+        if year and years and year not in years:
+            c.add(f"{ewhere}.year", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+        if year in {x.year for x in out}:
+            c.add(f"{ewhere}.year", f"{year}年度の対象外が重複しています。")
+        out.append(Exclusion(year, c.text(e, "reason", ewhere)))
+    return tuple(out)
 
 
 def _indicator(

@@ -56,6 +56,7 @@ def check_report_year(plan: Plan, store: Store, year: int) -> None:
 
 
 def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
+    plan = plan.for_year(year)
     years = store.years()
 
     def state(y: int) -> YearState:

@@ -22,22 +22,21 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from pipeline.config import Config
 from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
-from pipeline.plan import ActionItem, Indicator, Initiative, Plan
+from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report import committee as C
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
 from pipeline.report.data import ReportData, YearState, check_report_year, load_report_data
+from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, PENDING_SHORT, Overview
+from pipeline.report.revisions import write_changes
 from pipeline.store import Store
 from pipeline.values import format_number
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
-NOT_SUBMITTED = A.NOT_SUBMITTED
 PENDING = "未確定（差し戻し中）"
-PENDING_SHORT = A.PENDING
-NO_ANSWER = "未回答"
 DASH = "−"
 SUBMITTED = "提出済み"
 SUBTLE_FILL = "F2F2F2"     # the initiative rows of a progress table
@@ -55,6 +54,7 @@ def build_report(
     `toc` fills in the table of contents (from LibreOffice); without it the field waits for an update.
     """
     check_report_year(plan, store, year)
+    plan = plan.for_year(year)        # the plan as it stood that year: a later revision changes nothing here
     data = load_report_data(plan, store, year)
     if reference is None:
         reference, _note = load_reference(config)
@@ -63,7 +63,7 @@ def build_report(
     return writer.save()
 
 
-class _ReportWriter(DocumentBuilder):
+class _ReportWriter(Overview, DocumentBuilder):
     def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes):
         super().__init__(reference)
         self.plan, self.config, self.data, self.today = plan, config, data, today
@@ -245,113 +245,6 @@ class _ReportWriter(DocumentBuilder):
         self.heading(f"(2) 具体的な取組の進捗状況（{year}年度）", 2)
         self.progress_overview()
 
-    def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
-                        counts_before: dict[str, Counter] | None) -> None:
-        plan = self.plan
-        t = self.table([2.8] + [1.0] * (len(columns) + 1))
-        self.row(t, ["柱", *columns, "計"], header=True)
-        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)}
-
-        def cells(key: str) -> list[str]:
-            now = counts_now[key]
-            before = counts_before[key] if counts_before is not None else None
-            out = []
-            for col in [*columns, None]:
-                n = sum(now.values()) if col is None else now[col]
-                text = str(n)
-                if before is not None:
-                    b = sum(before.values()) if col is None else before[col]
-                    text += f"\n({_change(n - b)})"
-                out.append(text)
-            return out
-
-        for pillar in plan.pillars:
-            self.row(t, [pillar.label, *cells(pillar.code)], labels=(0,), align=center)
-        self.row(t, ["合計", *cells("")], labels=(0,), align=center)
-        total = counts_now[""]
-        whole = sum(total.values())
-        notes = []
-        if counts_before is not None and self.data.previous is not None:
-            notes.append(f"( )内は{self.data.previous.year}年度からの増減（▲は減少）です。")
-        else:
-            notes.append("前年度の結果がデータベースにないため、増減は示していません。")
-        if whole:
-            shares = [A.round_rate(total[c] * 100 / whole) for c in columns]
-            self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
-            if A.round_rate(sum(shares)) != 100:
-                notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
-        W.keep_together(t.tbl)
-        self.para("注）" + "".join(notes), RS.NOTE)
-
-    def _grade_counts(self, state: YearState) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {"": Counter()}
-        for pillar in self.plan.pillars:
-            counts[pillar.code] = Counter()
-        for item in self.plan.items:
-            key = self.grade_key(item, state)
-            counts[item.pillar][key] += 1
-            counts[""][key] += 1
-        return counts
-
-    def grade_key(self, item: ActionItem, state: YearState) -> str:
-        evaluation = state.evaluations.get(item.code)
-        status = state.status(item.lead)
-        if status == WITH_ERRORS:
-            return PENDING_SHORT
-        if evaluation is None or status != RETURNED:
-            return NOT_SUBMITTED
-        return evaluation.grade
-
-    def grade_overview(self) -> None:
-        data = self.data
-        now = self._grade_counts(data.current)
-        before = self._grade_counts(data.previous) if data.previous else None
-        codes = [g.code for g in self.config.grades]
-        extra = sorted({k for c in now.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
-        columns = codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
-        legend = "、".join(f"{g.code}：{g.label}" for g in self.config.grades)
-        self.para(f"取組項目ごとの自己評価（{legend}）の件数です。", keep_with_next=True)
-        self._overview_table(columns, now, before)
-
-    def _progress_counts(self, state: YearState) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {"": Counter()}
-        for pillar in self.plan.pillars:
-            counts[pillar.code] = Counter()
-        for item in self.plan.items:
-            for ini in item.initiatives:
-                for dept in ini.departments:
-                    key = self.progress_key(state, ini, dept)
-                    counts[item.pillar][key] += 1
-                    counts[""][key] += 1
-        return counts
-
-    @staticmethod
-    def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
-        status = state.status(dept)
-        if status == WITH_ERRORS:
-            return PENDING_SHORT
-        if status != RETURNED:
-            return NOT_SUBMITTED
-        answer = state.answers.get((ini.id, dept))
-        return text_of(answer.progress) if answer and text_of(answer.progress) else NO_ANSWER
-
-    def progress_overview(self) -> None:
-        data = self.data
-        now = self._progress_counts(data.current)
-        before = self._progress_counts(data.previous) if data.previous else None
-        labels = [c.label for c in self.config.progress_choices]
-        fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
-        extra = sorted({k for c in now.values() for k in c} - set(labels) - fixed)
-        columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
-        if any(c[NO_ANSWER] for c in now.values()):
-            columns.append(NO_ANSWER)
-        pairs = sum(len(ini.departments) for ini in self.plan.initiatives)
-        self.para(
-            f"具体的な取組（{len(self.plan.initiatives)}件）の進捗状況を、担当部署ごとに数えています"
-            f"（複数の部署が担当する取組は部署ごとに1件とし、計{pairs}件）。", keep_with_next=True,
-        )
-        self._overview_table(columns, now, before)
-
     # --- 3 具体的な取組 ------------------------------------------------------------------------------
     def part3(self) -> None:
         plan, year = self.plan, self.year
@@ -362,6 +255,7 @@ class _ReportWriter(DocumentBuilder):
         )
         if plan.dx_note:
             self.para(f"（{plan.dx_note}）", RS.NOTE)
+        write_changes(self, DASH)
         for section in plan.sections:
             self.heading(section.label, 2)
             for pillar in plan.pillars_of(section):
@@ -397,6 +291,11 @@ class _ReportWriter(DocumentBuilder):
 
         # the year's progress
         state = self.data.current
+        excluded = item.excluded_in(year)
+        if excluded:
+            self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+            self.para(f"この取組項目は、{fiscal_year_label(year)}は評価の対象外です（理由: {excluded.reason}）。")
+            return
         self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
         t = self.table((1.7, 1.1, 2.9, 2.15, 2.15))
         self.row(t, ("担当部署", "進捗状況", "取組実績", "課題", "次年度の予定"), header=True)
@@ -454,6 +353,8 @@ class _ReportWriter(DocumentBuilder):
     def reason_text(self, item: ActionItem, state: YearState) -> str:
         key = self.grade_key(item, state)
         lead = self.plan.department_name(item.lead)
+        if key == EXCLUDED:
+            return f"{self.year}年度は対象外です（{item.excluded_in(self.year).reason}）。"
         if key == PENDING_SHORT:
             return f"{lead}の調査票は差し戻し中のため、未確定です。"
         if key == NOT_SUBMITTED:
@@ -574,14 +475,6 @@ def _quantity(value: float, unit: str) -> str:
 
 def _signed(value: float) -> str:
     return f"▲{format_number(-value)}" if value < 0 else format_number(value)
-
-
-def _change(delta: int) -> str:
-    if delta > 0:
-        return f"+{delta}"
-    if delta < 0:
-        return f"▲{-delta}"
-    return "±0"
 
 
 def _status_text(status: str) -> str:

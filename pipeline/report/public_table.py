@@ -376,6 +376,7 @@ def build_csv(table: IndicatorTable) -> bytes:
 def stage_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date,
                        staging: Staging) -> PublicTableFiles:
     """Stage the .xlsx and .csv for output/<year>/ (put in place when `staging` is published)."""
+    plan = plan.for_year(year)
     folder = config.output_for(year)
     table = load_indicator_table(plan, store, year, today)
     files = PublicTableFiles(folder / public_file_name(year, ".xlsx"), folder / public_file_name(year, ".csv"))

@@ -76,6 +76,7 @@ def write_report(
     from pipeline.report.public_table import stage_public_table
 
     check_report_year(plan, store, year)
+    plan = plan.for_year(year)        # the plan as it stood that year: a later revision changes nothing here
     folder = config.output_for(year)
     reference, note = load_reference(config)
     result = ReportResult(year, folder, folder / report_file_name(year))

@@ -74,6 +74,7 @@ class TemplatesResult:
     year: int
     folder: Path
     written: list[WrittenTemplate] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)   # workbooks of departments the year no longer asks
     history: History | None = None
     ask: YearAsk | None = None          # the committee's open opinions and good practices shown this year
 
@@ -89,24 +90,34 @@ def write_templates(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> TemplatesResult:
     """Write the year's workbooks into templates/<year>/; refuse to overwrite without `force`."""
-    plan.check_year(year)
+    plan = plan.for_year(year)     # only the initiatives in force that year, as they stood
     unknown = [d for d in departments or () if d not in plan.department_by_code]
     if unknown:
         raise UsageError(f"--department: 部署コード {', '.join(unknown)} は計画にありません。")
     folder = config.templates_for(year)
     targets = [d for d in plan.surveyed_departments() if departments is None or d.code in departments]
     paths = [(d, folder / template_file_name(plan, year, d)) for d in targets]
-    existing = [p for _, p in paths if p.exists()]
+    stale: list[Path] = []
+    if departments is None:
+        # the year's whole set: a workbook left from before a revision (a department with nothing in force
+        # this year) must not be sent out by mistake; it goes with --force like any other
+        asked = {d.code for d in targets}
+        stale = [p for d in plan.departments if d.code not in asked
+                 for p in [folder / template_file_name(plan, year, d)] if p.exists()]
+    existing = [p for _, p in paths if p.exists()] + stale
     if existing and not force:
         names = "、".join(p.name for p in existing[:3]) + (" ほか" if len(existing) > 3 else "")
         raise AlreadyExistsError(
             f"{folder} に調査票が既にあります（{names}、{len(existing)}件）。記入中のファイルを守るため上書きしません。"
             "作り直すときは --force を付けてください。"
         )
-    result = TemplatesResult(year, folder, history=load_history(config, year), ask=load_year_ask(plan, config, year))
+    result = TemplatesResult(year, folder, history=load_history(config, year), ask=load_year_ask(plan, config, year),
+                             removed=stale)
     _init_writer(plan, config, year, result.history, result.ask)
     written: dict[str, WrittenTemplate] = {}
     with Staging() as staging:
+        for stale in result.removed:
+            staging.remove_on_publish(stale)
         # each workbook is written to its temporary name by whoever builds it; all are put in place together
         jobs = [(d.code, str(p), str(staging.temporary(p))) for d, p in paths]
         if len(jobs) < PARALLEL_FROM:
@@ -167,6 +178,7 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
     the earlier years' figures (the running total for 延べ). With `ask`, a sheet asks the department about
     the committee's open opinions addressed to it, and one shows the good practices to share.
     With `prefill`, the inputs hold those answers."""
+    plan = plan.for_year(year)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
