@@ -130,13 +130,22 @@ def main(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool) -> N
 @click.pass_obj
 @stage_errors
 def plan_check(obj: Context) -> None:
-    """計画ファイルを読み込んで点検し、件数を表示する。
+    """計画ファイルを読み込んで点検し、件数と、年度ごとの計画の変更（追加・終了・変更・対象外）を表示する。
 
     \b
     例:
       python -m pipeline plan-check
     """
-    click.echo(obj.plan.summary())
+    plan = obj.plan
+    click.echo(plan.summary())
+    for year in plan.years:
+        in_year = plan.for_year(year)
+        changes = "、".join(f"{c.kind} {c.initiative_id or c.item_code}" for c in in_year.changes) or "変更なし"
+        click.echo(f"  {year}年度: 具体的な取組 {len(in_year.initiatives)}、調査する部署 "
+                   f"{len(in_year.surveyed_departments())} — {changes}")
+        for change in in_year.changes:
+            click.echo(f"    {change.kind} {change.item_code} {change.initiative_id} {change.text}（理由: {change.reason}）"
+                       .replace("  ", " "))
 
 
 @main.command()
@@ -162,6 +171,8 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
     for w in result.written:
         obj.detail(f"  {w.path.name}: {len(w.items)} 取組項目")
     obj.say(f"{len(result.written)} 部署の調査票を {result.folder} に作成しました。")
+    for path in result.removed:
+        obj.say(f"  この年度は記入する取組がない部署の調査票を削除しました: {path.name}")
 
 
 @main.command()
@@ -333,3 +344,75 @@ def opinions_collect(obj: Context, year: int) -> None:
     obj.say(f"  点検結果: {result.findings_file}")
     if not result.stored:
         sys.exit(1)
+
+
+# --- the plan master in Excel (計画マスタ) ------------------------------------------------------------------
+
+@main.group("plan")
+def plan_master() -> None:
+    """計画を Excel の計画マスタに書き出し（export）、編集した計画マスタから計画ファイルを作る（import）。
+
+    \b
+    例:
+      python -m pipeline plan export --out 計画マスタ.xlsx
+      python -m pipeline plan import 計画マスタ.xlsx --out plan/izunokuni_2022_2025.toml --force
+    """
+
+
+@plan_master.command("export")
+@output_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="計画マスタ.xlsx", show_default=True,
+              help="書き出す計画マスタ（.xlsx）。")
+@click.option("--force", is_flag=True, help="既存の計画マスタを上書きする（編集中の内容は消えます）。")
+@click.pass_obj
+@stage_errors
+def plan_export(obj: Context, out: Path, force: bool) -> None:
+    """設定の計画ファイルを、事務局が Excel で編集できる計画マスタ（.xlsx）に書き出す。
+
+    \b
+    例:
+      python -m pipeline plan export --out 計画マスタ.xlsx
+    """
+    from pipeline.plan.master import export_master
+
+    plan = obj.plan
+    path = export_master(plan, obj.config, out, force=force)
+    obj.say(f"計画マスタを作成しました: {path}")
+    obj.say(f"  {plan.summary()}")
+    obj.say(f"  編集後に python -m pipeline plan import {path.name} --out <計画ファイル>.toml で計画ファイルにします。")
+
+
+@plan_master.command("import")
+@output_options
+@click.argument("master", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="書き出す計画ファイル（.toml）。")
+@click.option("--force", is_flag=True, help="既存の計画ファイルを上書きする（そのファイルのコメントは残りません）。")
+@click.pass_obj
+@stage_errors
+def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
+    """計画マスタ（.xlsx）を点検し、誤りがなければ計画ファイル（TOML）を書き出す。
+
+    終了コード: 0 = 書き出した（警告があっても）、1 = 計画マスタに誤りがあり何も書いていない、
+    2 = 計画マスタがない、--out が既にある（--force なし）、設定の誤り、書き込めない。
+
+    \b
+    例:
+      python -m pipeline plan import 計画マスタ.xlsx --out plan/新しい計画.toml
+    """
+    from pipeline.plan.master import import_master
+
+    config = obj.config if obj.config_path.exists() else None
+    result = import_master(master, out, force=force, config=config)
+    for f in result.findings:
+        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "（ファイル全体）")
+        value = f"「{f.value}」" if f.value else ""
+        click.echo(f"{f.severity.label} {place}{value}: {f.message}（{f.code}）", err=f.is_error)
+    if result.written is None:
+        obj.say(f"{master.name} にエラーが {result.errors} 件あるため、計画ファイルを書いていません。"
+                "上のセルを直して保存し、もう一度実行してください。", err=True)
+        sys.exit(1)
+    obj.say(f"計画ファイルを書き出しました: {result.written}（警告 {result.warnings} 件）")
+    obj.say(f"  {result.plan.summary()}")
+    for line in result.plan.revisions_summary():
+        obj.detail(f"  {line}")

@@ -33,7 +33,8 @@ E, W = Severity.ERROR, Severity.WARNING
 
 # One catalogue for every code. Prefixes: FILE (the file itself), IDENT (whose workbook it is),
 # SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value), RESP (the
-# answers to the committee's opinions in a workbook), OPIN (the committee's register).
+# answers to the committee's opinions in a workbook), OPIN (the committee's register), PLAN (the plan master
+# in Excel).
 CATALOGUE: dict[str, Entry] = {
     # --- the file, before any parser touches it
     "FILE_001": Entry(E, "空のファイル", "ファイルが空（0バイト）です。保存し直した調査票を送ってもらってください。"),
@@ -122,10 +123,31 @@ CATALOGUE: dict[str, Entry] = {
     "OPIN_018": Entry(W, "優良事例の重複", "取組 {value} が優良事例に複数あります（{cells}）。1行にまとめるか、不要な行の記入を消してください（このままなら、それぞれを記録します）。"),
     "OPIN_019": Entry(W, "記入なし", "記録票に委員会意見も優良事例も記入されていません。委員会で意見がなかった年度なら、このままで構いません（意見なしとして記録します）。"),
 
+    # --- the plan master (計画マスタ) in Excel
+    "PLAN_001": Entry(E, "計画マスタのシートがない", "計画マスタのシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、python -m pipeline plan export で作った計画マスタに内容を書き写してください。"),
+    "PLAN_002": Entry(E, "見出しがない", "シート「{sheet}」に「{field}」の{place}がありません。{place}を「{field}」に戻してください（列の並べ替えや、メモの列の追加はかまいません）。"),
+    "PLAN_003": Entry(E, "必須項目が空", "「{field}」が未記入です。記入してください。"),
+    "PLAN_004": Entry(E, "不明な部署", "「{field}」の部署「{value}」は部署シートにありません。一覧の部署名にするか、部署シートに部署を追加してください（複数の部署は「、」で区切り、最後に「ほか」を付けられます）。"),
+    "PLAN_005": Entry(E, "不明な管理番号", "管理番号「{value}」は取組項目シートにありません。一覧から選ぶか、取組項目シートに取組項目を追加してください。"),
+    "PLAN_006": Entry(E, "不明な柱", "柱「{value}」は柱シートにありません。一覧から選ぶか、柱シートに柱を追加してください。"),
+    "PLAN_007": Entry(E, "不明な節", "節「{value}」は節シートにありません。節シートの節番号（例: 1）を記入してください。"),
+    "PLAN_008": Entry(E, "不明な取組ID", "取組ID「{value}」は具体的な取組シートにありません。一覧から選んでください。"),
+    "PLAN_009": Entry(E, "重複", "「{field}」の「{value}」が重複しています（{other} と同じ）。1つにまとめるか、別の{field}にしてください。"),
+    "PLAN_010": Entry(E, "計画期間外の年度", "「{field}」の {value}年度は計画期間（{start}〜{end}年度）の外です。{start}〜{end} のいずれかを記入してください。"),
+    "PLAN_011": Entry(E, "年度の前後の誤り", "「{field}」（{value}年度）が「{other_field}」（{other}年度）より前です。年度を確かめてください。"),
+    "PLAN_012": Entry(E, "変更理由が空", "{what}には「{field}」が必要です。理由を記入してください（年度の報告書の「計画の変更」に載ります）。"),
+    "PLAN_013": Entry(E, "数値ではない", "「{field}」の「{value}」を数値として読めません。数字だけで記入してください（例: 1234、44.7。値がないときは空欄）。"),
+    "PLAN_014": Entry(E, "整数ではない", "「{field}」の「{value}」は整数ではありません。{example} のように数字だけで記入してください。"),
+    "PLAN_015": Entry(E, "はい・いいえ以外の値", "「{field}」の「{value}」は使えません。「はい」か「いいえ」を選んでください。"),
+    "PLAN_016": Entry(E, "選択肢にない値", "「{field}」の「{value}」は選択肢にありません。{choices} から選んでください。"),
+    "PLAN_017": Entry(E, "計画としての誤り", "{problem}（計画ファイルでは {key}）"),
+    "PLAN_018": Entry(E, "文字でない値", "「{field}」が日付や時刻として保存されています（{value}）。セルの表示形式を「文字列」にして、入力し直してください。"),
+    "PLAN_019": Entry(E, "変更の内容がない", "取組 {value} の変更に、変わる内容がありません（具体的な取組・担当部署・DX の欄が空欄か、前の年度と同じです）。変わる欄を記入するか、この行を削除してください。"),
+    "PLAN_020": Entry(E, "具体的な取組がない", "取組項目 {value} に具体的な取組がありません。具体的な取組シートに、この管理番号の行を1つ以上記入してください。"),
 }
 
 
-_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN)_\d{3}$")
+_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN|PLAN)_\d{3}$")
 _ALWAYS_GIVEN = {"field", "value", "department", "file", "sheet", "cell"}
 
 

@@ -10,23 +10,22 @@ practices in the store; with an error it changes nothing in the store.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import isolation
-from pipeline.collect import gate, inbox
 from pipeline.collect.checks import read_identity
 from pipeline.collect.outputs import findings_csv
-from pipeline.collect.reader import WorkbookValues, read_values
-from pipeline.collect.run import keep_copy, out_of_memory
+from pipeline.collect.reader import WorkbookValues
+from pipeline.collect.run import keep_copy
+from pipeline.collect.single import take_workbook
 from pipeline.committee import register as R
 from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
 from pipeline.config import Config
-from pipeline.errors import PipelineError, UsageError, our_failure
+from pipeline.errors import PipelineError, UsageError
 from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
@@ -67,6 +66,7 @@ def read_register(book: WorkbookValues, plan: Plan, config: Config, year: int, f
     """The opinions and good practices of a register on year `year`'s report, and every finding, each at
     the sheet and cell a person sees. Blank rows are skipped; the display columns (取組項目, 具体的な取組)
     and the hidden lists are never read."""
+    plan = plan.for_year(year)
     out = RegisterCheck()
     if not _identity_fits(book, plan, year, file, out):
         return out
@@ -302,70 +302,11 @@ def find_register(config: Config, year: int) -> Path:
     return found[0]
 
 
-@dataclass(frozen=True)
-class _Job:
-    path: Path
-    name: str
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What the worker sends back: the bytes read once (for the archive copy), and what they hold."""
-
-    data: bytes | None
-    sha256: str
-    check: RegisterCheck
-
-
-_CONTEXT: dict[str, object] = {}
-
-
-def _init_worker(plan: Plan, config: Config, year: int) -> None:
-    _CONTEXT.update(plan=plan, config=config, year=year)
-
-
-def _check_file(job: _Job) -> _Outcome:
-    """Read, inspect and check the register (in a worker). Never raises for a bad file: it becomes a finding."""
-    plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
-    data, found = inbox.read_stable(job.path, config.limits, name=job.name)
-    if data is None:
-        return _Outcome(None, "", RegisterCheck(findings=found))
-    sha256 = hashlib.sha256(data).hexdigest()
-    inspection = gate.inspect_workbook(data, job.name, config.limits, config.workbook_password)
-    if inspection.workbook is None:
-        return _Outcome(data, sha256, RegisterCheck(findings=list(inspection.findings)))
-    try:
-        book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
-        check = read_register(book, plan, config, year, job.name)
-    except Exception as exc:  # a broken file must not stop the run: it is a finding
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-        return _Outcome(data, sha256, RegisterCheck(findings=[finding(Code.FILE_003, file=job.name, detail=detail)]))
-    check.findings[:0] = inspection.findings
-    return _Outcome(data, sha256, check)
-
-
-def _checked(plan: Plan, config: Config, year: int, path: Path, inline: bool) -> _Outcome:
-    job = _Job(path, path.name)
-    if inline:
-        _init_worker(plan, config, year)
-        results = isolation.run_inline(_check_file, [job])
-    else:
-        results = isolation.run_isolated(
-            _check_file, [job], workers=1, memory_bytes=config.limits.worker_memory_bytes,
-            timeout=config.limits.worker_timeout_seconds, initializer=_init_worker, initargs=(plan, config, year))
-    try:
-        [(_job, outcome)] = list(results)
-    finally:
-        results.close()
-    if isinstance(outcome, isolation.WorkerFailure):
-        if outcome.kind == "error" and not out_of_memory(outcome):
-            raise our_failure(outcome.error, outcome.detail, doing=f"{path.name} の点検中")
-        if outcome.kind == "timeout":
-            found = finding(Code.FILE_016, file=path.name, seconds=config.limits.worker_timeout_seconds)
-        else:
-            found = finding(Code.FILE_015, file=path.name, detail=outcome.detail)
-        return _Outcome(None, "", RegisterCheck(findings=[found]))
-    return outcome
+def _register_values(book: WorkbookValues, *, plan: Plan, config: Config, year: int,
+                     file: str) -> tuple[RegisterCheck, list[Finding]]:
+    """In the worker (pipeline.collect.single): the register's values checked."""
+    check = read_register(book, plan, config, year, file)
+    return check, check.findings
 
 
 # --- the use case ------------------------------------------------------------------------------------
@@ -387,13 +328,15 @@ def collect_opinions(plan: Plan, config: Config, year: int, *, inline: bool = Fa
     in the store; the findings go to a CSV beside the register either way. With an error the store is not
     touched. Raises UsageError / SeveralRegistersError (no register, several), LockedError, or StorageError
     (a file or the store we could not write: nothing was changed). `inline`: check in this process (tests)."""
-    plan.check_year(year)
+    plan = plan.for_year(year)
     path = find_register(config, year)
     with run_lock(config.store_path):
         remove_leftovers(path.parent)   # of a run killed half-way
-        outcome = _checked(plan, config, year, path, inline)
-        check = outcome.check
-        result = OpinionsResult(year, path, path.parent / findings_file_name(year), check.findings,
+        outcome = take_workbook(
+            path, functools.partial(_register_values, plan=plan, config=config, year=year, file=path.name),
+            config.limits, password=config.workbook_password, inline=inline)
+        check = outcome.checked or RegisterCheck()
+        result = OpinionsResult(year, path, path.parent / findings_file_name(year), outcome.findings,
                                 check.opinions, check.practices, outcome.sha256)
         with Staging() as staging:
             staging.stage(result.findings_file, findings_csv(result.findings))

@@ -1,0 +1,578 @@
+"""Reading the plan master (計画マスタ) back: every cell checked where a person sees it, then the plan.
+
+`read_master` takes a workbook's values (not a path: the bytes went through the gate and were read in a
+worker, see `pipeline.plan.master`) and gives the plan file's mapping, in the shape and key order of
+plan/README.md with every optional key at its default left out, or None and every finding: each at its
+sheet and A1 cell, with the value found there. When every cell reads, the mapping goes through
+`plan_from_mapping`, and any mistake it still finds becomes a finding at the cell it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from typing import Any, NamedTuple
+
+from pipeline.collect.reader import WorkbookValues
+from pipeline.errors import PlanError
+from pipeline.findings import Code, Finding, finding
+from pipeline.plan import master_layout as M
+from pipeline.plan.model import DECREASE, INCREASE, plan_from_mapping
+from pipeline.survey import layout as L
+from pipeline.values import clean_text, normalise_choice, parse_number
+
+_DASHES = {"-", "－", "―", "‐", "—", "ー"}
+_YEAR_SUFFIX = re.compile(r"(年度|年)$")
+_DECIMAL_FORMAT = re.compile(r"\.0")
+
+
+def read_master(book: WorkbookValues, source_name: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The plan file's mapping from a plan master's values, or None when anything is wrong; and every
+    finding (warnings too: a mapping may come with warnings)."""
+    reader = _Reader(book, source_name)
+    mapping = reader.read()
+    return mapping, reader.findings
+
+
+class Cell(NamedTuple):
+    """One cell as the checks see it: where it is, what it holds, and the field it is (its header)."""
+
+    sheet: str
+    at: str          # A1
+    raw: object
+    field: str
+
+
+class _Table:
+    """One table sheet: its columns found by their headers, and the rows with anything typed in them."""
+
+    def __init__(self, reader: _Reader, sheet: str, columns: tuple[M.Column, ...]):
+        self.reader, self.sheet = reader, sheet
+        self.rows = reader.book.rows(sheet)
+        header = self.rows[0] if self.rows else []
+        found: dict[str, int] = {}
+        for i, value in enumerate(header):
+            found.setdefault(M.header_key(value), i)
+        self.col: dict[str, int] = {}
+        for column in columns:
+            index = found.get(M.header_key(column.header))
+            if index is None:
+                reader.add(Code.PLAN_002, sheet, "A1", field=column.header, place="列の見出し（1行目）")
+            else:
+                self.col[column.header] = index
+        self.ok = len(self.col) == len(columns)
+        used = sorted(self.col.values())
+        self.data = [r for r in range(1, len(self.rows))
+                     if any(clean_text(self.raw(r, c)).text for c in used)] if self.ok else []
+
+    def raw(self, r: int, c: int) -> object:
+        row = self.rows[r] if r < len(self.rows) else []
+        return row[c] if c < len(row) else None
+
+    def cell(self, r: int, header: str) -> Cell:
+        c = self.col[header]
+        return Cell(self.sheet, L.a1(r, c), self.raw(r, c), header)
+
+
+class _Reader:
+    def __init__(self, book: WorkbookValues, file: str):
+        self.book, self.file = book, file
+        self.findings: list[Finding] = []
+        self.places: dict[str, tuple[str, str, str, str]] = {}   # plan key → (sheet, cell, field, value shown)
+        self.period: range | None = None
+        self.known_departments: dict[str, str] = {}   # normalise_choice(name) → the name on the 部署 sheet
+        self.pillar_codes: set[str] = set()
+        self.item_of_initiative: dict[str, str] = {}
+
+    # --- findings and places ----------------------------------------------------------------------------
+    def add(self, code: str, sheet: str, cell: str, **kw) -> None:
+        self.findings.append(finding(code, file=self.file, sheet=sheet, cell=cell, **kw))
+
+    def at(self, code: str, c: Cell, **kw) -> None:
+        """A finding at cell `c`, naming its field."""
+        self.add(code, c.sheet, c.at, field=c.field, **kw)
+
+    def place_row(self, key: str, table: _Table, r: int, keys: dict[str, str]) -> None:
+        """The plan keys of a row: `key` itself (its first cell) and `key.<name>` for each header in `keys`."""
+        self.places[key] = _placed(table.cell(r, next(iter(keys.values()))))
+        for name, header in keys.items():
+            self.places[f"{key}.{name}"] = _placed(table.cell(r, header))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings)
+
+    # --- cells ----------------------------------------------------------------------------------------------
+    def text(self, c: Cell, required: bool = False) -> str:
+        """A text cell, trimmed ('' when blank or after a finding)."""
+        if isinstance(c.raw, dt.date | dt.time | dt.timedelta):
+            self.at(Code.PLAN_018, c, value=c.raw)
+            return ""
+        cleaned = clean_text(c.raw)
+        if cleaned.removed_control:
+            self.at(Code.VALUE_006, c, value=cleaned.text)
+        if c.at in self.book.formulas.get(c.sheet, ()):
+            self.at(Code.VALUE_008, c, value=cleaned.text)
+        if required and not cleaned.text:
+            self.at(Code.PLAN_003, c)
+        return cleaned.text
+
+    def code(self, c: Cell, required: bool = True) -> str:
+        """An ID or a code: half-width (NFKC), no spaces inside."""
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", self.text(c, required)))
+
+    def integer(self, c: Cell, required: bool, example: str) -> int | None:
+        raw = c.raw
+        if _blank(raw):
+            if required:
+                self.at(Code.PLAN_003, c)
+            return None
+        value: int | None = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, float):
+            value = int(raw) if math.isfinite(raw) and raw.is_integer() else None
+        elif isinstance(raw, str):
+            text = _YEAR_SUFFIX.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)))
+            value = int(text) if text.isascii() and text.isdigit() else None
+        if value is None:
+            self.at(Code.PLAN_014, c, value=_shown(raw), example=example)
+        return value
+
+    def year(self, c: Cell, required: bool = False) -> int | None:
+        """A fiscal year of the plan period (None when blank or after a finding)."""
+        year = self.integer(c, required, str(self.period.start) if self.period else "2024")
+        if year is not None and self.period and year not in self.period:
+            self.at(Code.PLAN_010, c, value=year, start=self.period.start, end=self.period.stop - 1)
+            return None
+        return year
+
+    def number(self, c: Cell) -> int | float | None:
+        """A figure: an int when it is whole, a float when it has a fraction or its cell shows a decimal
+        place (so 6794 stays 6794 and 100.0 stays 100.0); None when blank or "-"."""
+        raw = c.raw
+        if _blank(raw) or (isinstance(raw, str) and raw.strip() in _DASHES):
+            return None
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+            if isinstance(raw, int) or not raw.is_integer():
+                return raw
+            return raw if _DECIMAL_FORMAT.search(self.book.number_format(c.sheet, c.at)) else int(raw)
+        parsed = parse_number(raw, allow_negative=True) if isinstance(raw, str) else None
+        if parsed is None or parsed.problem:
+            self.at(Code.PLAN_013, c, value=_shown(raw))
+            return None
+        whole = parsed.value.is_integer() and "." not in unicodedata.normalize("NFKC", raw)
+        return int(parsed.value) if whole else parsed.value
+
+    def flag(self, c: Cell, blank: bool | None = False) -> bool | None:
+        """はい/いいえ; `blank` for an empty cell."""
+        if _blank(c.raw):
+            return blank
+        value = M.flag_of(c.raw)
+        if value is None:
+            self.at(Code.PLAN_015, c, value=_shown(c.raw))
+        return value
+
+    def departments(self, c: Cell, required: bool) -> tuple[list[str], bool] | None:
+        """A 担当部署 cell: the names and whether it ends in ほか (None when blank)."""
+        text = self.text(c, required)
+        if not text:
+            return None
+        read = M.read_departments(text, self.known_departments)
+        for name in read.unknown:
+            self.at(Code.PLAN_004, c, value=name)
+        for name in read.repeated:
+            self.at(Code.PLAN_009, c, value=name, other="同じセル")
+        if not read.names and not read.unknown:
+            self.at(Code.PLAN_003, c)
+        return list(read.names), read.etc
+
+    def unique(self, seen: dict[str, str], key: str, c: Cell, field: str = "", shown: str = "") -> None:
+        """A finding when `key` was seen before (in the cell `seen` names)."""
+        if not key:
+            return
+        if key in seen:
+            self.add(Code.PLAN_009, c.sheet, c.at, field=field or c.field, value=shown or key, other=seen[key])
+        else:
+            seen[key] = c.at
+
+    def item_code(self, items: dict[str, Any], c: Cell) -> str:
+        """A 管理番号 that must be on the 取組項目 sheet ('' when not)."""
+        code = self.code(c)
+        if code and code not in items:
+            self.at(Code.PLAN_005, c, value=code)
+            return ""
+        return code
+
+    # --- the whole master ---------------------------------------------------------------------------------
+    def read(self) -> dict[str, Any] | None:
+        missing = [s for s in M.SHEETS if s not in self.book.sheet_names]
+        for sheet in missing:
+            self.add(Code.PLAN_001, sheet, "", value=sheet)
+        if missing:
+            return None
+        head = self._plan()
+        departments = self._departments()
+        sections = self._sections()
+        pillars = self._pillars(sections)
+        items = self._items()
+        initiatives = self._initiatives(items)
+        self._indicators(items)
+        self._revisions(initiatives)
+        self._exclusions(items)
+        if not self.has_errors:
+            for code, item in items.items():
+                if not item["initiatives"]:
+                    sheet, cell, _field, _value = self.places[f"items[{code}].code"]
+                    self.add(Code.PLAN_020, sheet, cell, field=M.I_CODE, value=code)
+        if self.has_errors:
+            return None
+        mapping = {"plan": head, "departments": departments, "sections": sections, "pillars": pillars,
+                   "items": [_item_mapping(item) for item in items.values()]}
+        try:
+            plan_from_mapping(mapping, source=self.file)
+        except PlanError as exc:
+            for problem in exc.problems:
+                self._plan_problem(problem)
+            return None
+        return mapping
+
+    def _plan_problem(self, problem: str) -> None:
+        """A mistake plan_from_mapping found, at the cell its key came from (the nearest one known)."""
+        key, _, message = problem.partition(": ")
+        probe = key
+        while probe and probe not in self.places:
+            probe = probe.rpartition(".")[0]
+        sheet, cell, field, value = self.places.get(probe, ("", "", "", ""))
+        self.add(Code.PLAN_017, sheet, cell, field=field, value=value, problem=message, key=key)
+
+    # --- 計画 -------------------------------------------------------------------------------------------
+    def _plan(self) -> dict[str, Any]:
+        sheet = M.SHEET_PLAN
+        rows = self.book.rows(sheet)
+        found: dict[str, int] = {}
+        for r in range(1, len(rows)):
+            label = M.header_key(rows[r][0] if rows[r] else None)
+            if label:
+                found.setdefault(label, r)
+        self.places["plan"] = (sheet, "A1", "", "")
+        head: dict[str, Any] = {}
+        cells: dict[str, Cell] = {}
+        for f in M.PLAN_FIELDS:
+            r = found.get(M.header_key(f.label))
+            if r is None:
+                self.add(Code.PLAN_002, sheet, "", field=f.label, place="行の項目名（A列）")
+                continue
+            c = cells[f.key] = Cell(sheet, L.a1(r, 1), rows[r][1] if len(rows[r]) > 1 else None, f.label)
+            self.places[f"plan.{f.key}"] = _placed(c)
+            if f.year:
+                value = self.integer(c, True, "2022")
+            elif f.key == "count_units":
+                value = M.split_list(self.text(c))
+            elif f.key == "id":
+                value = self.code(c)
+            else:
+                value = self.text(c, f.required)
+            if value not in (None, "", []):
+                head[f.key] = value
+        start, end = head.get("period_start"), head.get("period_end")
+        if start is not None and end is not None:
+            if end < start:
+                self.at(Code.PLAN_011, cells["period_end"], value=end, other_field=cells["period_start"].field,
+                        other=start)
+            else:
+                self.period = range(start, end + 1)
+        return head
+
+    # --- 部署, 節, 柱 ------------------------------------------------------------------------------------
+    def _departments(self) -> list[dict[str, Any]]:
+        t = _Table(self, M.SHEET_DEPARTMENTS, M.DEPARTMENT_COLUMNS)
+        out: list[dict[str, Any]] = []
+        codes: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for r in t.data:
+            code_cell, name_cell = t.cell(r, M.D_CODE), t.cell(r, M.D_NAME)
+            code, name = self.code(code_cell), self.text(name_cell, True)
+            self.unique(codes, code, code_cell)
+            self.unique(names, normalise_choice(name), name_cell, shown=name)
+            self.place_row(f"departments[{len(out)}]", t, r, {"code": M.D_CODE, "name": M.D_NAME})
+            out.append({"code": code, "name": name})
+        self.known_departments = {normalise_choice(d["name"]): d["name"] for d in out if d["name"]}
+        return out
+
+    def _sections(self) -> list[dict[str, Any]]:
+        t = _Table(self, M.SHEET_SECTIONS, M.SECTION_COLUMNS)
+        out: list[dict[str, Any]] = []
+        seen: dict[str, str] = {}
+        for r in t.data:
+            number_cell = t.cell(r, M.S_NUMBER)
+            number = self.integer(number_cell, True, "1")
+            self.unique(seen, "" if number is None else str(number), number_cell)
+            self.place_row(f"sections[{len(out)}]", t, r, {"number": M.S_NUMBER, "title": M.S_TITLE})
+            out.append({"number": number, "title": self.text(t.cell(r, M.S_TITLE), True)})
+        return out
+
+    def _pillars(self, sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        t = _Table(self, M.SHEET_PILLARS, M.PILLAR_COLUMNS)
+        numbers = {s["number"] for s in sections}
+        out: list[dict[str, Any]] = []
+        seen: dict[str, str] = {}
+        for r in t.data:
+            code_cell, section_cell = t.cell(r, M.P_CODE), t.cell(r, M.P_SECTION)
+            code = self.code(code_cell)
+            self.unique(seen, code, code_cell)
+            section = self.integer(section_cell, True, "1")
+            if section is not None and section not in numbers:
+                self.at(Code.PLAN_007, section_cell, value=section)
+            self.place_row(f"pillars[{len(out)}]", t, r, {"code": M.P_CODE, "section": M.P_SECTION, "title": M.P_TITLE})
+            out.append({"code": code, "section": section, "title": self.text(t.cell(r, M.P_TITLE), True)})
+        self.pillar_codes = {p["code"] for p in out}
+        return out
+
+    # --- 取組項目 ----------------------------------------------------------------------------------------
+    def _items(self) -> dict[str, dict[str, Any]]:
+        t = _Table(self, M.SHEET_ITEMS, M.ITEM_COLUMNS)
+        items: dict[str, dict[str, Any]] = {}
+        seen: dict[str, str] = {}
+        for r in t.data:
+            code_cell, pillar_cell, previous_cell = t.cell(r, M.I_CODE), t.cell(r, M.I_PILLAR), t.cell(r, M.I_PREVIOUS)
+            code = self.code(code_cell)
+            self.unique(seen, code, code_cell)
+            pillar = self.code(pillar_cell)
+            if pillar and pillar not in self.pillar_codes:
+                self.at(Code.PLAN_006, pillar_cell, value=pillar)
+            title = self.text(t.cell(r, M.I_TITLE), True)
+            previous = M.split_list(self.text(previous_cell, True))
+            for marker in previous:
+                if marker not in M.PREVIOUS_CHOICES[:2]:
+                    self.at(Code.PLAN_016, previous_cell, value=marker, choices="・".join(M.PREVIOUS_CHOICES))
+            names, etc = self.departments(t.cell(r, M.I_DEPARTMENTS), True) or ([], False)
+            outcomes = M.lines_of(self.text(t.cell(r, M.I_OUTCOMES), True))
+            issues = M.lines_of(self.text(t.cell(r, M.I_ISSUES), True))
+            issues_etc = self.flag(t.cell(r, M.I_ISSUES_ETC))
+            label = self.text(t.cell(r, M.I_LABEL))
+
+            item: dict[str, Any] = {"code": code, "pillar": pillar, "title": title, "previous_plan": previous,
+                                    "departments": names}
+            if etc:
+                item["departments_etc"] = True
+            item["outcomes"], item["issues"] = outcomes, issues
+            if issues_etc:
+                item["issues_etc"] = True
+            if label and label != M.DEFAULT_LABEL:
+                item["initiatives_label"] = label
+            item["initiatives"] = []
+            self.place_row(f"items[{code}]", t, r, {
+                "code": M.I_CODE, "pillar": M.I_PILLAR, "title": M.I_TITLE, "previous_plan": M.I_PREVIOUS,
+                "departments": M.I_DEPARTMENTS, "departments_etc": M.I_DEPARTMENTS, "outcomes": M.I_OUTCOMES,
+                "issues": M.I_ISSUES, "issues_etc": M.I_ISSUES_ETC, "initiatives_label": M.I_LABEL,
+                "initiatives": M.I_CODE, "indicator": M.I_CODE, "excluded": M.I_CODE,
+            })
+            if code and code not in items:
+                items[code] = item
+        return items
+
+    # --- 具体的な取組 ------------------------------------------------------------------------------------
+    def _initiatives(self, items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        t = _Table(self, M.SHEET_INITIATIVES, M.INITIATIVE_COLUMNS)
+        out: dict[str, dict[str, Any]] = {}
+        seen: dict[str, str] = {}
+        for r in t.data:
+            id_cell, end_cell, reason_cell = t.cell(r, M.N_ID), t.cell(r, M.N_END), t.cell(r, M.N_REASON)
+            ini_id = self.code(id_cell)
+            self.unique(seen, ini_id, id_cell)
+            code = self.item_code(items, t.cell(r, M.N_ITEM))
+            text = self.text(t.cell(r, M.N_TEXT), True)
+            names, etc = self.departments(t.cell(r, M.N_DEPARTMENTS), True) or ([], False)
+            dx = self.flag(t.cell(r, M.N_DX))
+            start, end = self.year(t.cell(r, M.N_START)), self.year(end_cell)
+            reason = self.text(reason_cell)
+            if start and end and end < start:
+                self.at(Code.PLAN_011, end_cell, value=end, other_field=M.N_START, other=start)
+            elif not reason and self.period:
+                if start and start > self.period.start:
+                    self.at(Code.PLAN_012, reason_cell, what="計画期間の途中から始める取組")
+                elif end and end < self.period.stop - 1:
+                    self.at(Code.PLAN_012, reason_cell, what="計画期間の途中で終える取組")
+
+            ini: dict[str, Any] = {"id": ini_id, "text": text, "departments": names}
+            if etc:
+                ini["departments_etc"] = True
+            if dx:
+                ini["dx"] = True
+            for key, value in (("start", start), ("end", end), ("reason", reason)):
+                if value:
+                    ini[key] = value
+            self.place_row(f"items[{code}].initiatives[{ini_id}]", t, r, {
+                "id": M.N_ID, "text": M.N_TEXT, "departments": M.N_DEPARTMENTS, "departments_etc": M.N_DEPARTMENTS,
+                "dx": M.N_DX, "start": M.N_START, "end": M.N_END, "reason": M.N_REASON, "revisions": M.N_ID,
+            })
+            if code and ini_id and ini_id not in out:
+                items[code]["initiatives"].append(ini)
+                out[ini_id] = ini
+                self.item_of_initiative[ini_id] = code
+        return out
+
+    # --- 参考指標 ----------------------------------------------------------------------------------------
+    def _indicators(self, items: dict[str, dict[str, Any]]) -> None:
+        t = _Table(self, M.SHEET_INDICATORS, M.INDICATOR_COLUMNS)
+        seen: dict[str, str] = {}
+        for r in t.data:
+            item_cell, reporter_cell = t.cell(r, M.K_ITEM), t.cell(r, M.K_REPORTER)
+            code = self.item_code(items, item_cell)
+            self.unique(seen, code, item_cell)
+            indicator: dict[str, Any] = {"name": self.text(t.cell(r, M.K_NAME), True),
+                                         "unit": self.text(t.cell(r, M.K_UNIT), True)}
+            baseline = self.number(t.cell(r, M.K_BASELINE))
+            if baseline is not None:
+                indicator["baseline"] = baseline
+            indicator["baseline_year"] = self.integer(t.cell(r, M.K_BASELINE_YEAR), True, "2021")
+            if self.flag(t.cell(r, M.K_MARKED)):
+                indicator["baseline_marked"] = True
+            target = self.number(t.cell(r, M.K_TARGET))
+            if target is not None:
+                indicator["target"] = target
+            indicator["target_year"] = self.year(t.cell(r, M.K_TARGET_YEAR), required=True)
+            direction = self._direction(t.cell(r, M.K_DIRECTION))
+            if direction != INCREASE:
+                indicator["direction"] = direction
+            if self.flag(t.cell(r, M.K_CUMULATIVE)):
+                indicator["cumulative"] = True
+            reporter = self.text(reporter_cell)
+            if reporter:
+                known = self.known_departments.get(normalise_choice(reporter))
+                if known is None:
+                    self.at(Code.PLAN_004, reporter_cell, value=reporter)
+                reporter = known or reporter
+            item = items.get(code)
+            if reporter and item is not None and item["departments"][:1] != [reporter]:
+                indicator["reporter"] = reporter      # (the lead reports unless another department is named)
+            self.place_row(f"items[{code}].indicator", t, r, {
+                "name": M.K_NAME, "unit": M.K_UNIT, "baseline": M.K_BASELINE, "baseline_year": M.K_BASELINE_YEAR,
+                "baseline_marked": M.K_MARKED, "target": M.K_TARGET, "target_year": M.K_TARGET_YEAR,
+                "direction": M.K_DIRECTION, "cumulative": M.K_CUMULATIVE, "reporter": M.K_REPORTER,
+            })
+            if item is not None and "indicator" not in item:
+                item["indicator"] = indicator
+
+    def _direction(self, c: Cell) -> str:
+        key = normalise_choice(c.raw)
+        if not key or key in (M.INCREASE_WORD, INCREASE):
+            return INCREASE
+        if key in (M.DECREASE_WORD, DECREASE):
+            return DECREASE
+        self.at(Code.PLAN_016, c, value=_shown(c.raw), choices=f"{M.INCREASE_WORD}・{M.DECREASE_WORD}")
+        return INCREASE
+
+    # --- 取組の変更, 対象外 -------------------------------------------------------------------------------
+    def _revisions(self, initiatives: dict[str, dict[str, Any]]) -> None:
+        t = _Table(self, M.SHEET_REVISIONS, M.REVISION_COLUMNS)
+        found: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}   # initiative → (year, row, revision)
+        seen: dict[str, str] = {}
+        for r in t.data:
+            id_cell, year_cell, dx_cell, reason_cell = (t.cell(r, h) for h in (M.R_ID, M.R_YEAR, M.R_DX, M.R_REASON))
+            ini_id = self.code(id_cell)
+            if ini_id and ini_id not in initiatives:
+                self.at(Code.PLAN_008, id_cell, value=ini_id)
+            year = self.year(year_cell, required=True)
+            if ini_id and year:
+                self.unique(seen, f"{ini_id} {year}年度", year_cell, field=f"{M.R_ID}・{M.R_YEAR}")
+            text = self.text(t.cell(r, M.R_TEXT))
+            departments = self.departments(t.cell(r, M.R_DEPARTMENTS), False)
+            dx = self.flag(dx_cell, blank=None)
+            reason = self.text(reason_cell)
+            if not reason:
+                self.at(Code.PLAN_012, reason_cell, what="取組の変更")
+            if not text and departments is None and _blank(dx_cell.raw):
+                self.at(Code.PLAN_019, id_cell, value=ini_id)
+
+            revision: dict[str, Any] = {"year": year}
+            if text:
+                revision["text"] = text
+            if departments is not None:     # the cell states who does it, whole: the names and the ほか
+                revision["departments"], revision["departments_etc"] = departments
+            if dx is not None:
+                revision["dx"] = dx
+            revision["reason"] = reason
+            found.setdefault(ini_id, []).append((year or 0, r, revision))
+        for ini_id, revisions in found.items():
+            code = self.item_of_initiative.get(ini_id, "")
+            ini = initiatives.get(ini_id)
+            state = (ini["departments"], ini.get("departments_etc", False)) if ini else None
+            for k, (_year, r, revision) in enumerate(sorted(revisions, key=lambda x: x[0])):   # in year order
+                self.place_row(f"items[{code}].initiatives[{ini_id}].revisions[{k}]", t, r, {
+                    "year": M.R_YEAR, "reason": M.R_REASON, "text": M.R_TEXT, "departments": M.R_DEPARTMENTS,
+                    "departments_etc": M.R_DEPARTMENTS, "dx": M.R_DX,
+                })
+                if ini is None:
+                    continue
+                restated = "departments" in revision
+                state = _changed_only(revision, state)
+                if restated and not any(key in revision for key in _REVISED):   # the same departments again
+                    self.at(Code.PLAN_019, t.cell(r, M.R_ID), value=ini_id)
+                ini.setdefault("revisions", []).append(revision)
+
+    def _exclusions(self, items: dict[str, dict[str, Any]]) -> None:
+        t = _Table(self, M.SHEET_EXCLUSIONS, M.EXCLUSION_COLUMNS)
+        seen: dict[str, str] = {}
+        for r in t.data:
+            year_cell, reason_cell = t.cell(r, M.X_YEAR), t.cell(r, M.X_REASON)
+            code = self.item_code(items, t.cell(r, M.X_ITEM))
+            year = self.year(year_cell, required=True)
+            if code and year:
+                self.unique(seen, f"{code} {year}年度", year_cell, field=f"{M.X_ITEM}・{M.X_YEAR}")
+            reason = self.text(reason_cell)
+            if not reason:
+                self.at(Code.PLAN_012, reason_cell, what="対象外の取組項目")
+            if code in items:
+                excluded = items[code].setdefault("excluded", [])
+                self.place_row(f"items[{code}].excluded[{len(excluded)}]", t, r, {"year": M.X_YEAR, "reason": M.X_REASON})
+                excluded.append({"year": year, "reason": reason})
+
+
+def _item_mapping(item: dict[str, Any]) -> dict[str, Any]:
+    """An item in plan/README.md's order: its keys, then [[items.initiatives]], [items.indicator],
+    [[items.excluded]]."""
+    out = {k: v for k, v in item.items() if k not in ("initiatives", "indicator", "excluded")}
+    out["initiatives"] = item["initiatives"]
+    for key in ("indicator", "excluded"):
+        if key in item:
+            out[key] = item[key]
+    return out
+
+
+_REVISED = ("text", "departments", "departments_etc", "dx")
+
+
+def _changed_only(revision: dict[str, Any], state: tuple[list[str], bool]) -> tuple[list[str], bool]:
+    """A revision keeps only what it changes: its 担当部署 cell states the departments and the ほか whole,
+    so the one of them that stays as it was the year before is left out (as a plan file says it). The
+    departments and ほか in force after it."""
+    names, etc = state
+    if "departments" in revision:
+        if revision["departments"] == names:
+            del revision["departments"]
+        else:
+            names = revision["departments"]
+        if revision["departments_etc"] == etc:
+            del revision["departments_etc"]
+        else:
+            etc = revision["departments_etc"]
+    return names, etc
+
+
+def _blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _placed(c: Cell) -> tuple[str, str, str, str]:
+    return c.sheet, c.at, c.field, _shown(c.raw)
+
+
+def _shown(value: object) -> str:
+    """A cell's value as a message shows it: 2024 not 2024.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
