@@ -150,6 +150,23 @@ def test_collect_and_report__both_years_against_their_own_plan(revised):
     for reason in ("市民アンケートの結果を受けて追加する。", "目的を達成したため2023年度で終了する。", "対象を全庁に広げるため。"):
         assert reason in table
     assert "動画による情報発信を行う。" in table
+    with Store(p.config.store_path, readonly=True) as store:
+        from pipeline.report.public_table import load_indicator_table
+        rows = {row[0]: row for row in load_indicator_table(p.plan, store, 2024, TODAY).rows}
+    assert "2024年度実績: 対象外" in rows["2402"][-1]       # not 未提出: nobody was asked for it
+    assert rows["2402"][-2] != "未提出"                     # judged on the latest actual there is (2023's)
+
+
+def test_plan_check__lists_each_years_changes(revised):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    result = CliRunner().invoke(main, ["--config", str(revised.config_path), "plan-check"])
+    assert result.exit_code == 0, result.output
+    assert "2023年度: 具体的な取組 58" in result.output and "— 変更なし" in result.output
+    assert "2024年度: 具体的な取組 58、調査する部署 18 — 終了 1101-03、追加 1101-04、変更 2101-01、対象外 2402" in result.output
+    assert "対象外 2402 人事制度の見直し中のため" not in result.output       # an item's change names its title
+    assert "理由: 市民アンケートの結果を受けて追加する。" in result.output
 
 
 def test_report__an_earlier_years_report_is_unchanged_by_a_later_revision(project):

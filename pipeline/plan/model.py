@@ -162,7 +162,7 @@ class ActionItem:
     initiatives_label: str
     initiatives: tuple[Initiative, ...]
     indicator: Indicator | None
-    excluded: tuple[Exclusion, ...] = ()     # 対象外 years (in a year's plan: that year's, if any)
+    excluded: tuple[Exclusion, ...] = ()     # 対象外 years (in a year's plan: up to that year)
 
     @property
     def lead(self) -> str:
@@ -204,7 +204,7 @@ class Plan:
         items = tuple(replace(
             item,
             initiatives=tuple(ini.as_of(year) for ini in item.initiatives if ini.in_force(year)),
-            excluded=tuple(e for e in item.excluded if e.year == year),
+            excluded=tuple(e for e in item.excluded if e.year <= year),   # this year's and the years before
         ) for item in self.items)
         plan = replace(self, items=items, year=year, changes=tuple(self._changes_in(year)), digest="")
         return replace(plan, digest=content_digest(plan))

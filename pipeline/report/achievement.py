@@ -40,6 +40,8 @@ NO_ACTUAL = "実績なし"      # no actual reported up to the report year
 # where the reason for a missing actual is known from the roster
 NOT_SUBMITTED = "未提出"    # the reporting department returned nothing
 PENDING = "未確定"          # its return was sent back (差し戻し中)
+EXCLUDED = "対象外"         # the item was not evaluated that year (the plan's 対象外): nobody was asked
+NOT_ASKED = "not_asked"     # a reporter status: the year's plan asked nobody for this actual (対象外)
 
 FORMULAS = {
     RELATIVE: "（実績 − 基準値）÷（目標値 − 基準値）× 100",
@@ -202,9 +204,9 @@ def judgement_label(result: Achievement, reporter_status: str | None) -> str:
     """The judgement as printed: a missing actual says why (未提出 / 未確定) when the roster knows."""
     if result.judgement != NO_ACTUAL:
         return result.judgement
-    return {MISSING: NOT_SUBMITTED, WITH_ERRORS: PENDING}.get(reporter_status or "", NO_ACTUAL)
+    return {MISSING: NOT_SUBMITTED, WITH_ERRORS: PENDING, NOT_ASKED: EXCLUDED}.get(reporter_status or "", NO_ACTUAL)
 
 
 def missing_label(reporter_status: str | None) -> str | None:
     """Why a year has no actual: 未提出 / 未確定, or None when the return came in (or the year was not collected)."""
-    return {MISSING: NOT_SUBMITTED, WITH_ERRORS: PENDING}.get(reporter_status or "")
+    return {MISSING: NOT_SUBMITTED, WITH_ERRORS: PENDING, NOT_ASKED: EXCLUDED}.get(reporter_status or "")

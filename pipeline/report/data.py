@@ -38,11 +38,12 @@ class ReportData:
     opinions: tuple[OpinionState, ...] = ()      # asked in the year (opinions_asked), in the charter's order
     opinions_before: int = 0                     # opinions given on the reports before the year
     practices: tuple[GoodPractice, ...] = ()     # named on the previous year's report
+    plan: Plan | None = None                     # the year's plan (Plan.for_year)
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
-        """The reporter's roster status in `year`, or None when the year was not collected."""
-        roster = self.rosters.get(year)
-        return None if roster is None else roster.get(indicator.reporter, MISSING)
+        """The reporter's roster status in `year` (A.NOT_ASKED when the item was 対象外 that year), or None when
+        the year was not collected."""
+        return reporter_status(self.plan, self.rosters, indicator, year)
 
 
 def check_report_year(plan: Plan, store: Store, year: int) -> None:
@@ -53,6 +54,18 @@ def check_report_year(plan: Plan, store: Store, year: int) -> None:
             f"{year}年度の回答がデータベースにありません（取り込み済みの年度: {done}）。"
             f"先に python -m pipeline collect --year {year} を実行してください。"
         )
+
+
+def reporter_status(plan: Plan | None, rosters: dict[int, dict[str, str]], indicator: Indicator,
+                    year: int) -> str | None:
+    """Where the indicator's reporter stood in `year`: its roster status, A.NOT_ASKED when the item was 対象外
+    that year (nobody was asked for the actual), None when the year was not collected."""
+    roster = rosters.get(year)
+    if roster is None:
+        return None
+    if plan is not None and plan.item_by_code[indicator.item_code].excluded_in(year):
+        return A.NOT_ASKED
+    return roster.get(indicator.reporter, MISSING)
 
 
 def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
@@ -73,5 +86,6 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         achievements=A.assess_plan(plan, actuals, year),
         opinions=tuple(opinions_asked(plan, opinions, responses, year)),
         opinions_before=sum(o.year < year for o in opinions),
+        plan=plan,
         practices=tuple(store.good_practices(year - 1)),
     )

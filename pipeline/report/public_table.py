@@ -25,9 +25,9 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement as A
+from pipeline.report.data import reporter_status
 from pipeline.store import Store
 from pipeline.values import clean_text, format_number
-from pipeline.vocabulary import MISSING
 
 TABLE_NAME = "参考指標一覧"
 SHEET_TABLE = "参考指標一覧"
@@ -91,15 +91,13 @@ def indicator_table(
             value = actuals.get((y, ind.item_code)) if y <= year else None
             yearly.append(_number(value))
             if y <= year and value is None:
-                roster = rosters.get(y)
-                why = A.missing_label(roster.get(ind.reporter, MISSING) if roster is not None else None)
+                why = A.missing_label(reporter_status(plan, rosters, ind, y))
                 notes.append(f"{y}年度実績: {why or '報告なし'}")
         notes = _indicator_notes(ind, result) + notes
-        reporter_status = rosters.get(year, {}).get(ind.reporter, MISSING) if year in rosters else None
         rows.append((
             ind.item_code, item.title, ind.name, ind.unit, ind.baseline_year, _number(ind.baseline),
             ind.target_year, _number(ind.target), *yearly, result.rate,
-            A.judgement_label(result, reporter_status), "。".join(notes) + ("。" if notes else ""),
+            A.judgement_label(result, reporter_status(plan, rosters, ind, year)), "。".join(notes) + ("。" if notes else ""),
         ))
     label = fiscal_year_label(year)
     table_notes = [
