@@ -200,6 +200,17 @@ class Plan:
             return self
         if self.year is not None:
             raise ValueError(f"a plan for {self.year} cannot be made a plan for {year}")
+        made = self._year_plans.get(year)
+        if made is None:
+            made = self._year_plans[year] = self._made_for_year(year)
+        return made
+
+    @cached_property
+    def _year_plans(self) -> dict[int, Plan]:
+        """The year plans made so far (not a field: not in the digest, equality or repr)."""
+        return {}
+
+    def _made_for_year(self, year: int) -> Plan:
         self.check_year(year)
         items = tuple(replace(
             item,
