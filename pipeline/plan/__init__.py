@@ -1,6 +1,7 @@
 """The plan master: the charter held as data (plan/*.toml), loaded and checked (`model`); its revisions
 during the period, and the plan as it stood in a year (`Plan.for_year`)."""
 
+from pipeline.plan.loading import load_plan, plan_from_mapping
 from pipeline.plan.model import (
     ADDED,
     DECREASE,
@@ -19,8 +20,6 @@ from pipeline.plan.model import (
     Revision,
     Section,
     content_digest,
-    load_plan,
-    plan_from_mapping,
 )
 
 __all__ = ["ADDED", "DECREASE", "ENDED", "EXCLUDED", "INCREASE", "REVISED", "ActionItem", "Change", "Department",

@@ -23,9 +23,10 @@ from pipeline.config import Config, Limits
 from pipeline.errors import AlreadyExistsError, InternalError, UsageError
 from pipeline.files import write_atomically
 from pipeline.findings import Finding, Tally
+from pipeline.plan.loading import plan_from_mapping
 from pipeline.plan.master_export import build_master
 from pipeline.plan.master_import import read_master
-from pipeline.plan.model import Plan, plan_from_mapping
+from pipeline.plan.model import Plan
 
 __all__ = ["MasterImport", "build_master", "export_master", "import_master", "plan_toml", "read_master"]
 

@@ -19,7 +19,8 @@ from pipeline.collect.reader import WorkbookValues
 from pipeline.errors import PlanError
 from pipeline.findings import Code, Finding, finding
 from pipeline.plan import master_layout as M
-from pipeline.plan.model import DECREASE, INCREASE, plan_from_mapping
+from pipeline.plan.loading import plan_from_mapping
+from pipeline.plan.model import DECREASE, INCREASE
 from pipeline.survey import layout as L
 from pipeline.values import clean_text, normalise_choice, parse_number
 
