@@ -2,8 +2,9 @@
 
 Generates the workbooks, fills plausible returns for every department the way staff would (with a few
 typical mistakes, one department that sends twice and one that does not return), collects, and writes
-the report. The previous year is run first so the report can compare years, and the committee's opinions
-on it are registered, so that the demo year's workbooks ask about them and its report answers them. Real returns, outputs and
+the report. Every year of the period up to the demo year is run first (so the report can compare years and,
+in the plan's last year, close the period), and the committee's opinions on each report are registered, so
+that the next years' workbooks ask about them and the demo year's report answers them. Real returns, outputs and
 the real store are never touched: everything lives in the workspace folder.
 """
 
@@ -92,29 +93,35 @@ def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -
         filler.save(inbox / name, saved_at=saved, received_at=_arrived(saved))
 
 
-# What the committee says on the demo's first year: (管理番号, 対応部署 as typed, 意見), and a good practice
-OPINIONS = (
-    ("1101", "", "広報紙とホームページの発信が、どれだけ市民に届いているかを確かめる工夫をしてほしい。"),
-    ("1101", "情報政策課", "SNS による発信は、情報政策課と連携して全庁で取り組んでほしい。"),
-    ("全般", "財務課", "計画全体の進み具合を、市民に分かりやすく示してほしい。"),
-)
-PRACTICES = (("1101-01", "市民に伝わる言葉で発信する工夫は、他の部署の広報にも生かせる。"),)
+# What the committee says on each year's report: (管理番号, 対応部署 as typed, 意見), and good practices
+OPINIONS = {
+    0: (("1101", "", "広報紙とホームページの発信が、どれだけ市民に届いているかを確かめる工夫をしてほしい。"),
+        ("1101", "情報政策課", "SNS による発信は、情報政策課と連携して全庁で取り組んでほしい。"),
+        ("全般", "財務課", "計画全体の進み具合を、市民に分かりやすく示してほしい。")),
+    1: (("2101", "", "窓口の手続のデジタル化を、利用の少ない手続にも広げてほしい。"),),
+    2: (("2401", "", "職員の健康管理について、休暇の取りやすさも含めて検討してほしい。"),),
+}
+PRACTICES = {
+    0: (("1101-01", "市民に伝わる言葉で発信する工夫は、他の部署の広報にも生かせる。"),),
+    1: (("2101-01", "AI-OCRで入力の手間を減らした方法は、他の部署の定型業務にも使える。"),),
+}
 
 
 def fill_register(config_path: Path, year: int) -> None:
     """The secretariat types the committee's opinions on `year`'s report into the register."""
     config = load_config(config_path)
+    order = year - load_plan(config.plan_file).period_start
     path = config.opinions_for(year) / R.register_file_name(year)
     wb = openpyxl.load_workbook(path)
     opinions, practices = wb[R.SHEET_OPINIONS], wb[R.SHEET_PRACTICES]
-    for n, (item, department, text) in enumerate(OPINIONS):
+    for n, (item, department, text) in enumerate(OPINIONS.get(order, ())):
         row = R.FIRST_ROW + 1 + n
         opinions.cell(row, 2).value = item
         opinions.cell(row, 4).value = text
         opinions.cell(row, 5).value = department or None
         opinions.cell(row, 6).value = "委員A" if n % 2 else "委員B"
         opinions.cell(row, 7).value = dt.datetime(year + 1, 8, 20)
-    for n, (initiative, reason) in enumerate(PRACTICES):
+    for n, (initiative, reason) in enumerate(PRACTICES.get(order, ())):
         practices.cell(R.FIRST_ROW + 1 + n, 2).value = initiative
         practices.cell(R.FIRST_ROW + 1 + n, 4).value = reason
     wb.save(path)
@@ -130,7 +137,7 @@ def _arrived(saved: dt.datetime) -> dt.datetime:
               help="見本の作業フォルダー（作り直します）。")
 @click.option("--year", type=int, default=2025, show_default=True, help="見本の年度。")
 def main(workspace: Path, year: int) -> None:
-    """見本の作業フォルダーで、一年分の流れを通す。
+    """見本の作業フォルダーで、計画期間の初年度から指定の年度まで、毎年度の流れを通す。
 
     \b
     例:
@@ -141,7 +148,7 @@ def main(workspace: Path, year: int) -> None:
     plan = load_plan(config.plan_file)
     if year not in plan.years:
         raise click.ClickException(f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。")
-    years = [y for y in (year - 1, year) if y in plan.years]
+    years = [y for y in plan.years if y <= year]     # every year of the period so far: the report shows them all
     for y in years:
         click.secho(f"\n== {fiscal_year_label(y)} ==", bold=True)
         if pipeline_command(config_path, "templates", "--year", str(y)) != 0:
@@ -151,7 +158,7 @@ def main(workspace: Path, year: int) -> None:
         status = pipeline_command(config_path, "collect", "--year", str(y))
         if status not in (0, 1):
             sys.exit(status)
-        if y < year:    # the committee meets on the report: its opinions are asked in next year's workbooks
+        if y < year:    # the committee meets on each report: its opinions are asked in the next years' workbooks
             if pipeline_command(config_path, "opinions", "template", "--year", str(y)) != 0:
                 sys.exit(1)
             click.echo(f"（見本）委員会の意見と優良事例を {config.opinions_for(y)} の記録票に記入します。")
@@ -162,7 +169,7 @@ def main(workspace: Path, year: int) -> None:
         sys.exit(1)
 
     out = config.output_for(year)
-    click.secho("\n見本の一年分ができました。次の順に開いてみてください:", bold=True)
+    click.secho(f"\n見本の{len(years)}年分（{years[0]}〜{years[-1]}年度）ができました。次の順に開いてみてください:", bold=True)
     for pattern, what in (
         ("進捗状況報告書_*.pdf", "委員会向けの報告書（PDF）"),
         ("進捗状況報告書_*.docx", "同じ報告書（Word、目次は開くと更新できます）"),
