@@ -222,14 +222,26 @@ def stamped_package(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def stamped_pdf(data: bytes, when: dt.datetime) -> bytes:
+def stamped_pdf(data: bytes, when: dt.datetime, *, language: str = "ja-JP") -> bytes:
     """The same PDF created `when`, with no modification time and an ID made from its content, so equal
     content gives equal bytes (LibreOffice stamps the clock's time, a random ID and a checksum of both).
-    pikepdf (qpdf) rewrites the file's cross-reference table, which a patch by hand would have to keep right."""
+    pikepdf (qpdf) rewrites the file's cross-reference table, which a patch by hand would have to keep right.
+
+    For readers of every kind (JIS X 8341-3): where the PDF does not say them, its language (/Lang, so a
+    screen reader reads it as Japanese) and that a viewer shows its title, not its file name
+    (/ViewerPreferences /DisplayDocTitle)."""
     import pikepdf
     from pikepdf.models.metadata import encode_pdf_date
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        root = pdf.Root
+        if not str(root.get(pikepdf.Name.Lang, "")).strip():
+            root[pikepdf.Name.Lang] = pikepdf.String(language)
+        preferences = root.get(pikepdf.Name.ViewerPreferences)
+        if not isinstance(preferences, pikepdf.Dictionary):
+            preferences = root[pikepdf.Name.ViewerPreferences] = pikepdf.Dictionary()
+        if pikepdf.Name.DisplayDocTitle not in preferences:
+            preferences[pikepdf.Name.DisplayDocTitle] = True
         pdf.docinfo[pikepdf.Name.CreationDate] = encode_pdf_date(when)
         for key in ("/ModDate",):
             if key in pdf.docinfo:

@@ -38,6 +38,19 @@ FONT_ALIASES = {
     "MS Gothic": "Noto Sans CJK JP",
 }
 
+# writer_pdf_Export's options for a PDF everyone can read (JIS X 8341-3 / WCAG 2.x): a structure tree from
+# the headings, tables and figures (their alt text), the document's title in the window's title bar, and
+# bookmarks from the headings, the bookmarks pane shown on opening. The language (/Lang) comes from the
+# document's own (ja-JP); pipeline.files.stamped_pdf adds it, and DisplayDocTitle, if LibreOffice did not.
+PDF_OPTIONS = {
+    "UseTaggedPDF": True,
+    "DisplayPDFDocTitle": True,
+    "ExportBookmarks": True,
+    "OpenBookmarkLevels": -1,       # every level of the bookmarks open
+    "InitialView": 1,               # 1 = the bookmarks (outline) pane beside the pages
+    "ExportNotes": False,
+}
+
 _SOFFICE_CANDIDATES = (
     "/usr/bin/soffice",
     "/usr/lib/libreoffice/program/soffice",
@@ -189,7 +202,11 @@ def _worker(soffice: str, docx: str, pdf: str, profile: str) -> None:  # pragma:
                     if tab and page.strip().isdigit():
                         toc.append((text.strip(), page.strip()))
         doc.refresh()
-        doc.storeToURL(Path(pdf).as_uri(), (prop("FilterName", "writer_pdf_Export"),))
+        # FilterData is a sequence of PropertyValue: typed as such, or the filter ignores it
+        options = uno.Any("[]com.sun.star.beans.PropertyValue",
+                          tuple(prop(name, value) for name, value in PDF_OPTIONS.items()))
+        uno.invoke(doc, "storeToURL", (Path(pdf).as_uri(), (prop("FilterName", "writer_pdf_Export"),
+                                                            prop("FilterData", options))))
     finally:
         doc.close(True)
     try:

@@ -1,5 +1,11 @@
 """The report's document plumbing: a reference .docx emptied of content, its styles found by name, and
-paragraphs, headings and tables appended in linear time on python-docx's oxml elements (pipeline.report.wordml).
+paragraphs, headings, tables and pictures appended in linear time on python-docx's oxml elements
+(pipeline.report.wordml).
+
+What it writes is readable by everyone (JIS X 8341-3 / WCAG 2.x AA, and the tagged PDF made from it): the
+document's language is Japanese; headings are the heading styles only, one level at a time; a table's
+header row is marked as one (repeated on every page, a header row /TH in the PDF); a picture is inline
+(read where it stands) and carries its alternative text.
 
 A document builder knows nothing of the plan or the store: `pipeline.report.document` writes the report's
 content with it.
@@ -14,10 +20,13 @@ from dataclasses import dataclass
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Twips
+from docx.section import Section
+from docx.shared import Cm, Twips
 from docx.styles.style import StyleFactory
+from docx.text.paragraph import Paragraph
 
 from pipeline.config import Config
 from pipeline.files import stamped_package
@@ -128,8 +137,10 @@ class DocumentBuilder:
     def __init__(self, reference: bytes):
         self.doc = Document(io.BytesIO(reference))
         self.styles = _StyleBook(self.doc)
+        self._set_language(RS.LANGUAGE)
         self.header_fill, self.label_fill = self.styles.table_fills()
         self.headings: list[TocLine] = []
+        self._level = 0                             # the last heading's level (0: none yet)
         body = self.doc.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -137,6 +148,15 @@ class DocumentBuilder:
         section = self.doc.sections[0]
         self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
         self._sect_pr = body.find(qn("w:sectPr"))   # the last section's: new content goes before it
+
+    def _set_language(self, language: str) -> None:
+        """Japanese for every text, whatever the reference says: the styles' defaults (w:docDefaults), the
+        default paragraph style where it names a language of its own, and the document's properties."""
+        W.set_document_language(self.doc.styles.element, language)
+        normal = self.doc.styles.element.default_for(WD_STYLE_TYPE.PARAGRAPH)
+        if normal is not None and normal.rPr is not None and normal.rPr.find(qn("w:lang")) is not None:
+            W.set_language(normal.rPr, language)
+        self.doc.core_properties.language = language
 
     def package(self, stamp) -> bytes:
         """The .docx bytes, every part stamped `stamp`; Word is asked to update the fields when it opens it."""
@@ -165,6 +185,13 @@ class DocumentBuilder:
         return p
 
     def heading(self, text: str, level: int, *, page_break: bool | None = None):
+        """Append a heading in the style "heading `level`" (1-4). Levels go down one at a time (a chapter,
+        then its sections, …) so that the outline a screen reader and the PDF's bookmarks show has no gap;
+        a skipped level is a mistake in the report's code, raised as ValueError."""
+        if not 1 <= level <= self._level + 1 or level > 4:
+            raise ValueError(f"見出しのレベル {level} は、直前の見出し（レベル {self._level}）の次に置けません"
+                             "（レベルは1〜4で、1段ずつ下げてください）。")
+        self._level = level
         p = self._paragraph(f"heading {level}")
         W.add_text(p, text_of(text))
         if page_break is not None:
@@ -173,14 +200,41 @@ class DocumentBuilder:
             self.headings.append(TocLine(level, text_of(text), ""))
         return p
 
+    def picture(self, data: bytes, width_cm: float, alt: str, title: str = ""):
+        """Append a picture (PNG, JPEG, … bytes) centred in a paragraph of its own; returns its w:p.
+
+        It is `width_cm` wide (at most the current section's text width), its height in proportion, and
+        inline with the text (never floating, so it is read where it stands). `alt` is its alternative
+        text, what a screen reader says for it and the tagged PDF's /Alt (wp:docPr descr; required: a
+        ValueError without it); `title` a short name for it (wp:docPr title). Inserted with python-docx's
+        own run.add_picture, which stores equal images once."""
+        alt_text = text_of(alt).strip()
+        if not alt_text:
+            raise ValueError("図には代替テキスト（図が何を示しているかの説明）が必要です。")
+        p = self._paragraph("Normal")
+        W.align(p, WD_ALIGN_PARAGRAPH.CENTER)
+        width = Cm(width_cm)
+        section = Section(self._sect_pr, self.doc.part)      # the section the body's end belongs to
+        if section.page_width and section.left_margin is not None and section.right_margin is not None:
+            width = min(width, section.page_width - section.left_margin - section.right_margin)
+        shape = Paragraph(p, self.doc).add_run().add_picture(io.BytesIO(data), width=width)
+        W.set_alt_text(shape._inline, alt_text, text_of(title).strip())
+        return p
+
     def table(self, fractions: Sequence[float], width: int | None = None) -> _Table:
-        """An empty table whose columns share `width` (the text width) by `fractions`.
+        """An empty table whose columns share `width` (the text width) by `fractions`; an empty paragraph
+        before it when the body ends with a table.
 
         The XML is what python-docx's add_table, table.style, table.autofit = False and column widths make.
         """
         total = width or self.width
         widths = [int(total * f / sum(fractions)) for f in fractions]
         widths[-1] = total - sum(widths[:-1])
+        previous = self._sect_pr.getprevious()
+        if previous is not None and previous.tag == qn("w:tbl"):
+            # two tables in a row are one table to Word, LibreOffice and so a screen reader (the second's
+            # header row in the middle of the first): an empty paragraph keeps them apart, as Word does
+            self.para("")
         tbl = W.new_table(widths, self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE))
         self._sect_pr.addprevious(tbl)
         return _Table(tbl, widths)

@@ -13,6 +13,9 @@ Japanese typography, per the notes in DOMAIN.md:
 - Heading 1-3 carry outline levels 0-2, which the table of contents (TOC \\o "1-3") collects.
 - The footer shows "page / total" with PAGE and NUMPAGES fields; the cover page has no page number.
 - settings.xml asks Word to update fields on opening (w:updateFields), so the table of contents fills in.
+- The document's language is Japanese (w:lang w:val and w:eastAsia ja-JP in w:docDefaults): a screen reader
+  reads it as Japanese, and LibreOffice writes it as the PDF's /Lang (pipeline.report.builder sets it again
+  on an edited reference).
 
 Run `python -m pipeline.report.style [path]` to write the file again.
 """
@@ -39,6 +42,7 @@ NOTE = "注記"
 LIST_ITEM = "本文箇条書き"
 CAPTION = "表の標題"
 COVER = "表紙"
+LANGUAGE = "ja-JP"                # the document's language (w:lang), and so the PDF's /Lang
 HEADER_FILL = "D9D9D9"            # the charter's grey label cells
 LABEL_FILL = "D9D9D9"
 TEXT_WIDTH_TWIPS = 11906 - 2 * 1418   # A4 width less the left and right margins
@@ -191,7 +195,8 @@ def styles_xml() -> str:
     return (
         f'{_HEAD}<w:styles xmlns:w="{W_NS}">'
         f'<w:docDefaults><w:rPrDefault><w:rPr>{fonts(MINCHO)}<w:kern w:val="2"/><w:sz w:val="21"/>'
-        f'<w:szCs w:val="21"/><w:lang w:val="en-US" w:eastAsia="ja-JP" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+        f'<w:szCs w:val="21"/><w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/></w:rPr>'
+        f'</w:rPrDefault>'
         f'<w:pPrDefault><w:pPr><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>'
         + "".join(styles) + "</w:styles>"
     )
@@ -299,6 +304,7 @@ def _core_xml(title: str, when: dt.datetime) -> str:
         ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
         ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         f'<dc:title>{escape(title)}</dc:title><dc:creator>gyozai-progress</dc:creator>'
+        f'<dc:language>{LANGUAGE}</dc:language>'
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
     )
@@ -365,7 +371,7 @@ def write_reference(path: Path | str) -> Path:
 
 
 if __name__ == "__main__":
-    default = Path(__file__).resolve().parent.parent / "input_templates" / "report_reference.docx"
+    default = Path(__file__).resolve().parents[2] / "input_templates" / "report_reference.docx"
     try:
         written = write_reference(sys.argv[1] if len(sys.argv) > 1 else default)
     except StorageError as exc:

@@ -4,7 +4,8 @@ python-docx's `oxml` layer declares each element's children in schema order and 
 accessors (`get_or_add_pPr()`, `pPr.style`, `keepNext_val`, `jc_val`, `tcPr.vMerge_val`,
 `vAlign_val`, `insert_element_before`), and this module uses them. What it adds is only what that
 layer does not declare (a row's `w:cantSplit` and `w:tblHeader`, a cell's `w:shd`, fields,
-`w:updateFields`), placed before the successors the schema names.
+`w:updateFields`, the document's language in `w:docDefaults`, a picture's alternative text), placed
+before the successors the schema names.
 
 The report builds its body with these on raw elements rather than through python-docx's document
 API, which looks up the body's last `w:sectPr` and a cell's grid position by searching, once per
@@ -23,6 +24,7 @@ from docx.oxml.simpletypes import ST_Merge
 _TR_PR_AFTER_CANT_SPLIT = ("w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden")
 _TR_PR_AFTER_TBL_HEADER = ("w:tblCellSpacing", "w:jc", "w:hidden")
 _TC_PR_AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+_RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 _SETTINGS_AFTER_UPDATE_FIELDS = (
     "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
     "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
@@ -133,6 +135,48 @@ def keep_together(tbl) -> None:
             if not is_merge_continuation(tc):
                 for p in tc.p_lst:
                     keep_with_next(p)
+
+
+# --- language and alternative text --------------------------------------------------------------
+
+def set_language(rpr, language: str) -> None:
+    """The language of the run properties `rpr` (a `w:rPr`) for Latin and East Asian text (`w:lang`
+    w:val and w:eastAsia); complex scripts (w:bidi) keep theirs."""
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, *_RPR_AFTER_LANG)
+    lang.set(qn("w:val"), language)
+    lang.set(qn("w:eastAsia"), language)
+
+
+def set_document_language(styles, language: str) -> None:
+    """The language of every text that names none: `w:docDefaults/w:rPrDefault/w:rPr/w:lang` of the styles
+    part `styles`, made where an edited reference lacks it. Screen readers read the text in it, and
+    LibreOffice writes it as the PDF's /Lang."""
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)                  # the first child of w:styles
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)             # before w:pPrDefault
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    set_language(rpr, language)
+
+
+def set_alt_text(inline, alt: str, title: str = "") -> None:
+    """A picture's alternative text (`wp:docPr` descr, and title when given), as Word's "Alt Text" pane
+    writes it; the picture's own `pic:cNvPr` gets the same, as Word also writes it."""
+    targets = [inline.docPr, *inline.xpath("./a:graphic/a:graphicData/pic:pic/pic:nvPicPr/pic:cNvPr")]
+    for element in targets:
+        element.set("descr", alt)
+        if title:
+            element.set("title", title)
 
 
 # --- fields and settings -------------------------------------------------------------------------
