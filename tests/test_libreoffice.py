@@ -292,7 +292,7 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
     text = run("pdftotext", "-layout", str(result.pdf), "-")
     lines = [compact(line) for line in text.splitlines()]
     headings = [f"1 {plan.title}について", "2 計画の体系", "3 具体的な取組", "4 各取組項目の参考指標一覧",
-                "5 委員会意見への対応"]
+                "5 委員会意見への対応", f"6 計画期間の推移（{YEAR}年度まで）"]
     toc = {}
     for heading in headings:
         entry = next((line for line in lines if re.fullmatch(rf"{re.escape(compact(heading))}\.{{3,}}\d+", line)), None)

@@ -175,9 +175,9 @@ def test_report__good_practices_named_on_the_previous_years_report(report_2024, 
 def test_report__the_last_chapter_after_the_indicator_list(report_2024):
     headings = [(p.style.name, p.text) for p in report_2024.paragraphs if p.style.name.startswith("Heading")]
     level1 = [t for s, t in headings if s == "Heading 1"]
-    assert level1[-2:] == ["4 各取組項目の参考指標一覧", "5 委員会意見への対応"]
-    assert headings[-2:] == [("Heading 2", "(1) 委員会意見への対応状況"),
-                             ("Heading 2", "(2) 優良事例（庁内で共有した取組）")]
+    assert level1[-3:-1] == ["4 各取組項目の参考指標一覧", "5 委員会意見への対応"]   # then 6 計画期間の推移
+    assert headings[-6:-4] == [("Heading 2", "(1) 委員会意見への対応状況"),
+                               ("Heading 2", "(2) 優良事例（庁内で共有した取組）")]
     assert any("5 委員会意見への対応に示します" in p for p in paragraphs(report_2024))   # 1(2) points to it
 
 

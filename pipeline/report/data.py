@@ -1,12 +1,16 @@
 """What the report shows, read from the store: each collected year's roster, answers and self-evaluations,
 every year's indicator actuals, the achievement of each indicator, and the committee's loop (the opinions
-asked in the year with their answers, the good practices shown in its workbooks)."""
+asked in the year with their answers, the good practices shown in its workbooks, the opinions still open).
+
+`indicator_figures` is the one computation of the indicators' figures: the report's indicator list and its
+計画期間の総括 (pipeline.report.summary), the public table and its CSV (pipeline.report.public_table) all
+show what it returns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pipeline.committee.model import GoodPractice, OpinionState, opinions_asked
+from pipeline.committee.model import GoodPractice, OpinionState, open_opinions, opinions_asked
 from pipeline.errors import UsageError
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
@@ -28,6 +32,45 @@ class YearState:
 
 
 @dataclass(frozen=True)
+class IndicatorFigures:
+    """One indicator's figures for a report year, as every output shows them."""
+
+    indicator: Indicator
+    achievement: A.Achievement          # assess(): the rate and judgement for the report year
+    judgement: str                      # as printed (A.judgement_label): 未提出 / 未確定 / 対象外 where known
+    actuals: dict[int, float]           # each plan year up to the report year that has its own figure
+    missing: dict[int, str | None]      # each plan year up to it without one: why (A.missing_label), None: not known
+    running: dict[int, float]           # 延べ: the total from the plan's first year up to each year in `actuals`
+
+    @property
+    def item_code(self) -> str:
+        return self.indicator.item_code
+
+
+def indicator_figures(plan: Plan, actuals: dict[tuple[int, str], float], rosters: dict[int, dict[str, str]],
+                      year: int) -> dict[str, IndicatorFigures]:
+    """Every indicator's figures for report `year`, keyed by 管理番号 in the charter's order. The rate, the
+    judgement and a 延べ indicator's running totals all come from `achievement.assess` (no second formula)."""
+    grouped = A.by_item(actuals)
+    achievements = A.assess_plan(plan, actuals, year)
+    out: dict[str, IndicatorFigures] = {}
+    for ind in plan.indicators:
+        own = {y: v for y, v in sorted(grouped.get(ind.item_code, {}).items()) if plan.period_start <= y <= year}
+        missing = {y: A.missing_label(reporter_status(plan, rosters, ind, y))
+                   for y in plan.years if y <= year and y not in own}
+        running: dict[int, float] = {}
+        if A.kind_of(ind) == A.CUMULATIVE:
+            for y in own:
+                total = A.assess(ind, own, y, first_year=plan.period_start).value
+                if total is not None:
+                    running[y] = total
+        result = achievements[ind.item_code]
+        judgement = A.judgement_label(result, reporter_status(plan, rosters, ind, year))
+        out[ind.item_code] = IndicatorFigures(ind, result, judgement, own, missing, running)
+    return out
+
+
+@dataclass(frozen=True)
 class ReportData:
     year: int
     current: YearState
@@ -39,6 +82,9 @@ class ReportData:
     opinions_before: int = 0                     # opinions given on the reports before the year
     practices: tuple[GoodPractice, ...] = ()     # named on the previous year's report
     plan: Plan | None = None                     # the year's plan (Plan.for_year)
+    figures: dict[str, IndicatorFigures] = field(default_factory=dict)   # indicator_figures, charter's order
+    evaluations: dict[int, dict[str, Evaluation]] = field(default_factory=dict)   # every collected year's
+    still_open: tuple[OpinionState, ...] = ()    # given before the year, not settled by its end (charter order)
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
         """The reporter's roster status in `year` (A.NOT_ASKED when the item was 対象外 that year), or None when
@@ -76,16 +122,24 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
 
     actuals = store.actuals()
+    rosters = {y: store.roster(y) for y in years}
+    figures = indicator_figures(plan, actuals, rosters, year)
     opinions, responses = store.opinions(), store.responses()
+    # open at the year's end: given on an earlier report (one on the year's own report comes after it) and not
+    # settled by an answer up to the year's own
+    still_open = [s for s in open_opinions(plan, opinions, responses, year + 1) if s.opinion.year < year]
     return ReportData(
         year=year,
         current=state(year),
         previous=state(year - 1) if (year - 1) in years else None,
-        rosters={y: store.roster(y) for y in years},
+        rosters=rosters,
         actuals=actuals,
-        achievements=A.assess_plan(plan, actuals, year),
+        achievements={code: f.achievement for code, f in figures.items()},
         opinions=tuple(opinions_asked(plan, opinions, responses, year)),
         opinions_before=sum(o.year < year for o in opinions),
         plan=plan,
         practices=tuple(store.good_practices(year - 1)),
+        figures=figures,
+        evaluations={y: store.evaluations(y) for y in years},
+        still_open=tuple(still_open),
     )

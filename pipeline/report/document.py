@@ -7,7 +7,8 @@ bytes (fixed document timestamps, no random IDs, no revision numbers). The repor
 The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
 year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
 followed by the year's progress, 4 参考指標一覧; then the report's own 5 委員会意見への対応
-(`pipeline.report.committee`). Every text from a return is a plain run, with the characters XML forbids removed.
+(`pipeline.report.committee`), and 6 計画期間の総括 (in earlier years 計画期間の推移, `pipeline.report.summary`).
+Every text from a return is a plain run, with the characters XML forbids removed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from functools import cached_property
 
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -24,8 +26,10 @@ from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
+from pipeline.report import charts
 from pipeline.report import committee as C
 from pipeline.report import style as RS
+from pipeline.report import summary as S
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
 from pipeline.report.data import ReportData, YearState, check_report_year, load_report_data
@@ -92,6 +96,7 @@ class _ReportWriter(Overview, DocumentBuilder):
         self.part3()
         self.part4()
         self.part5()
+        self.part6()
 
     @property
     def committee_name(self) -> str:
@@ -388,15 +393,43 @@ class _ReportWriter(Overview, DocumentBuilder):
         r = self.row(t, ("", "", "", "", "", ""))
         self.merge(r, 0, 5, "備考: " + "　".join(note))
         W.keep_together(t.tbl)
+        self.indicator_course(ind)
+
+    def indicator_course(self, ind: Indicator) -> None:
+        """The indicator's course over the period so far: its numbers in a table, then the same as a chart
+        (whose text alternative says them again)."""
+        years = [y for y in self.plan.years if y <= self.year]
+        t = self.table([2.0, 1.9, *[1.4] * len(years), 1.9])
+        self.row(t, ("区分", f"基準値\n（{ind.baseline_year}年度）", *[f"{y}年度" for y in years],
+                     f"目標値\n（{ind.target_year}年度）"), header=True)
+        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(years) + 2)}
+        self.row(t, (f"実績（{ind.unit}）", baseline_text(ind), *[self.actual_text(ind, y) for y in years],
+                     ind.target_shown), labels=(0,), align=center)
+        running = self.data.figures[ind.item_code].running       # from assess: the one computation
+        if ind.cumulative:
+            totals = [_quantity(running[y], ind.unit) if y in running else DASH for y in years]
+            self.row(t, ("累計", DASH, *totals, ind.target_shown), labels=(0,), align=center)
+        W.keep_together(t.tbl)
+        figure = self.charts_by_item[ind.item_code]
+        self.picture(figure.png, charts.WIDTH_CM, figure.alt, figure.title)
+
+    @cached_property
+    def charts_by_item(self) -> dict[str, charts.Figure]:
+        """Every indicator's chart, drawn once (on all cores when there are many)."""
+        return charts.draw_charts(self.plan.indicators, self.data.actuals, list(self.plan.years), self.year,
+                                        workers=self.config.workers,
+                                        memory_bytes=self.config.limits.worker_memory_bytes)
 
     def actual_text(self, ind: Indicator, year: int) -> str:
-        value = self.data.actuals.get((year, ind.item_code))
+        """The year's own figure as the report prints it, from the figures the public table shows too."""
+        figures = self.data.figures[ind.item_code]
+        value = figures.actuals.get(year)
         if value is not None:
             return _quantity(value, ind.unit)
-        return A.missing_label(self.data.reporter_status(ind, year)) or DASH
+        return figures.missing.get(year) or DASH
 
     def judgement_text(self, ind: Indicator, result: A.Achievement) -> str:
-        return A.judgement_label(result, self.data.reporter_status(ind, self.year))
+        return self.data.figures[ind.item_code].judgement
 
     # --- 4 参考指標一覧 ------------------------------------------------------------------------------
     def part4(self) -> None:
@@ -426,7 +459,7 @@ class _ReportWriter(Overview, DocumentBuilder):
         center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(3, 5 + len(years) + 2)]}
         for ind in indicators:
             item = plan.item_by_code[ind.item_code]
-            result = data.achievements[ind.item_code]
+            result = data.figures[ind.item_code].achievement     # the public table's figures (data.py)
             base = baseline_text(ind) + ("" if ind.baseline_year == by or ind.baseline_marked
                                          else f"\n({ind.baseline_year}年度)")
             target = ind.target_shown + ("" if ind.target_year == ty else f"\n({ind.target_year}年度)")
@@ -465,6 +498,12 @@ class _ReportWriter(Overview, DocumentBuilder):
         section = self.doc.sections[-1]
         width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
         C.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
+
+    # --- 6 計画期間の総括 / 推移 (after the committee's chapter: it closes the report; also landscape) ----
+    def part6(self) -> None:
+        section = self.doc.sections[-1]
+        width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
+        S.write_chapter(self, 6, width=width, dash=DASH)
 
 
 # --- small pieces shared with public_table --------------------------------------------------------

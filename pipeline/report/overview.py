@@ -15,8 +15,9 @@ from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
+from pipeline.store import Evaluation
 from pipeline.values import format_number
-from pipeline.vocabulary import RETURNED, WITH_ERRORS
+from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
 NOT_SUBMITTED = A.NOT_SUBMITTED
 PENDING_SHORT = A.PENDING
@@ -75,15 +76,7 @@ class Overview:
         return counts
 
     def grade_key(self, item: ActionItem, state: YearState) -> str:
-        if item.excluded_in(self.year):
-            return EXCLUDED
-        evaluation = state.evaluations.get(item.code)
-        status = state.status(item.lead)
-        if status == WITH_ERRORS:
-            return PENDING_SHORT
-        if evaluation is None or status != RETURNED:
-            return NOT_SUBMITTED
-        return evaluation.grade
+        return grade_of(item, state.year, state.roster, state.evaluations)
 
     def grade_overview(self) -> None:
         data = self.data
@@ -144,3 +137,20 @@ def _change(delta: int) -> str:
     if delta < 0:
         return f"▲{-delta}"
     return "±0"
+
+
+def grade_of(item: ActionItem, year: int, roster: dict[str, str] | None,
+             evaluations: dict[str, Evaluation]) -> str | None:
+    """The item's 自己評価 in `year` as the report counts it (the grade code, 未提出, 未確定 or 対象外), or None
+    when the year was not collected. The plan is the report year's, which keeps every exclusion up to it."""
+    if roster is None:
+        return None
+    if item.excluded_in(year):
+        return EXCLUDED
+    status = roster.get(item.lead, MISSING)
+    if status == WITH_ERRORS:
+        return PENDING_SHORT
+    evaluation = evaluations.get(item.code)
+    if evaluation is None or status != RETURNED:
+        return NOT_SUBMITTED
+    return evaluation.grade

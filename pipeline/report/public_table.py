@@ -25,7 +25,7 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.report.data import reporter_status
+from pipeline.report.data import IndicatorFigures, indicator_figures
 from pipeline.store import Store
 from pipeline.values import clean_text, format_number
 
@@ -77,27 +77,24 @@ def _number(value: float | None) -> int | float | None:
 
 def indicator_table(
     plan: Plan, actuals: dict[tuple[int, str], float], rosters: dict[int, dict[str, str]], year: int,
-    today: dt.date,
+    today: dt.date, *, figures: dict[str, IndicatorFigures] | None = None,
 ) -> IndicatorTable:
-    """The rows of the table for report `year`: actuals of later years stay empty."""
-    achievements = A.assess_plan(plan, actuals, year)
+    """The rows of the table for report `year`: actuals of later years stay empty. The figures are the
+    report's own (`indicator_figures`, computed here unless given)."""
+    if figures is None:
+        figures = indicator_figures(plan, actuals, rosters, year)
     rows = []
     for ind in plan.indicators:
         item = plan.item_by_code[ind.item_code]
-        result = achievements[ind.item_code]
-        yearly: list[Cell] = []
-        notes: list[str] = []
-        for y in plan.years:
-            value = actuals.get((y, ind.item_code)) if y <= year else None
-            yearly.append(_number(value))
-            if y <= year and value is None:
-                why = A.missing_label(reporter_status(plan, rosters, ind, y))
-                notes.append(f"{y}年度実績: {why or '報告なし'}")
+        fig = figures[ind.item_code]
+        result = fig.achievement
+        yearly: list[Cell] = [_number(fig.actuals.get(y)) for y in plan.years]
+        notes = [f"{y}年度実績: {why or '報告なし'}" for y, why in fig.missing.items()]
         notes = _indicator_notes(ind, result) + notes
         rows.append((
             ind.item_code, item.title, ind.name, ind.unit, ind.baseline_year, _number(ind.baseline),
             ind.target_year, _number(ind.target), *yearly, result.rate,
-            A.judgement_label(result, reporter_status(plan, rosters, ind, year)), "。".join(notes) + ("。" if notes else ""),
+            fig.judgement, "。".join(notes) + ("。" if notes else ""),
         ))
     label = fiscal_year_label(year)
     table_notes = [
@@ -331,11 +328,17 @@ def _chart_sheets(wb: xlsxwriter.Workbook, plan: Plan, table: IndicatorTable) ->
                          "name_font": {"name": FONT, "size": 11, "bold": True}})
         chart.set_x_axis({"num_font": {"name": FONT, "size": 9}})
         chart.set_y_axis({"num_font": {"name": FONT, "size": 9}, "major_gridlines": {"visible": True,
-                          "line": {"color": "#D9D9D9"}}})
+                          "line": {"color": "#D9D9D9"}}, "min": 0,          # an honest axis: from zero, with its unit
+                          "name": f"（{ind.unit}）", "name_font": {"name": FONT, "size": 9, "bold": False}})
         chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
         chart.show_blanks_as("gap")
         chart.set_size({"width": 520, "height": 300})
-        charts.insert_chart(3 + (n // 2) * 16, (n % 2) * 9, chart)
+        shown = "、".join(f"{y}年度 {format_number(v)}{ind.unit}" for y, v in zip(chart_years, course, strict=True)
+                          if isinstance(v, int | float))
+        charts.insert_chart(3 + (n // 2) * 16, (n % 2) * 9, chart, {
+            "description": (f"{ind.name}の推移の折れ線グラフ。{actual_label}: {shown or 'なし'}。{label}: "
+                            f"{format_number(level) + ind.unit if level is not None else 'なし'}。"
+                            "数値は「グラフ用データ」シートにあります。")[:255]})
     charts.set_paper(9)
     charts.set_landscape()
     charts.fit_to_pages(1, 0)

@@ -1,0 +1,270 @@
+"""The report's chapter on the plan period: 計画期間の総括 in the plan's last year, and in the years before it
+計画期間の推移（{year}年度まで）, the same tables without the closing judgement.
+
+  (1) each reference indicator over the years so far: baseline, each year's own figure (延べ: with the running
+      total), the final (or latest) figure against the target, the rate and judgement of 1(4) — all from the
+      figures the indicator list and the public table show (pipeline.report.data.indicator_figures), so no
+      number here is computed a second way — and, in the last year only, whether the target was met;
+      then the indicators counted by that verdict (last year) or by the year's judgement (earlier years);
+  (2) each action item's self-evaluation (自己評価) in every year so far, and the grades counted per pillar
+      and year;
+  (3) the committee's opinions still open at the year's end.
+
+"Met" (達成) is defined from the achievement's judgement in the last year (`verdict`): 達成 is met; a rate
+that cannot be computed (評価不能) or no actual at all (実績なし, shown as 未提出 / 未確定 / 対象外 where the
+roster says why) is not measurable (判定不能); anything else (未達成) is not met.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from pipeline.committee.model import GENERAL, OpinionState, item_title
+from pipeline.fiscal import fiscal_year_label
+from pipeline.plan import EXCLUDED, Plan
+from pipeline.report import achievement as A
+from pipeline.report import style as RS
+from pipeline.report import wordml as W
+from pipeline.report.data import IndicatorFigures
+from pipeline.report.overview import grade_of
+from pipeline.vocabulary import ResponseStatus
+
+if TYPE_CHECKING:
+    from pipeline.report.document import _ReportWriter
+
+CLOSING = "計画期間の総括"
+INDICATORS_FINAL = "参考指標の推移と達成状況"
+INDICATORS = "参考指標の推移"
+GRADES = "取組項目の自己評価の推移"
+OPINIONS = "対応が完了していない委員会の意見"
+
+# the verdict on an indicator's target at the end of the period
+MET, NOT_MET, UNMEASURABLE = "達成", "未達成", "判定不能"
+VERDICTS = (MET, NOT_MET, UNMEASURABLE)
+MET_RULE = (
+    "計画期間の達成状況は、最終年度の判定（1(4)の基準）が「達成」の指標を「達成」、"
+    "達成率を算定できない（「評価不能」）か実績の報告がない（「実績なし」「未提出」「未確定」「対象外」）指標を"
+    "「判定不能」、それ以外（「未達成」）の指標を「未達成」としています。"
+)
+NOT_SUBMITTED, PENDING = A.NOT_SUBMITTED, A.PENDING     # 未提出, 未確定: as chapter 2 counts them
+GRADE_EXTRAS = (NOT_SUBMITTED, PENDING, EXCLUDED)
+
+
+def chapter_title(plan: Plan, year: int) -> str:
+    return CLOSING if year >= plan.period_end else f"計画期間の推移（{year}年度まで）"
+
+
+def verdict(result: A.Achievement) -> str:
+    """Whether the target was met, from the achievement's judgement in the period's last year."""
+    if result.judgement == A.ACHIEVED:
+        return MET
+    if result.judgement in (A.NOT_ASSESSABLE, A.NO_ACTUAL):
+        return UNMEASURABLE
+    return NOT_MET
+
+
+def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> None:
+    """Chapter `number` of the report, written with the report's writer on pages `width` twips wide; `dash`
+    is the report's word for "nothing"."""
+    plan, year, committee = w.plan, w.year, w.committee_name
+    start, end = plan.period_start, plan.period_end
+    final = year >= end
+    figures = list(w.data.figures.values())
+    w.heading(f"{number} {chapter_title(plan, year)}", 1)
+    if final:
+        w.para(
+            f"{plan.title}の計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}までの{end - start + 1}年間）"
+            f"を終えるにあたり、参考指標の推移と目標の達成状況、取組項目の自己評価の推移、及び{committee}の意見への"
+            "対応状況を総括します。"
+        )
+        counts = Counter(verdict(f.achievement) for f in figures)
+        text = (f"計画期間の{end - start + 1}年間で、参考指標{len(figures)}指標のうち{counts[MET]}指標が目標を達成し、"
+                f"{counts[NOT_MET]}指標が未達成、{counts[UNMEASURABLE]}指標は達成状況を判定できませんでした。")
+        if w.data.still_open:
+            text += f"また、{committee}の意見{len(w.data.still_open)}件は対応が完了していません。"
+        w.para(text + "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。")
+    else:
+        w.para(
+            f"計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}まで）のうち、{fiscal_year_label(year)}"
+            f"までの参考指標の推移、取組項目の自己評価の推移、及び{committee}の意見への対応状況を示します。"
+            f"計画期間を通じた目標の達成状況は、最終年度（{fiscal_year_label(end)}）の報告書で総括します。"
+        )
+    w.heading(f"(1) {INDICATORS_FINAL if final else INDICATORS}", 2)
+    _indicators(w, figures, width, dash, final)
+    w.heading(f"(2) {GRADES}", 2)
+    _grades(w, width, dash)
+    w.heading(f"(3) {OPINIONS}", 2)
+    _opinions(w, width, final)
+
+
+def _years(w: _ReportWriter) -> list[int]:
+    return [y for y in w.plan.years if y <= w.year]
+
+
+def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
+    # the report's own formats (imported here: document.py imports this module)
+    from pipeline.report.document import _quantity, baseline_text, rate_text
+
+    plan, year = w.plan, w.year
+    years = _years(w)
+    w.para(
+        f"各参考指標の基準値、各年度の実績、{'最終値' if final else '最新値'}と目標値、"
+        f"{fiscal_year_label(year)}の達成率と判定です"
+        + ("。最終年度の判定から、計画期間の目標の達成状況を示します。" if final else "。"),
+        keep_with_next=True,
+    )
+    last = "最終値" if final else "最新値"
+    fractions = [1.1, 2.6, 1.4, *[1.1] * len(years), 1.1, 1.2, 1.1, 0.9] + ([1.0] if final else [])
+    t = w.table(fractions, width)
+    w.row(t, ["管理番号", "参考指標", "基準値", *[f"{y}年度\n実績" for y in years], "目標値", last,
+              "達成率", "判定", *(["達成状況"] if final else [])], header=True)
+    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(2, len(fractions))]}
+    for f in figures:
+        ind, result = f.indicator, f.achievement
+        base = baseline_text(ind)
+        if ind.baseline is not None and not ind.baseline_marked:
+            base += f"\n({ind.baseline_year}年度)"
+        yearly = []
+        for y in years:
+            text = w.actual_text(ind, y)
+            if y in f.running:
+                text += f"\n(累計 {_quantity(f.running[y], ind.unit)})"
+            yearly.append(text)
+        target = ind.target_shown + ("" if ind.target_year == plan.period_end else f"\n({ind.target_year}年度)")
+        if result.value is None:
+            value = dash
+        elif result.kind == A.CUMULATIVE:
+            value = f"累計 {_quantity(result.value, ind.unit)}"
+        else:
+            value = _quantity(result.value, ind.unit)
+            if result.value_year is not None and result.value_year < year:
+                value += f"\n({result.value_year}年度)"
+        w.row(t, [ind.item_code, ind.name, base, *yearly, target, value, rate_text(result), f.judgement,
+                  *([verdict(result)] if final else [])], align=center)
+    notes = [
+        "実績は各年度の値で、延べの指標は( )内に計画初年度からの累計を示します。"
+        f"{last}は、延べの指標は累計、それ以外は{year}年度までの最新の実績です"
+        f"（{year}年度の実績がない指標は、( )内にその実績の年度を示します）。",
+        f"達成率の算定方法と判定の基準は、1(4)のとおりです。「{dash}」は実績・達成率がないことを示します。",
+    ]
+    marked = sorted({f.indicator.baseline_year for f in figures if f.indicator.baseline_marked})
+    if marked:
+        notes.append(f"「*」のある基準値は、計画書の注記のとおり{'・'.join(f'{y}年度' for y in marked)}の数値です。")
+    missing_years = [y for y in years if y not in w.data.rosters]
+    if missing_years:
+        notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{dash}」としています。")
+    if final:
+        notes.append(MET_RULE)
+    for n, note in enumerate(notes):
+        w.para(("注）" if n == 0 else "") + note, RS.NOTE)
+
+    # the indicators counted
+    if final:
+        counts = Counter(verdict(f.achievement) for f in figures)
+        columns = list(VERDICTS)
+        w.para(f"計画期間の達成状況（{fiscal_year_label(year)}の判定による）ごとの指標の数です。", keep_with_next=True)
+    else:
+        counts = Counter(f.judgement for f in figures)
+        base_labels = [label for label, _meaning in A.JUDGEMENTS]
+        columns = base_labels + [label for label in (NOT_SUBMITTED, PENDING, A.EXCLUDED) if counts[label]]
+        w.para(f"{fiscal_year_label(year)}の判定ごとの指標の数です（計画期間の達成状況は最終年度に示します）。",
+               keep_with_next=True)
+    t = w.table([2.0] + [1.0] * (len(columns) + 1), width)
+    w.row(t, ["", *columns, "計"], header=True)
+    w.row(t, ["指標の数", *[str(counts[c]) for c in columns], str(len(figures))], labels=(0,),
+          align={i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)})
+    W.keep_together(t.tbl)
+
+
+def _grades(w: _ReportWriter, width: int, dash: str) -> None:
+    plan, data = w.plan, w.data
+    years = _years(w)
+    keys = {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
+            for item in plan.items for y in years}
+    legend = "、".join(f"{g.code}：{g.label}" for g in w.config.grades)
+    w.para(f"各取組項目の自己評価（{legend}）の推移です。", keep_with_next=True)
+    t = w.table([1.0, 4.6, *[1.2] * len(years)], width)
+    w.row(t, ["管理番号", "取組項目", *[f"{y}年度" for y in years]], header=True)
+    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(2, 2 + len(years))]}
+    for item in plan.items:
+        w.row(t, [item.code, item.title, *[keys[item.code, y] or dash for y in years]], align=center)
+
+    codes = [g.code for g in w.config.grades]
+    w.para("")
+    w.para("柱ごと・年度ごとの自己評価の件数です。", keep_with_next=True)
+    t = w.table([2.8, *[2.2] * len(years)], width)
+    w.row(t, ["柱", *[f"{y}年度" for y in years]], header=True)
+    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 1 + len(years))}
+    rows = [(p.label, plan.items_of(p)) for p in plan.pillars] + [("合計", list(plan.items))]
+    for label, items in rows:
+        cells = []
+        for y in years:
+            counted = Counter(keys[i.code, y] for i in items)
+            if None in counted:
+                cells.append(dash)
+                continue
+            line = " / ".join(f"{c} {counted[c]}" for c in codes)
+            extras = sorted(k for k in counted if k not in codes and k not in GRADE_EXTRAS) + list(GRADE_EXTRAS)
+            more = "・".join(f"{k} {counted[k]}" for k in extras if counted[k])
+            cells.append(f"{line}\n{more}" if more else line)
+        w.row(t, [label, *cells], labels=(0,), align=center)
+    W.keep_together(t.tbl)
+    notes = [f"自己評価の区分は1(3)のとおりです。{NOT_SUBMITTED}: 調査票の提出がない（又は自己評価の記入がない）。"
+             f"{PENDING}: 調査票の差し戻し中。{EXCLUDED}: その年度は評価の対象外。"]
+    missing_years = [y for y in years if y not in data.rosters]
+    if missing_years:
+        notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{dash}」としています。")
+    w.para("注）" + "".join(notes), RS.NOTE)
+
+
+def _opinions(w: _ReportWriter, width: int, final: bool) -> None:
+    year, data, committee = w.year, w.data, w.committee_name
+    still_open, given = data.still_open, data.opinions_before
+    if not given:
+        w.para(f"{year - 1}年度までの報告に対して、{committee}から受けた意見はありません。")
+        return
+    if not still_open:
+        w.para(f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件は、いずれも{year}年度までに"
+               f"「{ResponseStatus.DONE.label}」又は「{ResponseStatus.DECLINED.label}」との回答があり、"
+               "対応が完了していない意見はありません。")
+        return
+    text = (f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件のうち、{len(still_open)}件は"
+            f"{year}年度末の時点で対応が完了していません。")
+    if final:
+        text += "計画期間を終えても残る意見として、次の計画での扱いを検討します。"
+    else:
+        text += f"{year + 1}年度の調査票で引き続き対応状況を尋ねます。"
+    w.para(text, keep_with_next=True)
+    t = w.table((1.1, 1.1, 3.0, 1.8, 5.0, 1.6), width)
+    w.row(t, ("意見番号", "対象の報告", "取組項目", "担当部署", "委員会の意見", "最新の対応状況"), header=True)
+    center = {0: WD_ALIGN_PARAGRAPH.CENTER, 1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER}
+    for state in still_open:
+        opinion = state.opinion
+        w.row(t, (opinion.id, f"{opinion.year}年度", _item_text(w.plan, opinion.item_code),
+                  _department(w.plan, opinion.department_code), opinion.text, latest_status(state)),
+              align=center, split=True)
+    w.para(f"注）最新の対応状況は、{year}年度までの調査票で最後に尋ねた年度の回答です。"
+           f"「{ResponseStatus.UNANSWERED.label}」は、調査票の提出がない、差し戻し中である、"
+           "又は対応状況の記入がないことを示します。", RS.NOTE)
+
+
+def latest_status(state: OpinionState) -> str:
+    """'対応中\n（2025年度）': the opinion's latest answer and the year of its workbook."""
+    latest = state.latest
+    if latest is None:
+        return ResponseStatus.UNANSWERED.label
+    return f"{latest.status.label}\n（{latest.year}年度）"
+
+
+def _item_text(plan: Plan, code: str) -> str:
+    """'1101 窓口の…' or '全般 計画全体'; an item the plan no longer has shows its code alone."""
+    if code != GENERAL and code not in plan.item_by_code:
+        return code
+    return f"{code} {item_title(plan, code)}"
+
+
+def _department(plan: Plan, code: str) -> str:
+    return plan.department_name(code) if code in plan.department_by_code else code
