@@ -9,6 +9,8 @@ converts one department's filled survey workbook to PDF with soffice, and render
     report_cover.png   the report's cover
     report_toc.png     its table of contents, filled in by LibreOffice
     report_item.png    the first page of 3 具体的な取組 (the charter's table of item 1101, then the year's answers)
+    report_chart.png   the page with item 1101's indicator: its numbers by year and its chart
+    report_summary.png the first page of 6 計画期間の総括 (the final year's closing of the plan period)
 
 Each PNG is rendered at the highest resolution that keeps it under 300 KB (the survey sheet cropped to
 its upper part, so that its small print stays readable). The report is dated 20 June after the demo year.
@@ -117,7 +119,7 @@ def page_size(pdf: Path, page: int) -> tuple[float, float]:
               help="PNG の保存先。")
 @click.option("--year", type=int, default=2025, show_default=True, help="見本の年度。")
 def main(out: Path, year: int) -> None:
-    """README の画像（報告書の表紙・目次・取組のページ、調査票のシート）を作り直す。
+    """README の画像（報告書の表紙・目次・取組・グラフ・総括のページ、調査票のシート）を作り直す。
 
     \b
     例:
@@ -148,6 +150,8 @@ def main(out: Path, year: int) -> None:
             "report_cover.png": (report, 1, None, REPORT_DPI),
             "report_toc.png": (report, find_page(report, r"^目次$"), None, REPORT_DPI),
             "report_item.png": (report, find_page(report, r"^3具体的な取組$"), None, REPORT_DPI),
+            "report_chart.png": (report, find_page(report, r"^実績（件）"), None, REPORT_DPI),
+            "report_summary.png": (report, find_page(report, r"^6計画期間の(総括|推移（\d+年度まで）)$"), None, REPORT_DPI),
         }
         for name, (pdf, page, crop, resolutions) in pictures.items():
             dpi = render(pdf, page, out / name, crop, resolutions)
