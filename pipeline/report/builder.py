@@ -23,6 +23,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
 from docx.section import Section
 from docx.shared import Cm, Twips
 from docx.styles.style import StyleFactory
@@ -141,6 +142,7 @@ class DocumentBuilder:
         self.header_fill, self.label_fill = self.styles.table_fills()
         self.headings: list[TocLine] = []
         self._level = 0                             # the last heading's level (0: none yet)
+        self._shape_id: int | None = None           # the last drawing id given (see _next_shape_id)
         body = self.doc.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -217,9 +219,24 @@ class DocumentBuilder:
         section = Section(self._sect_pr, self.doc.part)      # the section the body's end belongs to
         if section.page_width and section.left_margin is not None and section.right_margin is not None:
             width = min(width, section.page_width - section.left_margin - section.right_margin)
-        shape = Paragraph(p, self.doc).add_run().add_picture(io.BytesIO(data), width=width)
-        W.set_alt_text(shape._inline, alt_text, text_of(title).strip())
+        # python-docx's own parts: the image stored once per content (get_or_add_image) and the inline made by
+        # CT_Inline.new_pic_inline, as run.add_picture does, but with the shape id counted here: add_picture
+        # asks StoryPart.next_id, which scans every id of the document each time (quadratic over a report)
+        part = self.doc.part
+        r_id, image = part.get_or_add_image(io.BytesIO(data))
+        cx, cy = image.scaled_dimensions(width, None)
+        inline = CT_Inline.new_pic_inline(self._next_shape_id(), r_id, image.filename, cx, cy)
+        Paragraph(p, self.doc).add_run()._r.add_drawing(inline)
+        W.set_alt_text(inline, alt_text, text_of(title).strip())
         return p
+
+    def _next_shape_id(self) -> int:
+        """A drawing id unique in the document: one more than any id there when first asked, then counted."""
+        if self._shape_id is None:
+            used = [int(v) for v in self.doc.element.xpath("//@id") if v.isdigit()]
+            self._shape_id = max(used, default=0)
+        self._shape_id += 1
+        return self._shape_id
 
     def table(self, fractions: Sequence[float], width: int | None = None) -> _Table:
         """An empty table whose columns share `width` (the text width) by `fractions`; an empty paragraph

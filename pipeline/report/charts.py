@@ -70,6 +70,7 @@ def draw_charts(indicators: Sequence[Indicator], actuals: Mapping[tuple[int, str
     some 60 ms: a thousand of them would otherwise dominate the report's time)."""
     jobs = [(ind, {y: v for (y, code), v in actuals.items() if code == ind.item_code}, tuple(years), upto)
             for ind in indicators]
+    _pyplot()     # matplotlib and its font list loaded once, here: forked workers inherit them
     if len(jobs) < PARALLEL_FROM:
         results = isolation.run_inline(_figure_job, jobs)
     else:

@@ -129,6 +129,7 @@ def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, refere
         result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
         return
     filled = _ReportWriter(plan, config, data, today, reference)
+    filled.charts_by_item = writer.charts_by_item       # the same charts: drawn once per report
     filled.write(lines)
     staging.stage(result.docx, filled.save())
     result.toc_filled = True
