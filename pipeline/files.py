@@ -208,6 +208,9 @@ def zip_member(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     return info
 
 
+_COMPRESSED = (".png", ".jpg", ".jpeg", ".gif")
+
+
 def stamped_package(data: bytes, when: dt.datetime) -> bytes:
     """The same package with every member and its "last modified" property stamped `when`, so equal
     content gives equal bytes (python-docx and openpyxl stamp the time of saving)."""
@@ -218,7 +221,10 @@ def stamped_package(data: bytes, when: dt.datetime) -> bytes:
             member = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 member = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", member)
-            dst.writestr(zip_member(info.filename, when), member)
+            entry = zip_member(info.filename, when)
+            if info.filename.lower().endswith(_COMPRESSED):
+                entry.compress_type = zipfile.ZIP_STORED    # a PNG is compressed already: deflating it again costs time
+            dst.writestr(entry, member)
     return out.getvalue()
 
 

@@ -21,9 +21,13 @@ from dataclasses import dataclass
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
+from docx.parts.image import ImagePart
 from docx.section import Section
 from docx.shared import Cm, Twips
 from docx.styles.style import StyleFactory
@@ -143,6 +147,8 @@ class DocumentBuilder:
         self.headings: list[TocLine] = []
         self._level = 0                             # the last heading's level (0: none yet)
         self._shape_id: int | None = None           # the last drawing id given (see _next_shape_id)
+        self._images: dict[str, str] = {}           # an image's sha1 → its relationship id (see _image)
+        self._image_number: int | None = None       # the last /word/media/imageN number used
         body = self.doc.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -222,13 +228,28 @@ class DocumentBuilder:
         # python-docx's own parts: the image stored once per content (get_or_add_image) and the inline made by
         # CT_Inline.new_pic_inline, as run.add_picture does, but with the shape id counted here: add_picture
         # asks StoryPart.next_id, which scans every id of the document each time (quadratic over a report)
-        part = self.doc.part
-        r_id, image = part.get_or_add_image(io.BytesIO(data))
+        r_id, image = self._image(data)
         cx, cy = image.scaled_dimensions(width, None)
         inline = CT_Inline.new_pic_inline(self._next_shape_id(), r_id, image.filename, cx, cy)
         Paragraph(p, self.doc).add_run()._r.add_drawing(inline)
         W.set_alt_text(inline, alt_text, text_of(title).strip())
         return p
+
+    def _image(self, data: bytes) -> tuple[str, Image]:
+        """The relationship id of the image part holding `data` (one part per distinct image) and the image.
+        python-docx's get_or_add_image hashes every image part of the package on each call and numbers parts
+        by a scan: quadratic in a report of a thousand charts; here the parts are indexed once, as made."""
+        image = Image.from_blob(data)
+        found = self._images.get(image.sha1)
+        if found is None:
+            part = self.doc.part
+            if self._image_number is None:
+                self._image_number = max((p.partname.idx or 0 for p in part.package.image_parts), default=0)
+            self._image_number += 1
+            image_part = ImagePart.from_image(image, PackURI(f"/word/media/image{self._image_number}.{image.ext}"))
+            part.package.image_parts.append(image_part)
+            found = self._images[image.sha1] = part.relate_to(image_part, RT.IMAGE)
+        return found, image
 
     def _next_shape_id(self) -> int:
         """A drawing id unique in the document: one more than any id there when first asked, then counted."""

@@ -89,6 +89,7 @@ class _ReportWriter(Overview, DocumentBuilder):
 
     # --- the whole report -----------------------------------------------------------------------
     def write(self, toc: Sequence[TocLine] | None) -> None:
+        _ = self.charts_by_item    # drawn first, while this process is small: its chart workers fork quickly
         self.cover()
         self.contents(toc)
         self.part1()
