@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +92,23 @@ def filled_store(tmp_path_factory):
     store = F.filled_store(config.store_path, plan)
     yield plan, config, store
     store.close()
+
+
+REPORT_DATE = dt.date(2025, 6, 20)    # the report on YEAR, dated as the secretariat would
+
+
+@pytest.fixture(scope="module")
+def docx_bytes(filled_store) -> bytes:
+    """The report on YEAR from the filled store, as .docx bytes (one per test module)."""
+    from pipeline.report.document import build_report
+
+    plan, config, store = filled_store
+    return build_report(plan, config, store, YEAR, REPORT_DATE)
+
+
+@pytest.fixture(scope="module")
+def document(docx_bytes):
+    """The same report, opened with python-docx."""
+    from docx import Document
+
+    return Document(io.BytesIO(docx_bytes))

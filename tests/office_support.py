@@ -91,31 +91,50 @@ class Calc:
 
     def __init__(self, found: office.Office, folder: Path, *, tz: str | None = None):
         self.python = found.python
-        self.pipe = f"gyozai_tests_{os.getpid()}_{id(self)}"
+        self.soffice = found.soffice
         self.folder = folder
-        prepare_profile(found.soffice, folder / "profile")
+        self.tz = tz
+        self.starts = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.starts += 1
+        self.pipe = f"gyozai_tests_{os.getpid()}_{id(self)}_{self.starts}"
+        profile = self.folder / f"profile{self.starts}"
+        prepare_profile(self.soffice, profile)
         self.process = subprocess.Popen(
-            soffice_command(found.soffice, folder / "profile", self.pipe),
+            soffice_command(self.soffice, profile, self.pipe),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, "TZ": tz} if tz else None,   # the clock of the PC that saves (its local time)
+            env={**os.environ, "TZ": self.tz} if self.tz else None,   # the clock of the PC that saves (its local time)
         )
 
     def fill(self, jobs: list[dict], *, timeout: float = 300.0) -> list[dict]:
-        """Run the jobs ({in, out, actions}) through LibreOffice; returns what uno_calc.py did per workbook."""
+        """Run the jobs ({in, out, actions}) through LibreOffice; returns what uno_calc.py did per workbook.
+
+        LibreOffice itself now and then dies with a signal in the middle of a long session (seen: SIGSEGV in
+        the UNO bridge, about one run in five): that is the office suite's crash, not a refusal, so soffice is
+        started afresh and the same jobs are run once more. A refusal (exit 1) is never retried."""
+        proc = self._run(jobs, timeout)
+        if proc.returncode < 0:
+            self.close()
+            self._start()
+            proc = self._run(jobs, timeout)
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip()
+            raise CalcRefused(message or f"uno_calc.py が終了コード {proc.returncode} で終わりました")
+        return json.loads(proc.stdout.decode("utf-8"))
+
+    def _run(self, jobs: list[dict], timeout: float) -> subprocess.CompletedProcess:
         with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.folder, delete=False,
                                          encoding="utf-8") as f:
             json.dump(jobs, f, ensure_ascii=False)
         try:
-            proc = subprocess.run(
+            return subprocess.run(
                 [self.python, "-I", str(UNO_CALC), "--pipe", self.pipe, "--jobs", f.name],
                 capture_output=True, timeout=timeout,
             )
         finally:
             os.unlink(f.name)
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip()
-            raise CalcRefused(message or f"uno_calc.py が終了コード {proc.returncode} で終わりました")
-        return json.loads(proc.stdout.decode("utf-8"))
 
     def close(self) -> None:
         """End soffice: asked through UNO, so it cleans up after itself; then its process group, by id."""

@@ -28,7 +28,7 @@ from pipeline import office
 from pipeline.files import made_on, stamped_pdf
 from pipeline.report import style as RS
 from pipeline.report.builder import DocumentBuilder
-from pipeline.report.document import REPORT_NAME, build_report
+from pipeline.report.document import REPORT_NAME
 from pipeline.report.usecase import write_report
 from tests.office_support import requires_office
 
@@ -65,17 +65,6 @@ def headings(document) -> list[tuple[int, str]]:
 
 def compact(text: str) -> str:
     return "".join(str(text).split())
-
-
-@pytest.fixture(scope="module")
-def docx_bytes(filled_store) -> bytes:
-    plan, config, store = filled_store
-    return build_report(plan, config, store, YEAR, TODAY)
-
-
-@pytest.fixture(scope="module")
-def document(docx_bytes):
-    return Document(io.BytesIO(docx_bytes))
 
 
 # --- the .docx: headings ------------------------------------------------------------------------------

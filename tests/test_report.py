@@ -33,17 +33,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
-def docx_bytes(filled_store) -> bytes:
-    plan, config, store = filled_store
-    return build_report(plan, config, store, YEAR, TODAY)
-
-
-@pytest.fixture(scope="module")
-def document(docx_bytes):
-    return Document(io.BytesIO(docx_bytes))
-
-
-@pytest.fixture(scope="module")
 def text(document) -> str:
     """Every paragraph and every table cell, in document order (merged cells once)."""
     parts = []
