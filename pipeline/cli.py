@@ -144,8 +144,7 @@ def plan_check(obj: Context) -> None:
         click.echo(f"  {year}年度: 具体的な取組 {len(in_year.initiatives)}、調査する部署 "
                    f"{len(in_year.surveyed_departments())} — {changes}")
         for change in in_year.changes:
-            click.echo(f"    {change.kind} {change.item_code} {change.initiative_id} {change.text}（理由: {change.reason}）"
-                       .replace("  ", " "))
+            click.echo(f"    {change.describe()}")
 
 
 @main.command()

@@ -110,6 +110,11 @@ class Change:
     text: str                      # the initiative's text as it stands (as it stood, for one that ended)
     reason: str
 
+    def describe(self) -> str:
+        """One line, as plan-check and plan import list it: '追加 1101 1101-04 動画による…（理由: …）'."""
+        what = " ".join(part for part in (self.kind, self.item_code, self.initiative_id, self.text) if part)
+        return f"{what}（理由: {self.reason}）"
+
 
 ADDED, ENDED, REVISED, EXCLUDED = "追加", "終了", "変更", "対象外"
 
@@ -237,9 +242,7 @@ class Plan:
         """For plan-check: per year of the period, the changes in force from it."""
         lines = []
         for year in self.years:
-            for ch in self.for_year(year).changes:
-                what = f"{ch.item_code} {ch.initiative_id}".strip()
-                lines.append(f"{year}年度 {ch.kind}: {what} {ch.text}（理由: {ch.reason}）")
+            lines += [f"{year}年度 {change.describe()}" for change in self.for_year(year).changes]
         return lines
 
     @property
