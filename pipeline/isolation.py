@@ -7,7 +7,10 @@ costs one file (a WorkerFailure), a fresh worker takes its place, and the run go
 
 Why not the standard pools: a dead worker breaks a whole ProcessPoolExecutor, and multiprocessing.Pool
 waits forever for the result of a worker that died. Here each worker is a forked Process with its own
-Pipe and exactly one job in flight, so the parent always knows which job a death belongs to.
+Pipe, working through the jobs it was sent in order and sending back each result as soon as it has it, so
+the parent always knows which job a death belongs to: the first one sent that has no result. The jobs
+queued behind it go to other workers, so a hostile file costs only itself. Several jobs travel in one
+message (`queue`), so a worker never waits for a round trip to the parent between two small files.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -30,7 +34,9 @@ from typing import Any, Literal, TypeVar
 J = TypeVar("J")
 R = TypeVar("R")
 
-_OK, _ERROR, _INIT_FAILED = 0, 1, 2     # first item of every message a worker sends
+# First item of every message a worker sends. _ERROR_ENDING: the task ran out of memory, and the worker ends
+# after saying so (what it mapped may not be given back): the job after it gets a fresh worker.
+_OK, _ERROR, _INIT_FAILED, _ERROR_ENDING = 0, 1, 2, 3
 _JOIN_SECONDS = 2.0                     # how long an idle worker gets to end before it is killed
 _DETAIL_CHARS = 300
 
@@ -64,35 +70,47 @@ def run_isolated(
     timeout: float | None,
     initializer: Callable[..., Any] | None = None,
     initargs: tuple = (),
+    queue: int = 1,
 ) -> Iterator[tuple[J, R | WorkerFailure]]:
     """Run `task(job)` for every job in worker processes; yield (job, result or WorkerFailure) as
     each finishes, in completion order.
 
-    `task` and `initializer` run in forked workers (`workers`=0: one per CPU), each with one job at a
-    time. `jobs` is consumed lazily and results are not kept, so a long run streams. `memory_bytes`
-    is how much address space a worker may map beyond what it inherits from this process at fork
-    (RLIMIT_AS): counting from zero would make the limit depend on how much the parent happened to
-    map (libraries, thread stacks) rather than on the file being read. `timeout` is seconds per job
-    (None: no limit). Workers end when the iterator is exhausted, closed, garbage-collected or
-    interrupted (Ctrl-C).
+    `task` and `initializer` run in forked workers (`workers`=0: one per CPU), each working through the
+    jobs it was sent one at a time. `queue` is how many jobs a worker may hold: with more than one, jobs are
+    sent in batches (a new one once half are done), so a worker goes from one small job to the next without
+    waiting for this process; a worker that dies costs only the job it was working on, and the jobs queued
+    behind it go to other workers. `jobs` is consumed lazily and results are not kept, so a long run
+    streams. `memory_bytes` is how much address space a worker may map beyond what it inherits from this
+    process at fork (RLIMIT_AS): counting from zero would make the limit depend on how much the parent
+    happened to map (libraries, thread stacks) rather than on the file being read. `timeout` is seconds per
+    job, counted from when the worker gets to it (None: no limit). Workers end when the iterator is
+    exhausted, closed, garbage-collected or interrupted (Ctrl-C).
     """
     if workers < 0:
         raise ValueError("workers must be 0 (one per CPU) or more")
+    if queue < 1:
+        raise ValueError("queue must be 1 or more")
     size = workers or os.cpu_count() or 1
-    pool = _Pool(size, task, memory_bytes, initializer, initargs)
+    pool = _Pool(size, task, memory_bytes, initializer, initargs, queue)
     pending = iter(jobs)
     exhausted = False
     finished: list[tuple[J, R | WorkerFailure]] = []
     try:
         while True:
             # Hand out work before yielding, so the workers are busy while the caller handles results.
-            while not exhausted and pool.has_room():
-                try:
-                    job = next(pending)
-                except StopIteration:
-                    exhausted = True
+            while True:
+                room = pool.room()
+                if not room:
                     break
-                pool.submit(job, timeout)
+                batch = pool.take_returned(room)
+                while len(batch) < room and not exhausted:
+                    try:
+                        batch.append(next(pending))
+                    except StopIteration:
+                        exhausted = True
+                if not batch:
+                    break
+                pool.submit(batch, timeout)
             yield from finished
             if not pool.busy():
                 return
@@ -114,7 +132,7 @@ def run_inline(task: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R
 # --- the parent's side ----------------------------------------------------------------------------
 
 class _Worker:
-    """One worker process, its end of the pipe, and the job it is working on."""
+    """One worker process, its end of the pipe, and the jobs it was sent and has not answered yet."""
 
     def __init__(self, context, task, memory_bytes, initializer, initargs, stderr, others):
         self.stderr = stderr
@@ -134,89 +152,124 @@ class _Worker:
         self.process.start()
         child_end.close()
         self.conn = parent_end
-        self.busy = False
-        self.job: Any = None
+        self.jobs: deque = deque()     # sent, in order; the first is the one it is working on
         self.timeout: float | None = None
-        self.deadline = float("inf")
+        self.deadline = float("inf")   # for the first job: `timeout` after the worker got to it
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def start_clock(self) -> None:
+        """The worker has just got to its first job (it was idle, or sent back the job before)."""
+        self.deadline = time.monotonic() + self.timeout if self.timeout is not None else float("inf")
 
 
 class _Pool:
-    def __init__(self, size, task, memory_bytes, initializer, initargs):
+    def __init__(self, size, task, memory_bytes, initializer, initargs, queue=1):
         self.context = multiprocessing.get_context("fork")
         self.size = size
         self.task = task
         self.memory_bytes = memory_bytes
         self.initializer = initializer
         self.initargs = initargs
+        self.queue = queue
         self.workers: list[_Worker] = []
         self.spare_stderr: list = []   # the captured-stderr files of workers that were replaced
+        self.returned: deque = deque()  # jobs a worker that died never got to: sent again first
 
-    def has_room(self) -> bool:
-        return len(self.workers) < self.size or any(not w.busy for w in self.workers)
+    def room(self) -> int:
+        """How many jobs the next batch may hold (0: every worker has enough). A worker is sent more once
+        half of its queue is done, so it never runs dry while this process is busy elsewhere."""
+        if len(self.workers) < self.size:
+            return self.queue
+        free = max(self.queue - len(w.jobs) for w in self.workers)
+        return free if free >= max(1, self.queue // 2) else 0
+
+    def take_returned(self, most: int) -> list:
+        return [self.returned.popleft() for _ in range(min(most, len(self.returned)))]
 
     def busy(self) -> bool:
-        return any(w.busy for w in self.workers)
+        return bool(self.returned) or any(w.busy for w in self.workers)
 
-    def submit(self, job, timeout: float | None) -> None:
-        worker = self._idle_worker()
+    def submit(self, jobs: list, timeout: float | None) -> None:
+        worker = self._worker_with_room()
         try:
-            worker.conn.send(job)
+            worker.conn.send(jobs)
         except OSError:
-            # The worker died while idle (killed from outside): that costs no job; send to a fresh one.
-            self._retire(worker)
-            worker = self._idle_worker()
-            worker.conn.send(job)
-        worker.busy = True
-        worker.job = job
-        worker.timeout = timeout
-        worker.deadline = time.monotonic() + timeout if timeout is not None else float("inf")
+            # The worker died (killed from outside while idle, or on a job whose death `collect` will
+            # see): these jobs never reached it, so they cost nothing; send them to another.
+            if not worker.busy:
+                self._retire(worker)
+            worker = self._worker_with_room(fresh=True)
+            worker.conn.send(jobs)
+        if not worker.busy:
+            worker.timeout = timeout
+            worker.start_clock()
+        worker.jobs.extend(jobs)
 
-    def _idle_worker(self) -> _Worker:
-        worker = next((w for w in self.workers if not w.busy), None)
-        if worker is None:
+    def _worker_with_room(self, fresh: bool = False) -> _Worker:
+        if len(self.workers) < self.size or fresh:
             stderr = self.spare_stderr.pop() if self.spare_stderr else tempfile.TemporaryFile(prefix="worker-stderr-")
             worker = _Worker(self.context, self.task, self.memory_bytes, self.initializer, self.initargs,
                              stderr, self.workers)
             self.workers.append(worker)
-        return worker
+            return worker
+        return min(self.workers, key=lambda w: len(w.jobs))
 
     def collect(self) -> list[tuple[Any, Any]]:
-        """Wait until at least one busy worker has a result, died, or ran out of time."""
+        """Wait until at least one busy worker has a result, died, or ran out of time; take every result
+        that is there."""
         busy = [w for w in self.workers if w.busy]
+        if not busy:
+            return []
         wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
         multiprocessing.connection.wait(
             [w.conn for w in busy] + [w.process.sentinel for w in busy],
             timeout=None if wait_for == float("inf") else wait_for,
         )
         finished = []
-        now = time.monotonic()
         for worker in busy:
             # A result already in the pipe wins over a death or a deadline noticed at the same time.
-            if worker.conn.poll():
-                outcome = self._receive(worker)
-            elif not worker.process.is_alive():
-                outcome = WorkerFailure("crashed", self._death(worker))
-            elif worker.deadline <= now:
-                worker.process.kill()
-                outcome = WorkerFailure("timeout", f"no result within {worker.timeout:g} s")
-                self._retire(worker)
+            while worker.jobs and worker.conn.poll():
+                outcome, ended = self._receive(worker)
+                finished.append((worker.jobs.popleft(), outcome))
+                if ended:
+                    self._give_back(worker)      # retired already
+                    break
+                worker.start_clock()
             else:
-                continue
-            finished.append((worker.job, outcome))
-            worker.busy = False
-            worker.job = None
+                if not worker.jobs:
+                    continue
+                if not worker.process.is_alive():
+                    finished.append((worker.jobs.popleft(), WorkerFailure("crashed", self._death(worker))))
+                    self._give_back(worker)
+                elif worker.deadline <= time.monotonic():
+                    worker.process.kill()
+                    finished.append((worker.jobs.popleft(),
+                                     WorkerFailure("timeout", f"no result within {worker.timeout:g} s")))
+                    self._give_back(worker)
+                    self._retire(worker)
         return finished
 
-    def _receive(self, worker: _Worker):
+    def _give_back(self, worker: _Worker) -> None:
+        """The jobs queued behind the one a worker died on: it never got to them."""
+        self.returned.extend(worker.jobs)
+        worker.jobs.clear()
+
+    def _receive(self, worker: _Worker) -> tuple[Any, bool]:
+        """The worker's next result, and whether the worker has ended (it is then retired)."""
         try:
             tag, payload = worker.conn.recv()
         except Exception:  # EOF or a message cut off: the worker died while sending
-            return WorkerFailure("crashed", self._death(worker))
+            return WorkerFailure("crashed", self._death(worker)), True
         if tag == _OK:
-            return payload
-        if tag == _ERROR:
+            return payload, False
+        if tag in (_ERROR, _ERROR_ENDING):
             line, error = payload
-            return WorkerFailure("error", line, error)
+            if tag == _ERROR_ENDING:
+                self._retire(worker)
+            return WorkerFailure("error", line, error), tag == _ERROR_ENDING
         self._retire(worker)
         raise WorkerStartError(f"the worker initializer failed: {payload}")
 
@@ -307,18 +360,26 @@ def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr_fd
         return
     while True:
         try:
-            job = conn.recv()
+            jobs = conn.recv()
         except EOFError:  # the parent closed the pipe (the run is over) or died
             return
-        _clear_stderr()
-        try:
-            message = (_OK, task(job))
-        except Exception as exc:
-            message = (_ERROR, (_exception_line(exc), _portable(exc)))
-        try:
-            conn.send(message)
-        except Exception as exc:  # the result could not be pickled, or memory ran out while pickling
-            conn.send((_ERROR, (f"the result could not be sent back: {_exception_line(exc)}", None)))
+        for job in jobs:   # in the order sent: the parent counts on it to know which job a death belongs to
+            _clear_stderr()
+            try:
+                message = (_OK, task(job))
+            except MemoryError as exc:
+                message = (_ERROR_ENDING, (_exception_line(exc), _portable(exc)))
+            except Exception as exc:
+                message = (_ERROR, (_exception_line(exc), _portable(exc)))
+            try:
+                conn.send(message)
+            except MemoryError as exc:
+                message = (_ERROR_ENDING, (f"the result could not be sent back: {_exception_line(exc)}", None))
+                conn.send(message)
+            except Exception as exc:  # the result could not be pickled
+                conn.send((_ERROR, (f"the result could not be sent back: {_exception_line(exc)}", None)))
+            if message[0] == _ERROR_ENDING:
+                return
 
 
 def _limit_address_space(budget: int) -> None:

@@ -212,9 +212,10 @@ def test_run_isolated__task_raises__the_exception_itself_comes_back_when_it_can(
     assert isinstance(inline.error, OSError) and inline.error.filename == "/out/b.csv"
 
 
-def test_run_isolated__abort_in_one_job__that_job_crashed_others_fine():
+@pytest.mark.parametrize("queue", [1, 8])
+def test_run_isolated__abort_in_one_job__that_job_crashed_others_fine(queue):
     jobs = [("double", 1), ("abort", None), ("double", 2), ("double", 3)]
-    results = _run(jobs)
+    results = _run(jobs, queue=queue)
     assert results == {("double", 1): 2, ("abort", None): WorkerFailure("crashed", "SIGABRT"),
                        ("double", 2): 4, ("double", 3): 6}
 
@@ -248,8 +249,9 @@ def test_run_isolated__job_runs_past_timeout__killed_and_reported():
     assert time.monotonic() - started < 20   # the sleeping job was killed, not waited for (30 s)
 
 
-def test_run_isolated__allocation_beyond_memory_limit__failure_not_a_parent_crash():
-    results = _run([("allocate", 2 * MEMORY), ("grow", 16 * MiB), ("allocate", MEMORY // 4)])
+@pytest.mark.parametrize("queue", [1, 8])
+def test_run_isolated__allocation_beyond_memory_limit__failure_not_a_parent_crash(queue):
+    results = _run([("allocate", 2 * MEMORY), ("grow", 16 * MiB), ("allocate", MEMORY // 4)], queue=queue)
     assert results[("allocate", 2 * MEMORY)] == WorkerFailure("error", "MemoryError")
     assert isinstance(results[("grow", 16 * MiB)], WorkerFailure)
     assert results[("allocate", MEMORY // 4)] == MEMORY // 4
@@ -261,14 +263,60 @@ def test_run_isolated__result_cannot_be_pickled__error():
     assert "could not be sent back" in failure.detail
 
 
-def test_run_isolated__calamine_abort_on_cell_xfd1048576__crashed_and_good_file_still_read(tmp_path):
+@pytest.mark.parametrize("queue", [1, 8])
+def test_run_isolated__calamine_abort_on_cell_xfd1048576__crashed_and_good_file_still_read(tmp_path, queue):
     hostile = _workbook(tmp_path / "hostile.xlsx", {(0, 0): "ok", (1048575, 16383): "far"})
     good = _workbook(tmp_path / "good.xlsx", {(0, 0): "進捗", (1, 0): 44.7})
-    results = _run([("calamine", hostile), ("calamine", good)])
+    results = _run([("calamine", hostile), ("calamine", good)], workers=1, queue=queue)
     failure = results[("calamine", hostile)]
     assert failure.kind == "crashed"
     assert failure.detail.startswith("SIGABRT: memory allocation of ")
     assert results[("calamine", good)] == [["進捗"], [44.7]]
+
+
+# --- several jobs per worker (queue) ---------------------------------------------------------------
+
+def test_run_isolated__queued__death_costs_only_the_job_in_hand_and_the_jobs_behind_it_are_answered():
+    jobs = [("pid", 0), ("pid", 1), ("kill", None), *[("pid", n) for n in range(2, 12)]]
+    results = list(run_isolated(task, jobs, workers=1, memory_bytes=MEMORY, timeout=10, queue=8))
+    assert [job for job, _ in results] == jobs        # one worker works through them in the order sent
+    assert results[2][1] == WorkerFailure("crashed", "SIGKILL")
+    before, after = {pid for _, pid in results[:2]}, {pid for _, pid in results[3:]}
+    assert len(before) == len(after) == 1 and before != after   # the rest went to a fresh worker
+
+
+def test_run_isolated__queued__a_hang_times_out_alone_and_the_jobs_behind_it_are_answered():
+    started = time.monotonic()
+    results = _run([("double", 1), ("sleep", 30), ("double", 2), ("double", 3)], workers=1, timeout=0.5, queue=4)
+    assert results == {("double", 1): 2, ("sleep", 30): WorkerFailure("timeout", "no result within 0.5 s"),
+                       ("double", 2): 4, ("double", 3): 6}
+    assert time.monotonic() - started < 20
+
+
+def test_run_isolated__queued__the_time_limit_counts_from_when_the_worker_gets_to_each_job():
+    # three jobs of 0.6 s each, queued together: 1.8 s in all, yet none is over its own 1.5 s
+    results = _run([("sleep", 0.6), ("sleep", 0.61), ("sleep", 0.62)], workers=1, timeout=1.5, queue=4)
+    assert set(results.values()) == {"woke"}
+
+
+def test_run_isolated__queued__thousands_of_small_jobs_on_two_workers__every_result_back_once():
+    results = list(run_isolated(task, [("double", n) for n in range(3000)], workers=2, memory_bytes=MEMORY,
+                                timeout=10, queue=16))
+    assert sorted(results) == [(("double", n), n * 2) for n in range(3000)]
+
+
+def test_run_isolated__queued__jobs_still_pulled_as_workers_free_up():
+    pulled = []
+
+    def jobs():
+        for n in range(1000):
+            pulled.append(n)
+            yield ("double", n)
+
+    results = run_isolated(task, jobs(), workers=2, memory_bytes=MEMORY, timeout=10, queue=8)
+    next(results)
+    assert len(pulled) <= 2 * 8 + 8
+    results.close()
 
 
 # --- shutdown --------------------------------------------------------------------------------------
