@@ -340,5 +340,25 @@ class Plan:
 
 def content_digest(plan: Plan) -> str:
     """sha256 of what a plan says (not of its file's bytes: a comment or a reformatting changes nothing)."""
-    content = dataclasses.asdict(replace(plan, digest=""))
+    content = _content(replace(plan, digest=""))
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _content(value: object) -> object:
+    """`dataclasses.asdict` without its deep copies (the plan's values are strings, numbers and flags): the
+    same JSON, so the same digest, in a tenth of the time, which a plan of 10,000 departments notices."""
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind, ())
+    if names == ():
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind)) \
+            if dataclasses.is_dataclass(kind) else None
+    if names is not None:
+        return {name: _content(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [_content(v) for v in value]
+    if kind is dict:
+        return {k: _content(v) for k, v in value.items()}
+    return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}   # a dataclass's field names; None: not one
