@@ -18,7 +18,8 @@ from pipeline.collect.usecase import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.fiscal import format_date_ja
-from pipeline.followup.packets import PACKET_FILL, PACKET_HEADERS, packet_file_name
+from pipeline.followup.packet_book import PACKET_FILL, PACKET_HEADERS
+from pipeline.followup.packets import packet_file_name
 from pipeline.followup.reminders import reminder_list_name
 from pipeline.followup.run import write_followup
 from pipeline.store import Store
