@@ -452,8 +452,8 @@ def render(results: Results, sample: int) -> str:
         "the median of the rounds.",
         "",
         "| returns | KB each | tree | collect s | bare read s | speed ÷ bare read | collect files/s | ÷ openpyxl "
-        "| CPU s collect (all processes) | CPU s bare read | peak RSS MiB | peak PSS MiB | load avg before |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU s collect (all processes) | CPU s bare read | peak RSS MiB | peak PSS MiB | accepted | load avg before |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in results.sizes:
         kb = s.generate.figures["bytes"] / s.generate.figures["files"] / 1024
@@ -464,7 +464,7 @@ def render(results: Results, sample: int) -> str:
                 f"| **{run.speed:.2f}×** | {fps:.0f} | {fps / SizeRun.fps(s.openpyxl):.1f}× "
                 f"| {run.cpu('collect'):.2f} | {run.cpu('bare'):.2f} "
                 f"| {max(w.peak_rss_mib for w in run.collect):.0f} | {max(w.peak_pss_mib for w in run.collect):.0f} "
-                f"| {run.collect[0].load_before:.1f} |"
+                f"| {run.stages['accepted']:,}/{run.stages['files']:,} | {run.collect[0].load_before:.1f} |"
             )
     stage_names = ("read", "sha256", "gate", "open", "checks", "archive copy")
     lines += [

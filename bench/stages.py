@@ -36,6 +36,7 @@ def main(config_path: str, year: str, sample: str) -> dict:
     from pipeline.config import load_config
     from pipeline.files import write_atomically
     from pipeline.plan import load_plan
+    from pipeline.vocabulary import ACCEPTED
 
     fiscal_year = int(year)
     config = load_config(Path(config_path))
@@ -76,7 +77,7 @@ def main(config_path: str, year: str, sample: str) -> dict:
     files = len(run.result.files)
     return {
         "sample": len(jobs), "stage_ms": per_file, "plan_cpu_seconds": plan_cpu,
-        "files": files, "wall_seconds": time.perf_counter() - wall,
+        "files": files, "accepted": sum(o.status == ACCEPTED for o in run.result.files), "wall_seconds": time.perf_counter() - wall,
         "parent_ms": (time.process_time() - own) / max(files, 1) * 1000,
         "workers_ms": (_cpu_children() - children) / max(files, 1) * 1000,
         "steps": run.timings,

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from pipeline.errors import PlanError
-from pipeline.plan import DECREASE, INCREASE, plan_from_mapping
+from pipeline.plan import DECREASE, INCREASE, load_plan, plan_from_mapping
 from tests.conftest import PLAN_FILE, SEED
 
 
@@ -179,3 +179,19 @@ def test_plan_load__another_city__is_just_another_file():
     plan = plan_from_mapping(data)
     assert list(plan.years) == [2024, 2025, 2026, 2027]
     assert plan.items_for("A")[0].indicator.reporter == "A"
+
+
+def test_content_digest__the_same_as_when_workbooks_went_out__so_they_are_still_recognised():
+    # the formula the digests of earlier workbooks were made with: dataclasses.asdict with a "digest" of ""
+    import dataclasses
+    import hashlib
+    import json
+
+    def as_made_before(plan):
+        content = {**dataclasses.asdict(plan), "digest": ""}
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+    plan = load_plan(PLAN_FILE)
+    assert plan.digest == as_made_before(plan)
+    for year in plan.years:
+        assert plan.for_year(year).digest == as_made_before(plan.for_year(year))

@@ -4,7 +4,6 @@ none is a traceback; revisions during the period (start, end, revisions, exclude
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from pipeline.plan.model import (
     Plan,
     Revision,
     Section,
-    content_digest,
 )
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -105,7 +103,7 @@ def load_plan(path: Path | str) -> Plan:
     return plan_from_mapping(data, source=str(source))
 
 
-def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<plan>") -> Plan:
+def plan_from_mapping(data: dict[str, Any], source: str = "<plan>") -> Plan:
     c = _Collector()
     head = data.get("plan") if isinstance(data.get("plan"), dict) else {}
     if not head:
@@ -255,10 +253,9 @@ def plan_from_mapping(data: dict[str, Any], digest: str = "", source: str = "<pl
         sections=tuple(sections),
         pillars=tuple(pillars),
         items=tuple(items),
-        digest="",
         count_units=count_units,
     )
-    return replace(plan, digest=digest or content_digest(plan))
+    return plan
 
 
 # --- revisions during the period ------------------------------------------------------------------

@@ -189,10 +189,16 @@ class Plan:
     sections: tuple[Section, ...]
     pillars: tuple[Pillar, ...]
     items: tuple[ActionItem, ...]
-    digest: str                      # sha256 of the plan's content (content_digest): which plan a workbook came from
     count_units: tuple[str, ...] = ()   # units that count things (件, 回, 名…): an actual in them is whole
     year: int | None = None          # a year's plan (for_year): the plan as it stood in that fiscal year
     changes: tuple[Change, ...] = ()    # in a year's plan: the changes that took effect in that year
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the plan's content (content_digest): which plan a workbook came from. Worked out when first
+        asked, so a run that uses only a year's plan does not pay for the whole plan's (a large plan's takes a
+        tenth of a second)."""
+        return content_digest(self)
 
     def for_year(self, year: int) -> Plan:
         """The plan as it stood in fiscal `year`: only the initiatives in force, each as revised up to that
@@ -219,8 +225,7 @@ class Plan:
             initiatives=tuple(ini.as_of(year) for ini in item.initiatives if ini.in_force(year)),
             excluded=tuple(e for e in item.excluded if e.year <= year),   # this year's and the years before
         ) for item in self.items)
-        plan = replace(self, items=items, year=year, changes=tuple(self._changes_in(year)), digest="")
-        return replace(plan, digest=content_digest(plan))
+        return replace(self, items=items, year=year, changes=tuple(self._changes_in(year)))
 
     def _changes_in(self, year: int) -> list[Change]:
         out: list[Change] = []
@@ -340,7 +345,10 @@ class Plan:
 
 def content_digest(plan: Plan) -> str:
     """sha256 of what a plan says (not of its file's bytes: a comment or a reformatting changes nothing)."""
-    content = _content(replace(plan, digest=""))
+    content = _content(plan)
+    # The digest was once a field of the plan, written here as "": kept, so that every digest stays what it
+    # was (the workbooks sent out carry it, and collect compares).
+    content["digest"] = ""
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
