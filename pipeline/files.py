@@ -31,11 +31,15 @@ def temporary_name(path: Path, token: str) -> Path:
 def write_new(temporary: Path, data: bytes, *, target: Path, durable: bool = False) -> None:
     """Create `temporary` (which must not exist) holding `data`; on failure remove it and raise
     StorageError naming `target`, the file it stands for."""
+    # created with 0o666: the kernel applies the umask (and a default ACL) as for any new file, with
+    # no need to read the umask (which os.umask can only do by changing it, a race with threads)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        temporary.parent.mkdir(parents=True, exist_ok=True)
-        # created with 0o666: the kernel applies the umask (and a default ACL) as for any new file, with
-        # no need to read the umask (which os.umask can only do by changing it, a race with threads)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            fd = os.open(temporary, flags, 0o666)
+        except FileNotFoundError:   # its folder is not there yet (looked for only then: thousands of archive copies)
+            temporary.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temporary, flags, 0o666)
     except OSError as exc:
         raise StorageError.of(exc, target) from None
     try:
@@ -98,6 +102,10 @@ class Staging:
             self.unstage(target)
         write_new(self.temporary(target), data, target=target)
         return target
+
+    def staged(self, target: Path) -> Path:
+        """The temporary file that holds `target`'s staged content (KeyError when `target` is not staged)."""
+        return self._staged[target]
 
     def unstage(self, target: Path) -> None:
         temporary = self._staged.pop(target, None)

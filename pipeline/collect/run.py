@@ -145,6 +145,13 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     return outcome
 
 
+def _process_in_worker(source: inbox.InboxFile) -> FileOutcome:
+    """process_file in a worker: the outcome goes back without its source, which the parent has (the job)."""
+    outcome = process_file(source)
+    outcome.source = None    # put back by the parent: one path less to pickle and unpickle per file
+    return outcome
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:120]
@@ -179,7 +186,7 @@ def collect(
         results = isolation.run_inline(process_file, jobs)
     else:
         results = isolation.run_isolated(
-            process_file, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
+            _process_in_worker, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
             timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker,
             initargs=(plan, config, year, asked), queue=FILES_PER_WORKER,
         )
@@ -187,6 +194,7 @@ def collect(
         for n, (job, result) in enumerate(results, 1):
             if isinstance(result, isolation.WorkerFailure):
                 result = _failed(job, result, config)
+            result.source = job
             outcomes.append(result)
             if progress:
                 progress(n, len(jobs), job.relative)
