@@ -38,6 +38,9 @@ R = TypeVar("R")
 # after saying so (what it mapped may not be given back): the job after it gets a fresh worker.
 _OK, _ERROR, _INIT_FAILED, _ERROR_ENDING = 0, 1, 2, 3
 _JOIN_SECONDS = 2.0                     # how long an idle worker gets to end before it is killed
+# With queues (queue > 1), while every worker has work in hand, the parent waits this long before it looks
+# for results, so that it takes several at each wake-up instead of waking up for every small job.
+_SETTLE_SECONDS = 0.004
 _DETAIL_CHARS = 300
 
 
@@ -114,6 +117,8 @@ def run_isolated(
             yield from finished
             if not pool.busy():
                 return
+            if queue > 1 and pool.all_working(at_least=max(2, queue * 3 // 8)):
+                time.sleep(_SETTLE_SECONDS)
             finished = pool.collect()
     finally:
         pool.close()
@@ -185,6 +190,10 @@ class _Pool:
             return self.queue
         free = max(self.queue - len(w.jobs) for w in self.workers)
         return free if free >= max(1, self.queue // 2) else 0
+
+    def all_working(self, at_least: int) -> bool:
+        """Every worker is there and has at least `at_least` jobs in hand (none will run dry soon)."""
+        return len(self.workers) == self.size and all(len(w.jobs) >= at_least for w in self.workers)
 
     def take_returned(self, most: int) -> list:
         return [self.returned.popleft() for _ in range(min(most, len(self.returned)))]

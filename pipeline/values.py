@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from pipeline.findings import Code
 
@@ -26,8 +27,9 @@ _NEEDS_CLEANING = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud80
 _MINUS = "-−‐‑‒–—―ｰ－▲△"   # what people type for minus, ▲ as Japanese accounting does
 
 
-@dataclass(frozen=True)
-class CleanText:
+class CleanText(NamedTuple):
+    """A cell's text as clean_text leaves it (a named tuple: made for every cell of every return)."""
+
     text: str
     removed_control: bool
 
@@ -52,7 +54,10 @@ def normalise_choice(value: object) -> str:
     if value is None:
         return ""
     # NFKC again after removing spaces: NFKC can leave a space before a combining mark (¯ → " ̄")
-    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))))
+    return unicodedata.normalize("NFKC", _SPACES.sub("", unicodedata.normalize("NFKC", str(value))))
+
+
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)

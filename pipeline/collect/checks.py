@@ -7,6 +7,7 @@ finding, each at the sheet and cell a person sees in Excel. Answers are found by
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -293,7 +294,7 @@ class _SheetCheck:
 
     def initiatives(self) -> None:
         own = {ini.id: ini for ini in self.plan.initiatives_of(self.item.code, self.dept)}
-        progress_choices = {normalise_choice(c.label): c.label for c in self.config.progress_choices}
+        progress_choices = _choices(tuple((c.label, c.label) for c in self.config.progress_choices))
         for key, rows in self.keys.items():
             if _INITIATIVE_ID.match(key) and key not in own:
                 self.add(Code.ROW_003, rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
@@ -405,10 +406,7 @@ class _SheetCheck:
         r = self.labelled_row(L.KEY_GRADE)
         if r is None:
             return
-        choices = {}
-        for g in self.config.grades:
-            choices[normalise_choice(g.choice)] = g.code
-            choices[normalise_choice(g.code)] = g.code
+        choices = _choices(tuple((shown, g.code) for g in self.config.grades for shown in (g.choice, g.code)))
         grade = self.choice(r, 1, L.FIELD_GRADE, choices, shown=[g.choice for g in self.config.grades])
         reason_row = self.labelled_row(L.KEY_REASON)
         reason = self.text(reason_row, 1, L.FIELD_REASON, False) if reason_row is not None else ""
@@ -490,6 +488,13 @@ class _SheetCheck:
             more = len(stray) - n if n == MAX_STRAY_CELLS else 0
             self.add(Code.ROW_005, r, c, value=text, place=place,
                      more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")
+
+
+@functools.lru_cache(maxsize=16)
+def _choices(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """A dropdown's choices by what a typed value is compared with (normalise_choice): made once per run,
+    not once per sheet."""
+    return {normalise_choice(shown): meant for shown, meant in pairs}
 
 
 def _blank(value: object) -> bool:

@@ -180,7 +180,7 @@ def collect(
     scanned = inbox.scan_inbox(folder)
     jobs = scanned.candidates
     outcomes: list[FileOutcome] = []
-    plan.surveyed_departments()   # indexes who takes part in what once, here, for the forked workers to inherit
+    plan.work_out()   # once, here, for the forked workers to inherit
     if inline:
         _init_worker(plan, config, year, asked)
         results = isolation.run_inline(process_file, jobs)

@@ -193,6 +193,13 @@ class Plan:
     year: int | None = None          # a year's plan (for_year): the plan as it stood in that fiscal year
     changes: tuple[Change, ...] = ()    # in a year's plan: the changes that took effect in that year
 
+    def work_out(self) -> None:
+        """Work out now what the plan otherwise works out when first asked (the digest, the indexes of who
+        takes part in what): before worker processes are forked, so that they share it instead of each
+        working it out again."""
+        for _worked_out in (self.digest, self._taking_part, self.initiative_by_id, self.department_by_code):
+            pass
+
     @cached_property
     def digest(self) -> str:
         """sha256 of the plan's content (content_digest): which plan a workbook came from. Worked out when first

@@ -123,7 +123,9 @@ def write_templates(
         if len(jobs) < PARALLEL_FROM:
             results = isolation.run_inline(_write_one, jobs)
         else:
-            # every workbook is independent: write them on all cores (the workers inherit the plan at fork)
+            # every workbook is independent: write them on all cores (the workers inherit the plan at fork,
+            # with its digest and indexes worked out once)
+            plan.work_out()
             results = isolation.run_isolated(_write_one, jobs, workers=config.workers,
                                              memory_bytes=config.limits.worker_memory_bytes, timeout=None)
         try:
