@@ -83,6 +83,8 @@ class Initiative:
 
     def as_of(self, year: int) -> Initiative:
         """The initiative as it stands in `year`, every revision in force applied; no record of the others."""
+        if not (self.start or self.end or self.reason or self.revisions):
+            return self          # never revised (nearly all): as it is, with no copy
         ini = replace(self, start=0, end=0, reason="", revisions=())
         for r in self.revisions:
             if r.year <= year:
@@ -361,19 +363,25 @@ def content_digest(plan: Plan) -> str:
 
 def _content(value: object) -> object:
     """`dataclasses.asdict` without its deep copies (the plan's values are strings, numbers and flags): the
-    same JSON, so the same digest, in a tenth of the time, which a plan of 10,000 departments notices."""
+    same JSON, so the same digest, in a fraction of the time, which a plan of 10,000 departments notices.
+    Strings, numbers and flags are taken as they are, without a call each."""
     kind = type(value)
     names = _FIELD_NAMES.get(kind, ())
     if names == ():
         names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind)) \
             if dataclasses.is_dataclass(kind) else None
     if names is not None:
-        return {name: _content(getattr(value, name)) for name in names}
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = v if type(v) in _LEAVES else _content(v)
+        return out
     if kind is tuple or kind is list:
-        return [_content(v) for v in value]
+        return [v if type(v) in _LEAVES else _content(v) for v in value]
     if kind is dict:
-        return {k: _content(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else _content(v) for k, v in value.items()}
     return value
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}   # a dataclass's field names; None: not one
