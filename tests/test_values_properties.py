@@ -7,6 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.collect.reader import _FORMULA, has_formula
 from pipeline.files import csv_safe
 from pipeline.values import clean_text, format_number, normalise_choice, parse_number
 
@@ -72,3 +73,15 @@ def test_csv_safe__never_leaves_a_formula_trigger_first(text):
     safe = csv_safe(text)
     assert safe[:1] not in ("=", "+", "-", "@", "\t", "\r")
     assert safe == text or safe == "'" + text
+
+
+# --- the formula search of the gate and the reader --------------------------------------------------
+
+_XML_PIECES = st.sampled_from([b"<", b">", b"/", b":", b"f", b"x", b"_", b"1", b" ", b"\t", b"\n", b"<f", b":f",
+                                b"<x:f", b"<f>", b"<formula1>", b"</f>", b"<c r=\"A1\">", b"<x:f ", b"a:f/",
+                                b"\xe3\x81\x82", b"<!", b"=\"f\""])
+
+
+@given(st.lists(_XML_PIECES, max_size=40).map(b"".join))
+def test_has_formula__same_answer_as_the_pattern_on_any_xml_like_bytes(xml):
+    assert has_formula(xml) == (_FORMULA.search(xml) is not None)

@@ -375,7 +375,8 @@ def _scan_part(compressed: memoryview, info: zipfile.ZipInfo, flags: _Flags, lim
                     return _PartProblem(part, problem)
             first = False
             window = tail + text
-            if b"<!" in window and _DTD.search(window):   # the plain find first: most parts have no "<!"
+            # plain finds first, the rarest byte first: most parts have no "!" at all
+            if b"!" in window and b"<!" in window and _DTD.search(window):
                 flags.add(Code.FILE_017, part)
             if content_types and _MACRO_CONTENT_TYPE.search(window):
                 flags.add(Code.FILE_011, f"{part}: macroEnabled")

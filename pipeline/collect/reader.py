@@ -115,10 +115,32 @@ def worth_keeping(part: str, size: int) -> bool:
 
 def may_hold_formula(part: str, xml: bytes) -> bool:
     """Whether a package part is a worksheet whose XML has a formula element (then its cells are read)."""
-    if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
-        return False
-    # every match of _FORMULA holds "<f" or ":f": two plain searches spare most sheets the pattern's
-    return (b"<f" in xml or b":f" in xml) and _FORMULA.search(xml) is not None
+    return part.startswith("xl/worksheets/") and part.endswith(".xml") and has_formula(xml)
+
+
+_NAME_END = frozenset(b" \t\n\r\f\v>/")           # what may follow an element's name (`\s`, ">", "/")
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")   # `\w` in bytes
+
+
+def has_formula(xml: bytes) -> bool:
+    """Whether the XML has a formula element: `_FORMULA.search(xml) is not None`, found with plain searches
+    for "<f" and ":f" (a sheet holds a handful, in <formula1> of its dropdowns) instead of the pattern tried
+    at every "<" of the sheet."""
+    at = xml.find(b"<f")
+    while at >= 0:
+        if xml[at + 2:at + 3] and xml[at + 2] in _NAME_END:
+            return True
+        at = xml.find(b"<f", at + 2)
+    at = xml.find(b":f")
+    while at >= 0:
+        if xml[at + 2:at + 3] and xml[at + 2] in _NAME_END:
+            start = at
+            while start > 0 and xml[start - 1] in _WORD:
+                start -= 1
+            if start < at and start > 0 and xml[start - 1] == 0x3C:   # "<" prefix ":f"
+                return True
+        at = xml.find(b":f", at + 2)
+    return False
 
 
 def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
@@ -170,7 +192,7 @@ def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> 
     `only`: the worksheet parts worth reading (the others are known to hold none)."""
     names = [n for n in zf.namelist()
              if n.startswith("xl/worksheets/") and n.endswith(".xml") and (only is None or n in only)]
-    parts = {n: b for n in names if _FORMULA.search(b := zf.read(n))}
+    parts = {n: b for n in names if has_formula(b := zf.read(n))}
     if not parts:
         return {}
     names = _sheet_parts(zf.read(WORKBOOK_PART), zf.read(WORKBOOK_RELS_PART))
