@@ -34,6 +34,7 @@ class Figure:
     png: bytes
     alt: str        # the text alternative: what the chart shows, with its numbers
     title: str
+    svg: bytes = b""    # the same drawing as SVG (text kept as text), for the web page; b"" when not asked for
 
 
 @functools.cache
@@ -53,7 +54,8 @@ def _pyplot():
         "font.size": 8,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "svg.hashsalt": "gyozai",
+        "svg.hashsalt": "gyozai",      # the SVG's ids from a fixed salt, not a random one: the same bytes each run
+        "svg.fonttype": "none",        # text stays text in the SVG: small, selectable, read in the page's font
         "path.simplify": False,
     })
     return plt
@@ -65,10 +67,11 @@ PARALLEL_FROM = 40
 
 def draw_charts(indicators: Sequence[Indicator], actuals: Mapping[tuple[int, str], float],
                       years: Sequence[int], upto: int, *, workers: int = 0,
-                      memory_bytes: int = 1024**3) -> dict[str, Figure]:
+                      memory_bytes: int = 1024**3, svg: bool = False) -> dict[str, Figure]:
     """Every indicator's chart (item code → Figure), drawn on all cores when there are many (a chart takes
-    some 60 ms: a thousand of them would otherwise dominate the report's time)."""
-    jobs = [(ind, {y: v for (y, code), v in actuals.items() if code == ind.item_code}, tuple(years), upto)
+    some 60 ms: a thousand of them would otherwise dominate the report's time). `svg`: each figure also
+    saved as SVG, from the same drawing (the web page's charts)."""
+    jobs = [(ind, {y: v for (y, code), v in actuals.items() if code == ind.item_code}, tuple(years), upto, svg)
             for ind in indicators]
     _pyplot()     # matplotlib and its font list loaded once, here: forked workers inherit them
     if len(jobs) < PARALLEL_FROM:
@@ -86,18 +89,19 @@ def draw_charts(indicators: Sequence[Indicator], actuals: Mapping[tuple[int, str
     return figures
 
 
-def _figure_job(job: tuple[Indicator, dict[int, float], tuple[int, ...], int]) -> Figure:
-    ind, own, years, upto = job
-    return indicator_figure(ind, own, years, upto)
+def _figure_job(job: tuple[Indicator, dict[int, float], tuple[int, ...], int, bool]) -> Figure:
+    ind, own, years, upto, svg = job
+    return indicator_figure(ind, own, years, upto, svg=svg)
 
 
 def _quantity(value: float, unit: str) -> str:
     return f"{format_number(value)}{unit}"
 
 
-def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequence[int], upto: int) -> Figure:
+def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequence[int], upto: int, *,
+                     svg: bool = False) -> Figure:
     """The chart of `ind` for the report of year `upto`: `actuals` (year → the year's own figure) of the
-    period's `years` up to `upto`; later years stay empty on the axis."""
+    period's `years` up to `upto`; later years stay empty on the axis. `svg`: the SVG as well."""
     shown = [y for y in years if y <= upto and y in actuals]
     values = [actuals[y] for y in shown]
     running = []
@@ -106,10 +110,13 @@ def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequen
         total += v
         running.append(total)
     title = f"{ind.item_code} {ind.name}（{ind.unit}）"
-    return Figure(_draw(ind, list(years), shown, values, running), _alt(ind, shown, values, running, upto), title)
+    drawn = _draw(ind, list(years), shown, values, running, formats=("png", "svg") if svg else ("png",))
+    return Figure(drawn["png"], _alt(ind, shown, values, running, upto), title, drawn.get("svg", b""))
 
 
-def _draw(ind: Indicator, years: list[int], shown: list[int], values: list[float], running: list[float]) -> bytes:
+def _draw(ind: Indicator, years: list[int], shown: list[int], values: list[float], running: list[float], *,
+          formats: Sequence[str] = ("png",)) -> dict[str, bytes]:
+    """The chart, saved in each of `formats` ("png", "svg") from one drawing."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH_CM / 2.54, HEIGHT_CM / 2.54), dpi=DPI)
     try:
@@ -161,9 +168,15 @@ def _draw(ind: Indicator, years: list[int], shown: list[int], values: list[float
         ax.grid(axis="y", color="#d9d9d9", linewidth=0.5)
         ax.set_axisbelow(True)
         fig.subplots_adjust(left=0.11, right=0.72, top=0.88, bottom=0.2)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        return buffer.getvalue()
+        saved = {}
+        for fmt in formats:
+            buffer = io.BytesIO()
+            if fmt == "png":
+                fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            else:       # no date, no creator: the same bytes for the same chart
+                fig.savefig(buffer, format=fmt, metadata={"Date": None, "Creator": None})
+            saved[fmt] = buffer.getvalue()
+        return saved
     finally:
         plt.close(fig)
 

@@ -32,7 +32,7 @@ from pipeline.report import style as RS
 from pipeline.report import summary as S
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
-from pipeline.report.data import ReportData, YearState, check_report_year, load_report_data
+from pipeline.report.data import IndicatorFigures, ReportData, YearState, check_report_year, load_report_data
 from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, PENDING_SHORT, Overview
 from pipeline.report.revisions import write_changes
 from pipeline.store import Store
@@ -68,10 +68,12 @@ def build_report(
 
 
 class _ReportWriter(Overview, DocumentBuilder):
-    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes):
+    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, *,
+                 svg_charts: bool = False):
         super().__init__(reference)
         self.plan, self.config, self.data, self.today = plan, config, data, today
         self.year = data.year
+        self.svg_charts = svg_charts      # the charts saved as SVG too (for the web page), from the same drawing
 
     def save(self) -> bytes:
         plan = self.plan
@@ -326,48 +328,19 @@ class _ReportWriter(Overview, DocumentBuilder):
 
     def progress_row(self, table, state: YearState, ini: Initiative, dept: str) -> None:
         name = self.plan.department_name(dept)
-        status = state.status(dept)
         center = {1: WD_ALIGN_PARAGRAPH.CENTER}
-        if status == WITH_ERRORS:
-            r = self.row(table, (name, PENDING_SHORT, "", "", ""), labels=(0,), align=center)
-            self.merge(r, 2, 4, "調査票に誤りがあり差し戻し中のため、内容は未確定です。")
+        progress, texts = progress_answer(state, ini, dept)
+        if isinstance(texts, str):      # no answer to show: why, across the three columns
+            r = self.row(table, (name, progress, "", "", ""), labels=(0,), align=center)
+            self.merge(r, 2, 4, texts)
             return
-        if status != RETURNED:
-            r = self.row(table, (name, NOT_SUBMITTED, "", "", ""), labels=(0,), align=center)
-            self.merge(r, 2, 4, "調査票が提出されていません。")
-            return
-        answer = state.answers.get((ini.id, dept))
-        if answer is None:
-            r = self.row(table, (name, NO_ANSWER, "", "", ""), labels=(0,), align=center)
-            self.merge(r, 2, 4, "この取組の回答がありません。")
-            return
-        self.row(table, (name, text_of(answer.progress) or NO_ANSWER, text_of(answer.result) or DASH,
-                         text_of(answer.issues) or DASH, text_of(answer.next_plan) or DASH),
-                 labels=(0,), align=center, split=True)
+        self.row(table, (name, progress, *(t or DASH for t in texts)), labels=(0,), align=center, split=True)
 
     def grade_text(self, item: ActionItem, state: YearState, short: bool = False) -> str:
-        key = self.grade_key(item, state)
-        if key == PENDING_SHORT:
-            return PENDING_SHORT if short else PENDING
-        if key == NOT_SUBMITTED:
-            return NOT_SUBMITTED
-        grade = next((g for g in self.config.grades if g.code == key), None)
-        if grade is None:
-            return text_of(key)
-        return grade.code if short else f"{grade.code}\n（{grade.label}）"
+        return grade_text(self.config, self.grade_key(item, state), short=short)
 
     def reason_text(self, item: ActionItem, state: YearState) -> str:
-        key = self.grade_key(item, state)
-        lead = self.plan.department_name(item.lead)
-        if key == EXCLUDED:
-            return f"{self.year}年度は対象外です（{item.excluded_in(self.year).reason}）。"
-        if key == PENDING_SHORT:
-            return f"{lead}の調査票は差し戻し中のため、未確定です。"
-        if key == NOT_SUBMITTED:
-            if state.status(item.lead) == RETURNED:
-                return f"{lead}の調査票に自己評価の記入がありません。"
-            return f"{lead}の調査票が提出されていません。"
-        return text_of(state.evaluations[item.code].reason) or DASH
+        return reason_text(self.plan, self.year, item, state, self.grade_key(item, state))
 
     # --- indicators --------------------------------------------------------------------------------
     def indicator_block(self, ind: Indicator) -> None:
@@ -419,15 +392,10 @@ class _ReportWriter(Overview, DocumentBuilder):
         """Every indicator's chart, drawn once (on all cores when there are many)."""
         return charts.draw_charts(self.plan.indicators, self.data.actuals, list(self.plan.years), self.year,
                                         workers=self.config.workers,
-                                        memory_bytes=self.config.limits.worker_memory_bytes)
+                                        memory_bytes=self.config.limits.worker_memory_bytes, svg=self.svg_charts)
 
     def actual_text(self, ind: Indicator, year: int) -> str:
-        """The year's own figure as the report prints it, from the figures the public table shows too."""
-        figures = self.data.figures[ind.item_code]
-        value = figures.actuals.get(year)
-        if value is not None:
-            return _quantity(value, ind.unit)
-        return figures.missing.get(year) or DASH
+        return actual_text(self.data.figures[ind.item_code], year)
 
     def judgement_text(self, ind: Indicator, result: A.Achievement) -> str:
         return self.data.figures[ind.item_code].judgement
@@ -480,19 +448,7 @@ class _ReportWriter(Overview, DocumentBuilder):
             self.para(n, RS.NOTE)
 
     def remark(self, ind: Indicator, result: A.Achievement) -> str:
-        parts = []
-        if result.kind == A.CUMULATIVE:
-            if result.value is not None:
-                parts.append(f"延べ: 累計 {_quantity(result.value, ind.unit)}")
-            else:
-                parts.append("延べ（累計）で判定")
-        elif result.kind == A.RATIO:
-            parts.append("基準値なし: 実績÷目標値")
-        elif result.kind == A.DIRECTION:
-            parts.append("基準値と比べて判定")
-        if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < self.year:
-            parts.append(f"{result.value_year}年度の実績で判定")
-        return "\n".join(parts)
+        return remark(ind, result, self.year)
 
     # --- 5 委員会意見への対応 (on the indicator list's landscape pages: its table is as wide) -----------
     def part5(self) -> None:
@@ -507,7 +463,73 @@ class _ReportWriter(Overview, DocumentBuilder):
         S.write_chapter(self, 6, width=width, dash=DASH)
 
 
-# --- small pieces shared with public_table --------------------------------------------------------
+# --- small pieces shared with public_table and the web page (pipeline.report.web) -------------------
+
+def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, tuple[str, str, str] | str]:
+    """The department's answer on the initiative as the report shows it: (進捗状況, (取組実績, 課題, 次年度の
+    予定)), a blank text as "", or (未確定 / 未提出 / 未回答, the sentence that says why there is none)."""
+    status = state.status(dept)
+    if status == WITH_ERRORS:
+        return PENDING_SHORT, "調査票に誤りがあり差し戻し中のため、内容は未確定です。"
+    if status != RETURNED:
+        return NOT_SUBMITTED, "調査票が提出されていません。"
+    answer = state.answers.get((ini.id, dept))
+    if answer is None:
+        return NO_ANSWER, "この取組の回答がありません。"
+    return (text_of(answer.progress) or NO_ANSWER,
+            (text_of(answer.result), text_of(answer.issues), text_of(answer.next_plan)))
+
+
+def grade_text(config: Config, key: str | None, short: bool = False) -> str:
+    """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出, 未確定…"""
+    if key == PENDING_SHORT:
+        return PENDING_SHORT if short else PENDING
+    if key == NOT_SUBMITTED:
+        return NOT_SUBMITTED
+    grade = next((g for g in config.grades if g.code == key), None)
+    if grade is None:
+        return text_of(key)
+    return grade.code if short else f"{grade.code}\n（{grade.label}）"
+
+
+def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: str | None) -> str:
+    """The reason given for the item's 自己評価 (`key`, grade_of's), or why there is none."""
+    lead = plan.department_name(item.lead)
+    if key == EXCLUDED:
+        return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
+    if key == PENDING_SHORT:
+        return f"{lead}の調査票は差し戻し中のため、未確定です。"
+    if key == NOT_SUBMITTED:
+        if state.status(item.lead) == RETURNED:
+            return f"{lead}の調査票に自己評価の記入がありません。"
+        return f"{lead}の調査票が提出されていません。"
+    return text_of(state.evaluations[item.code].reason) or DASH
+
+
+def actual_text(figures: IndicatorFigures, year: int) -> str:
+    """The year's own figure as the report prints it, from the figures the public table shows too."""
+    value = figures.actuals.get(year)
+    if value is not None:
+        return _quantity(value, figures.indicator.unit)
+    return figures.missing.get(year) or DASH
+
+
+def remark(ind: Indicator, result: A.Achievement, year: int) -> str:
+    """The 備考 of the indicator list: how the indicator is judged."""
+    parts = []
+    if result.kind == A.CUMULATIVE:
+        if result.value is not None:
+            parts.append(f"延べ: 累計 {_quantity(result.value, ind.unit)}")
+        else:
+            parts.append("延べ（累計）で判定")
+    elif result.kind == A.RATIO:
+        parts.append("基準値なし: 実績÷目標値")
+    elif result.kind == A.DIRECTION:
+        parts.append("基準値と比べて判定")
+    if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < year:
+        parts.append(f"{result.value_year}年度の実績で判定")
+    return "\n".join(parts)
+
 
 def _quantity(value: float, unit: str) -> str:
     return f"{_signed(value)}{unit}"

@@ -1,7 +1,8 @@
 """Chapter 2's overview tables: how many action items got each self-evaluation (自己評価), and how many
 initiatives stand at each progress (進捗状況), by pillar, with the change from the previous year. A mix-in of
 the report's writer (pipeline.report.document), which gives it `plan`, `config`, `data`, `year` and the table
-helpers."""
+helpers; the counts themselves are plain functions (`grade_counts`, `progress_counts`, `overview_rows`…) that
+the web page (pipeline.report.web) shows too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from collections import Counter
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.plan import EXCLUDED, ActionItem, Initiative
+from pipeline.config import Config
+from pipeline.plan import EXCLUDED, ActionItem, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
@@ -27,53 +29,20 @@ NO_ANSWER = "未回答"
 class Overview:
     def _overview_table(self, columns: list[str], counts_now: dict[str, Counter],
                         counts_before: dict[str, Counter] | None) -> None:
-        plan = self.plan
         t = self.table([2.8] + [1.0] * (len(columns) + 1))
         self.row(t, ["柱", *columns, "計"], header=True)
         center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)}
-
-        def cells(key: str) -> list[str]:
-            now = counts_now[key]
-            before = counts_before[key] if counts_before is not None else None
-            out = []
-            for col in [*columns, None]:
-                n = sum(now.values()) if col is None else now[col]
-                text = str(n)
-                if before is not None:
-                    b = sum(before.values()) if col is None else before[col]
-                    text += f"\n({_change(n - b)})"
-                out.append(text)
-            return out
-
-        for pillar in plan.pillars:
-            self.row(t, [pillar.label, *cells(pillar.code)], labels=(0,), align=center)
-        self.row(t, ["合計", *cells("")], labels=(0,), align=center)
-        total = counts_now[""]
-        whole = sum(total.values())
-        notes = []
-        if counts_before is not None and self.data.previous is not None:
-            notes.append(f"( )内は{self.data.previous.year}年度からの増減（▲は減少）です。")
-        else:
-            notes.append("前年度の結果がデータベースにないため、増減は示していません。")
-        if whole:
-            shares = [A.round_rate(total[c] * 100 / whole) for c in columns]
+        for label, cells in overview_rows(self.plan, columns, counts_now, counts_before):
+            self.row(t, [label, *cells], labels=(0,), align=center)
+        shares = share_rates(columns, counts_now[""])
+        if shares:
             self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
-            if A.round_rate(sum(shares)) != 100:
-                notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
         W.keep_together(t.tbl)
-        self.para("注）" + "".join(notes), RS.NOTE)
+        previous = self.data.previous.year if counts_before is not None and self.data.previous is not None else None
+        self.para("注）" + "".join(overview_notes(previous, shares)), RS.NOTE)
 
     def _grade_counts(self, state: YearState) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {"": Counter()}
-        for pillar in self.plan.pillars:
-            counts[pillar.code] = Counter()
-        for item in self.plan.items:
-            key = self.grade_key(item, state)
-            if key == EXCLUDED:
-                continue        # not evaluated this year: neither in the counts nor in the shares
-            counts[item.pillar][key] += 1
-            counts[""][key] += 1
-        return counts
+        return grade_counts(self.plan, state)
 
     def grade_key(self, item: ActionItem, state: YearState) -> str:
         return grade_of(item, state.year, state.roster, state.evaluations)
@@ -82,53 +51,135 @@ class Overview:
         data = self.data
         now = self._grade_counts(data.current)
         before = self._grade_counts(data.previous) if data.previous else None
-        codes = [g.code for g in self.config.grades]
-        extra = sorted({k for c in now.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
-        columns = codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
-        legend = "、".join(f"{g.code}：{g.label}" for g in self.config.grades)
-        excluded = [i.code for i in self.plan.items if i.excluded_in(self.year)]
-        aside = f"対象外の取組項目（{'、'.join(excluded)}）は件数と構成比に含めていません。" if excluded else ""
-        self.para(f"取組項目ごとの自己評価（{legend}）の件数です。{aside}", keep_with_next=True)
-        self._overview_table(columns, now, before)
+        self.para(grade_intro(self.plan, self.config, self.year), keep_with_next=True)
+        self._overview_table(grade_columns(self.config, now), now, before)
 
     def _progress_counts(self, state: YearState) -> dict[str, Counter]:
-        counts: dict[str, Counter] = {"": Counter()}
-        for pillar in self.plan.pillars:
-            counts[pillar.code] = Counter()
-        for item in self.plan.items:
-            for ini in item.initiatives:
-                for dept in ini.departments:
-                    key = self.progress_key(state, ini, dept)
-                    counts[item.pillar][key] += 1
-                    counts[""][key] += 1
-        return counts
+        return progress_counts(self.plan, state)
 
     @staticmethod
     def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
-        status = state.status(dept)
-        if status == WITH_ERRORS:
-            return PENDING_SHORT
-        if status != RETURNED:
-            return NOT_SUBMITTED
-        answer = state.answers.get((ini.id, dept))
-        return text_of(answer.progress) if answer and text_of(answer.progress) else NO_ANSWER
+        return progress_key(state, ini, dept)
 
     def progress_overview(self) -> None:
         data = self.data
         now = self._progress_counts(data.current)
         before = self._progress_counts(data.previous) if data.previous else None
-        labels = [c.label for c in self.config.progress_choices]
-        fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
-        extra = sorted({k for c in now.values() for k in c} - set(labels) - fixed)
-        columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
-        if any(c[NO_ANSWER] for c in now.values()):
-            columns.append(NO_ANSWER)
-        pairs = sum(len(ini.departments) for ini in self.plan.initiatives)
-        self.para(
-            f"具体的な取組（{len(self.plan.initiatives)}件）の進捗状況を、担当部署ごとに数えています"
-            f"（複数の部署が担当する取組は部署ごとに1件とし、計{pairs}件）。", keep_with_next=True,
-        )
-        self._overview_table(columns, now, before)
+        self.para(progress_intro(self.plan), keep_with_next=True)
+        self._overview_table(progress_columns(self.config, now), now, before)
+
+
+# --- the counts as plain data: the Word report's tables above and the web page (pipeline.report.web) ---
+
+def grade_counts(plan: Plan, state: YearState) -> dict[str, Counter]:
+    """How many items got each 自己評価 (or 未提出 / 未確定) in `state`'s year, per pillar code and in all ("");
+    the items 対象外 that year are not counted."""
+    counts: dict[str, Counter] = {"": Counter()}
+    for pillar in plan.pillars:
+        counts[pillar.code] = Counter()
+    for item in plan.items:
+        key = grade_of(item, state.year, state.roster, state.evaluations)
+        if key == EXCLUDED:
+            continue        # not evaluated this year: neither in the counts nor in the shares
+        counts[item.pillar][key] += 1
+        counts[""][key] += 1
+    return counts
+
+
+def grade_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
+    """The columns of the grade counts: the grades, any other word found, then 未提出 and 未確定."""
+    codes = [g.code for g in config.grades]
+    extra = sorted({k for c in counts.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
+    return codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
+
+
+def grade_intro(plan: Plan, config: Config, year: int) -> str:
+    legend = "、".join(f"{g.code}：{g.label}" for g in config.grades)
+    excluded = [i.code for i in plan.items if i.excluded_in(year)]
+    aside = f"対象外の取組項目（{'、'.join(excluded)}）は件数と構成比に含めていません。" if excluded else ""
+    return f"取組項目ごとの自己評価（{legend}）の件数です。{aside}"
+
+
+def progress_counts(plan: Plan, state: YearState) -> dict[str, Counter]:
+    """How many (initiative, department) pairs stand at each 進捗状況 in `state`'s year, per pillar and in all."""
+    counts: dict[str, Counter] = {"": Counter()}
+    for pillar in plan.pillars:
+        counts[pillar.code] = Counter()
+    for item in plan.items:
+        for ini in item.initiatives:
+            for dept in ini.departments:
+                key = progress_key(state, ini, dept)
+                counts[item.pillar][key] += 1
+                counts[""][key] += 1
+    return counts
+
+
+def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
+    """The department's 進捗状況 on the initiative as counted: the choice, 未確定, 未提出 or 未回答."""
+    status = state.status(dept)
+    if status == WITH_ERRORS:
+        return PENDING_SHORT
+    if status != RETURNED:
+        return NOT_SUBMITTED
+    answer = state.answers.get((ini.id, dept))
+    return text_of(answer.progress) if answer and text_of(answer.progress) else NO_ANSWER
+
+
+def progress_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
+    """The columns of the progress counts: the choices, any other word found, 未提出, 未確定 (and 未回答 if any)."""
+    labels = [c.label for c in config.progress_choices]
+    fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
+    extra = sorted({k for c in counts.values() for k in c} - set(labels) - fixed)
+    columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
+    if any(c[NO_ANSWER] for c in counts.values()):
+        columns.append(NO_ANSWER)
+    return columns
+
+
+def progress_intro(plan: Plan) -> str:
+    pairs = sum(len(ini.departments) for ini in plan.initiatives)
+    return (f"具体的な取組（{len(plan.initiatives)}件）の進捗状況を、担当部署ごとに数えています"
+            f"（複数の部署が担当する取組は部署ごとに1件とし、計{pairs}件）。")
+
+
+def overview_rows(plan: Plan, columns: list[str], counts_now: dict[str, Counter],
+                  counts_before: dict[str, Counter] | None) -> list[tuple[str, list[str]]]:
+    """(pillar label, the cells of `columns` and 計) per pillar, then 合計: each count, with the change from the
+    previous year under it ("3\n(+1)") when that year is known."""
+    def cells(key: str) -> list[str]:
+        now = counts_now[key]
+        before = counts_before[key] if counts_before is not None else None
+        out = []
+        for col in [*columns, None]:
+            n = sum(now.values()) if col is None else now[col]
+            text = str(n)
+            if before is not None:
+                b = sum(before.values()) if col is None else before[col]
+                text += f"\n({_change(n - b)})"
+            out.append(text)
+        return out
+
+    return [(pillar.label, cells(pillar.code)) for pillar in plan.pillars] + [("合計", cells(""))]
+
+
+def share_rates(columns: list[str], total: Counter) -> list[float]:
+    """The share of each column in the total (構成比, %, rounded as rates are), or [] when nothing was counted."""
+    whole = sum(total.values())
+    if not whole:
+        return []
+    return [A.round_rate(total[c] * 100 / whole) for c in columns]
+
+
+def overview_notes(previous_year: int | None, shares: list[float]) -> list[str]:
+    """The notes under a counts table: what the ( ) say, and why the shares may not add up to 100."""
+    notes = []
+    if previous_year is not None:
+        notes.append(f"( )内は{previous_year}年度からの増減（▲は減少）です。")
+    else:
+        notes.append("前年度の結果がデータベースにないため、増減は示していません。")
+    if shares and A.round_rate(sum(shares)) != 100:
+        notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
+    return notes
 
 
 def _change(delta: int) -> str:

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.committee.model import GENERAL, OpinionState, item_title
+from pipeline.config import Config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import EXCLUDED, Plan
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
-from pipeline.report.data import IndicatorFigures
+from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import grade_of
 from pipeline.vocabulary import ResponseStatus
 
@@ -70,28 +71,11 @@ def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> No
     """Chapter `number` of the report, written with the report's writer on pages `width` twips wide; `dash`
     is the report's word for "nothing"."""
     plan, year, committee = w.plan, w.year, w.committee_name
-    start, end = plan.period_start, plan.period_end
-    final = year >= end
+    final = year >= plan.period_end
     figures = list(w.data.figures.values())
     w.heading(f"{number} {chapter_title(plan, year)}", 1)
-    if final:
-        w.para(
-            f"{plan.title}の計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}までの{end - start + 1}年間）"
-            f"を終えるにあたり、参考指標の推移と目標の達成状況、取組項目の自己評価の推移、及び{committee}の意見への"
-            "対応状況を総括します。"
-        )
-        counts = Counter(verdict(f.achievement) for f in figures)
-        text = (f"計画期間の{end - start + 1}年間で、参考指標{len(figures)}指標のうち{counts[MET]}指標が目標を達成し、"
-                f"{counts[NOT_MET]}指標が未達成、{counts[UNMEASURABLE]}指標は達成状況を判定できませんでした。")
-        if w.data.still_open:
-            text += f"また、{committee}の意見{len(w.data.still_open)}件は対応が完了していません。"
-        w.para(text + "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。")
-    else:
-        w.para(
-            f"計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}まで）のうち、{fiscal_year_label(year)}"
-            f"までの参考指標の推移、取組項目の自己評価の推移、及び{committee}の意見への対応状況を示します。"
-            f"計画期間を通じた目標の達成状況は、最終年度（{fiscal_year_label(end)}）の報告書で総括します。"
-        )
+    for text in chapter_intro(plan, year, committee, figures, len(w.data.still_open)):
+        w.para(text)
     w.heading(f"(1) {INDICATORS_FINAL if final else INDICATORS}", 2)
     _indicators(w, figures, width, dash, final)
     w.heading(f"(2) {GRADES}", 2)
@@ -100,13 +84,64 @@ def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> No
     _opinions(w, width, final)
 
 
+def chapter_intro(plan: Plan, year: int, committee: str, figures: list[IndicatorFigures], still_open: int) -> list[str]:
+    """The chapter's opening paragraphs: in the last year, what it sums up and the targets met (and the
+    opinions still open); before, what it shows so far."""
+    start, end = plan.period_start, plan.period_end
+    if year < end:
+        return [
+            f"計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}まで）のうち、{fiscal_year_label(year)}"
+            f"までの参考指標の推移、取組項目の自己評価の推移、及び{committee}の意見への対応状況を示します。"
+            f"計画期間を通じた目標の達成状況は、最終年度（{fiscal_year_label(end)}）の報告書で総括します。"
+        ]
+    counts = Counter(verdict(f.achievement) for f in figures)
+    text = (f"計画期間の{end - start + 1}年間で、参考指標{len(figures)}指標のうち{counts[MET]}指標が目標を達成し、"
+            f"{counts[NOT_MET]}指標が未達成、{counts[UNMEASURABLE]}指標は達成状況を判定できませんでした。")
+    if still_open:
+        text += f"また、{committee}の意見{still_open}件は対応が完了していません。"
+    return [
+        f"{plan.title}の計画期間（{fiscal_year_label(start)}から{fiscal_year_label(end)}までの{end - start + 1}年間）"
+        f"を終えるにあたり、参考指標の推移と目標の達成状況、取組項目の自己評価の推移、及び{committee}の意見への"
+        "対応状況を総括します。",
+        text + "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。",
+    ]
+
+
 def _years(w: _ReportWriter) -> list[int]:
     return [y for y in w.plan.years if y <= w.year]
 
 
-def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
+def indicator_cells(plan: Plan, f: IndicatorFigures, years: list[int], dash: str) -> list[str]:
+    """An indicator's row of (1) between its name and its rate: the baseline (with its year), each year's own
+    figure (延べ: with the running total), the target (with its year when not the period's last), and the
+    final or latest figure (延べ: the total; another year's figure says its year)."""
     # the report's own formats (imported here: document.py imports this module)
-    from pipeline.report.document import _quantity, baseline_text, rate_text
+    from pipeline.report.document import _quantity, actual_text, baseline_text
+
+    ind, result = f.indicator, f.achievement
+    base = baseline_text(ind)
+    if ind.baseline is not None and not ind.baseline_marked:
+        base += f"\n({ind.baseline_year}年度)"
+    yearly = []
+    for y in years:
+        text = actual_text(f, y)
+        if y in f.running:
+            text += f"\n(累計 {_quantity(f.running[y], ind.unit)})"
+        yearly.append(text)
+    target = ind.target_shown + ("" if ind.target_year == plan.period_end else f"\n({ind.target_year}年度)")
+    if result.value is None:
+        value = dash
+    elif result.kind == A.CUMULATIVE:
+        value = f"累計 {_quantity(result.value, ind.unit)}"
+    else:
+        value = _quantity(result.value, ind.unit)
+        if result.value_year is not None and result.value_year < result.year:
+            value += f"\n({result.value_year}年度)"
+    return [base, *yearly, target, value]
+
+
+def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
+    from pipeline.report.document import rate_text  # imported here: document.py imports this module
 
     plan, year = w.plan, w.year
     years = _years(w)
@@ -124,25 +159,7 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
     center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(2, len(fractions))]}
     for f in figures:
         ind, result = f.indicator, f.achievement
-        base = baseline_text(ind)
-        if ind.baseline is not None and not ind.baseline_marked:
-            base += f"\n({ind.baseline_year}年度)"
-        yearly = []
-        for y in years:
-            text = w.actual_text(ind, y)
-            if y in f.running:
-                text += f"\n(累計 {_quantity(f.running[y], ind.unit)})"
-            yearly.append(text)
-        target = ind.target_shown + ("" if ind.target_year == plan.period_end else f"\n({ind.target_year}年度)")
-        if result.value is None:
-            value = dash
-        elif result.kind == A.CUMULATIVE:
-            value = f"累計 {_quantity(result.value, ind.unit)}"
-        else:
-            value = _quantity(result.value, ind.unit)
-            if result.value_year is not None and result.value_year < year:
-                value += f"\n({result.value_year}年度)"
-        w.row(t, [ind.item_code, ind.name, base, *yearly, target, value, rate_text(result), f.judgement,
+        w.row(t, [ind.item_code, ind.name, *indicator_cells(plan, f, years, dash), rate_text(result), f.judgement,
                   *([verdict(result)] if final else [])], align=center)
     notes = [
         "実績は各年度の値で、延べの指標は( )内に計画初年度からの累計を示します。"
@@ -179,26 +196,18 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
     W.keep_together(t.tbl)
 
 
-def _grades(w: _ReportWriter, width: int, dash: str) -> None:
-    plan, data = w.plan, w.data
-    years = _years(w)
-    keys = {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
+def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
+    """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected."""
+    return {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
             for item in plan.items for y in years}
-    legend = "、".join(f"{g.code}：{g.label}" for g in w.config.grades)
-    w.para(f"各取組項目の自己評価（{legend}）の推移です。", keep_with_next=True)
-    t = w.table([1.0, 4.6, *[1.2] * len(years)], width)
-    w.row(t, ["管理番号", "取組項目", *[f"{y}年度" for y in years]], header=True)
-    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(2, 2 + len(years))]}
-    for item in plan.items:
-        w.row(t, [item.code, item.title, *[keys[item.code, y] or dash for y in years]], align=center)
 
-    codes = [g.code for g in w.config.grades]
-    w.para("")
-    w.para("柱ごと・年度ごとの自己評価の件数です。", keep_with_next=True)
-    t = w.table([2.8, *[2.2] * len(years)], width)
-    w.row(t, ["柱", *[f"{y}年度" for y in years]], header=True)
-    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 1 + len(years))}
+
+def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], str | None], years: list[int],
+                      dash: str) -> list[tuple[str, list[str]]]:
+    """(pillar label, a cell per year) and then 合計: 'S 1 / A 2 / B 0 / C 0' and, below, 未提出 … where any."""
+    codes = [g.code for g in config.grades]
     rows = [(p.label, plan.items_of(p)) for p in plan.pillars] + [("合計", list(plan.items))]
+    out = []
     for label, items in rows:
         cells = []
         for y in years:
@@ -210,6 +219,28 @@ def _grades(w: _ReportWriter, width: int, dash: str) -> None:
             extras = sorted(k for k in counted if k not in codes and k not in GRADE_EXTRAS) + list(GRADE_EXTRAS)
             more = "・".join(f"{k} {counted[k]}" for k in extras if counted[k])
             cells.append(f"{line}\n{more}" if more else line)
+        out.append((label, cells))
+    return out
+
+
+def _grades(w: _ReportWriter, width: int, dash: str) -> None:
+    plan, data = w.plan, w.data
+    years = _years(w)
+    keys = grade_keys(plan, data, years)
+    legend = "、".join(f"{g.code}：{g.label}" for g in w.config.grades)
+    w.para(f"各取組項目の自己評価（{legend}）の推移です。", keep_with_next=True)
+    t = w.table([1.0, 4.6, *[1.2] * len(years)], width)
+    w.row(t, ["管理番号", "取組項目", *[f"{y}年度" for y in years]], header=True)
+    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in [0, *range(2, 2 + len(years))]}
+    for item in plan.items:
+        w.row(t, [item.code, item.title, *[keys[item.code, y] or dash for y in years]], align=center)
+
+    w.para("")
+    w.para("柱ごと・年度ごとの自己評価の件数です。", keep_with_next=True)
+    t = w.table([2.8, *[2.2] * len(years)], width)
+    w.row(t, ["柱", *[f"{y}年度" for y in years]], header=True)
+    center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 1 + len(years))}
+    for label, cells in pillar_grade_rows(plan, w.config, keys, years, dash):
         w.row(t, [label, *cells], labels=(0,), align=center)
     W.keep_together(t.tbl)
     notes = [f"自己評価の区分は1(3)のとおりです。{NOT_SUBMITTED}: 調査票の提出がない（又は自己評価の記入がない）。"
@@ -220,31 +251,36 @@ def _grades(w: _ReportWriter, width: int, dash: str) -> None:
     w.para("注）" + "".join(notes), RS.NOTE)
 
 
+def opinions_text(year: int, committee: str, given: int, still_open: int, final: bool) -> str:
+    """What (3) says of the committee's opinions given before `year`: none, all settled, or how many are open."""
+    if not given:
+        return f"{year - 1}年度までの報告に対して、{committee}から受けた意見はありません。"
+    if not still_open:
+        return (f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件は、いずれも{year}年度までに"
+                f"「{ResponseStatus.DONE.label}」又は「{ResponseStatus.DECLINED.label}」との回答があり、"
+                "対応が完了していない意見はありません。")
+    text = (f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件のうち、{still_open}件は"
+            f"{year}年度末の時点で対応が完了していません。")
+    if final:
+        return text + "計画期間を終えても残る意見として、次の計画での扱いを検討します。"
+    return text + f"{year + 1}年度の調査票で引き続き対応状況を尋ねます。"
+
+
 def _opinions(w: _ReportWriter, width: int, final: bool) -> None:
     year, data, committee = w.year, w.data, w.committee_name
     still_open, given = data.still_open, data.opinions_before
-    if not given:
-        w.para(f"{year - 1}年度までの報告に対して、{committee}から受けた意見はありません。")
-        return
+    text = opinions_text(year, committee, given, len(still_open), final)
     if not still_open:
-        w.para(f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件は、いずれも{year}年度までに"
-               f"「{ResponseStatus.DONE.label}」又は「{ResponseStatus.DECLINED.label}」との回答があり、"
-               "対応が完了していない意見はありません。")
+        w.para(text)
         return
-    text = (f"{year - 1}年度までの報告に対して{committee}から受けた意見{given}件のうち、{len(still_open)}件は"
-            f"{year}年度末の時点で対応が完了していません。")
-    if final:
-        text += "計画期間を終えても残る意見として、次の計画での扱いを検討します。"
-    else:
-        text += f"{year + 1}年度の調査票で引き続き対応状況を尋ねます。"
     w.para(text, keep_with_next=True)
     t = w.table((1.1, 1.1, 3.0, 1.8, 5.0, 1.6), width)
     w.row(t, ("意見番号", "対象の報告", "取組項目", "担当部署", "委員会の意見", "最新の対応状況"), header=True)
     center = {0: WD_ALIGN_PARAGRAPH.CENTER, 1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER}
     for state in still_open:
         opinion = state.opinion
-        w.row(t, (opinion.id, f"{opinion.year}年度", _item_text(w.plan, opinion.item_code),
-                  _department(w.plan, opinion.department_code), opinion.text, latest_status(state)),
+        w.row(t, (opinion.id, f"{opinion.year}年度", opinion_item_text(w.plan, opinion.item_code),
+                  opinion_department(w.plan, opinion.department_code), opinion.text, latest_status(state)),
               align=center, split=True)
     w.para(f"注）最新の対応状況は、{year}年度までの調査票で最後に尋ねた年度の回答です。"
            f"「{ResponseStatus.UNANSWERED.label}」は、調査票の提出がない、差し戻し中である、"
@@ -259,12 +295,12 @@ def latest_status(state: OpinionState) -> str:
     return f"{latest.status.label}\n（{latest.year}年度）"
 
 
-def _item_text(plan: Plan, code: str) -> str:
+def opinion_item_text(plan: Plan, code: str) -> str:
     """'1101 窓口の…' or '全般 計画全体'; an item the plan no longer has shows its code alone."""
     if code != GENERAL and code not in plan.item_by_code:
         return code
     return f"{code} {item_title(plan, code)}"
 
 
-def _department(plan: Plan, code: str) -> str:
+def opinion_department(plan: Plan, code: str) -> str:
     return plan.department_name(code) if code in plan.department_by_code else code
