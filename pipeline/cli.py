@@ -228,7 +228,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
 @click.pass_obj
 @stage_errors
 def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
-    """年度の報告書（Word・PDF）と参考指標一覧（Excel・CSV）を output/<年度>/ に作る。
+    """年度の報告書（Word・PDF）と参考指標一覧（Excel・CSV）、公表用のウェブページ（web/index.html）を output/<年度>/ に作る。
 
     \b
     例:
@@ -243,9 +243,9 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     result = make_report(obj.plan, obj.config, year, today, use_office=not no_pdf)
     for warning in result.warnings:
         click.echo(f"注意: {warning}", err=True)
-    obj.say(f"{year}年度の報告書と参考指標一覧を {result.folder} に作成しました:")
+    obj.say(f"{year}年度の報告書と参考指標一覧、ウェブページを {result.folder} に作成しました:")
     for path in result.paths:
-        obj.say(f"  {path.name}")
+        obj.say(f"  {path.relative_to(result.folder).as_posix()}")
     if result.pdf and not result.toc_filled:
         obj.say("  （目次は Word で開いたときに更新されます）")
 

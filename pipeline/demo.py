@@ -178,6 +178,7 @@ def main(workspace: Path, year: int) -> None:
         ("督促リスト_*.xlsx", "未提出の部署への督促リスト（督促文の例つき）"),
         ("参考指標一覧_*.xlsx", "公表用の参考指標一覧（Excel、グラフ付き）"),
         ("参考指標一覧_*.csv", "同じ表のCSV（オープンデータ用）"),
+        ("web/index.html", "公表用のウェブページ（ホームページにそのまま載せられる HTML）"),
         ("findings.csv", "指摘の一覧（機械処理用）"),
     ):
         for path in sorted(out.glob(pattern)):

@@ -129,3 +129,12 @@ def filled_store(path: Path, p: Plan, years: tuple[int, ...] = (2023, 2024)) -> 
     for year in years:
         store.replace_year(year_record(p, year))
     return store
+
+
+def final_year_store(path: Path, p: Plan) -> Store:
+    """The filled store and the plan's last year (2025) after it: the 2024 returns again, as if each department
+    had sent the same answers (商工課 missing, 福祉事務所 sent back), for the plan-period summary."""
+    store = filled_store(path, p)
+    last = dataclasses.replace(year_record(p, 2024), fiscal_year=2025, collected_at="2026-06-10T10:00:00")
+    store.replace_year(last)
+    return store

@@ -283,9 +283,9 @@ def test_write_report__without_office__docx_xlsx_csv(filled_store, tmp_path):
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
     result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
-    assert [p.name for p in result.paths] == [
-        "進捗状況報告書_R06_2024年度.docx", "参考指標一覧_R06_2024年度.xlsx", "参考指標一覧_R06_2024年度.csv"]
-    assert all(p.parent == tmp_path / "out" / "2024" for p in result.paths)
+    assert [p.relative_to(tmp_path / "out" / "2024").as_posix() for p in result.paths] == [
+        "進捗状況報告書_R06_2024年度.docx", "参考指標一覧_R06_2024年度.xlsx", "参考指標一覧_R06_2024年度.csv",
+        "web/index.html"]
     assert result.docx.read_bytes() == build_report(plan, config, store, YEAR, TODAY)
     assert not list(result.folder.glob(".*.tmp"))
 
@@ -337,9 +337,14 @@ def test_libreoffice__toc_filled_and_pdf_written(filled_store, tmp_path):
     assert toc[0].startswith("1 ") and re.search(r"\t\d+$", toc[0])
     assert len(toc) == 28          # 6 chapters, 14 sections, 8 pillars
     assert not list(result.folder.glob(".*.tmp"))
+    # the web page links the PDF made, copied beside it
+    assert (result.folder / "web" / result.pdf.name).read_bytes() == result.pdf.read_bytes()
+    assert 'href="%E9%80%B2%E6%8D%97%E7%8A%B6%E6%B3%81%E5%A0%B1%E5%91%8A%E6%9B%B8_R06_2024%E5%B9%B4%E5%BA%A6.pdf"' \
+        in result.web.read_text(encoding="utf-8")
     again = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / "again"), store, YEAR, TODAY)
     assert again.pdf.read_bytes() == result.pdf.read_bytes()      # the same store and date, the same bytes
     assert again.docx.read_bytes() == result.docx.read_bytes()
+    assert again.web.read_bytes() == result.web.read_bytes()
 
 
 def test_libreoffice__failure_leaves_the_docx_and_warns(filled_store, tmp_path, monkeypatch):

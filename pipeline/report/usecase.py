@@ -1,5 +1,6 @@
 """The report command as one use case: the report (.docx, and with LibreOffice its table of contents and a
-PDF) and the public indicator table (.xlsx, .csv), put in place together once every one is made."""
+PDF), the public indicator table (.xlsx, .csv) and the web page (web/index.html, with copies of the files it
+links beside it), put in place together once every one is made."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pipeline.plan import Plan
 from pipeline.report.builder import TocLine, load_reference
 from pipeline.report.data import ReportData, check_report_year, load_report_data
 from pipeline.report.document import REPORT_NAME, _ReportWriter
+from pipeline.report.public_table import TABLE_NAME, public_file_name
 from pipeline.store import Store, run_lock
 
 
@@ -27,12 +29,13 @@ class ReportResult:
     pdf: Path | None = None
     xlsx: Path | None = None
     csv: Path | None = None
+    web: Path | None = None         # web/index.html; the files it links are copied beside it
     toc_filled: bool = False
     warnings: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
-        return [p for p in (self.docx, self.pdf, self.xlsx, self.csv) if p is not None]
+        return [p for p in (self.docx, self.pdf, self.xlsx, self.csv, self.web) if p is not None]
 
 
 def report_file_name(year: int, suffix: str = ".docx") -> str:
@@ -71,8 +74,9 @@ def write_report(
     plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
     use_office: bool = True, office_timeout: float = 240.0,
 ) -> ReportResult:
-    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice) and the indicator table, all put
-    in place together once every one is made (a full disk or a folder we cannot write changes nothing)."""
+    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice), the indicator table and the web
+    page, all put in place together once every one is made (a full disk or a folder we cannot write changes
+    nothing)."""
     from pipeline.report.public_table import stage_public_table
 
     check_report_year(plan, store, year)
@@ -84,7 +88,7 @@ def write_report(
         result.warnings.append(note)
 
     data = load_report_data(plan, store, year)
-    writer = _ReportWriter(plan, config, data, today, reference)
+    writer = _ReportWriter(plan, config, data, today, reference, svg_charts=True)   # SVG: the web page's charts
     writer.write(None)
     with Staging() as staging:
         staging.stage(result.docx, writer.save())
@@ -92,8 +96,61 @@ def write_report(
         result.xlsx, result.csv = tables.xlsx, tables.csv
         if use_office:
             _office(plan, config, data, today, reference, writer, result, staging, office_timeout)
+        _web(plan, config, data, today, writer, result, staging)   # after the PDF: it links what was made
         staging.publish()
     return result
+
+
+# the files the web page links, in its order: (the result's attribute, label, kind)
+WEB_DOWNLOADS = (("pdf", REPORT_NAME, "PDF形式"), ("xlsx", TABLE_NAME, "Excel形式"), ("csv", TABLE_NAME, "CSV形式"))
+
+
+def _web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: _ReportWriter, result: ReportResult,
+         staging: Staging) -> None:
+    """The web page (staged), with a copy of each file it links beside it: the web folder goes on the city's
+    site as it is. A PDF of an earlier run there goes when this run made none."""
+    from pipeline.report.web import WEB_FOLDER
+
+    folder = result.folder / WEB_FOLDER
+    new = not folder.exists()       # made by the first file staged in it: gone again if anything fails after
+    try:
+        _stage_web(plan, config, data, today, writer, result, staging, folder)
+    except BaseException:
+        if new:
+            staging.discard()       # the files staged in it first (the run stops: nothing is published)
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _stage_web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: _ReportWriter,
+               result: ReportResult, staging: Staging, folder: Path) -> None:
+    from pipeline.report.web import PAGE_NAME, Download, build_page
+
+    downloads = []
+    for attribute, label, kind in WEB_DOWNLOADS:
+        source: Path | None = getattr(result, attribute)
+        if source is None:
+            if (folder / _file_name(result, attribute)).exists():
+                staging.remove_on_publish(folder / _file_name(result, attribute))
+            continue
+        try:
+            content = staging.staged(source).read_bytes()
+        except OSError as exc:
+            raise StorageError.of(exc, source, action="を読めません") from None
+        staging.stage(folder / source.name, content)
+        downloads.append(Download(source.name, label, kind, len(content)))
+    result.web = staging.stage(folder / PAGE_NAME,
+                               build_page(plan, data, config, today, writer.charts_by_item, downloads))
+
+
+def _file_name(result: ReportResult, attribute: str) -> str:
+    """The name the file of `attribute` ("pdf", "xlsx", "csv") has when it is made."""
+    if attribute == "pdf":
+        return report_file_name(result.year, ".pdf")
+    return public_file_name(result.year, f".{attribute}")
 
 
 def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
