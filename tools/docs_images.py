@@ -3,7 +3,8 @@
     .venv/bin/python tools/docs_images.py [--out docs/images] [--year 2025]      (make docs-images)
 
 Runs `python -m pipeline.demo` in a scratch folder (which writes the report's PDF through LibreOffice),
-converts one department's filled survey workbook to PDF with soffice, and renders with pdftoppm:
+converts one department's filled survey workbook to PDF with soffice, and renders with pdftoppm; the web
+page is photographed by the headless Chromium the browser tests use (tests/browser_support.py):
 
     survey_sheet.png   情報政策課's sheet 2101 as it prints (A4 landscape, the yellow input cells filled)
     report_cover.png   the report's cover
@@ -11,6 +12,9 @@ converts one department's filled survey workbook to PDF with soffice, and render
     report_item.png    the first page of 3 具体的な取組 (the charter's table of item 1101, then the year's answers)
     report_chart.png   the page with item 1101's indicator: its numbers by year and its chart
     report_summary.png the first page of 6 計画期間の総括 (the final year's closing of the plan period)
+    web_page.png       the web page (output/<year>/web/index.html) in headless Chromium, 1280 CSS px wide, its top
+    web_phone.png      the same page 390 CSS px wide (a phone), its top
+    web_chart.png      the page around the first indicator's chart and its table, 1280 CSS px wide
 
 Each PNG is rendered at the highest resolution that keeps it under 300 KB (the survey sheet cropped to
 its upper part, so that its small print stays readable). The report is dated 20 June after the demo year.
@@ -18,6 +22,7 @@ its upper part, so that its small print stays readable). The report is dated 20 
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -157,6 +162,39 @@ def main(out: Path, year: int) -> None:
             dpi = render(pdf, page, out / name, crop, resolutions)
             size = (out / name).stat().st_size
             click.echo(f"{out / name}  ({pdf.name} {page} ページ, {dpi} dpi, {size // 1000} KB)")
+        web_pictures(workspace / "output" / str(year) / "web" / "index.html", out)
+
+
+WEB_SHOTS = {   # name: (viewport width in CSS px, height of the picture, the element at its top or None)
+    "web_page.png": (1280, 1500, None),
+    "web_phone.png": (390, 1600, None),
+    "web_chart.png": (1280, 1100, "courses"),
+}
+
+
+def web_pictures(page: Path, out: Path) -> None:
+    """The web page as the browser tests see it: headless Chromium, Japanese fonts, a fixed viewport."""
+    from tests import browser_support as B
+
+    reason = B.missing()
+    if reason:
+        raise click.ClickException(f"ウェブページの画像には Chromium と axe-core が必要です: {reason}")
+    browser = B.Browser()
+    try:
+        for name, (width, height, anchor) in WEB_SHOTS.items():
+            browser.open(page, width=width, height=height)
+            top = browser.script(f"return document.getElementById('{anchor}').getBoundingClientRect().top"
+                                 " + window.scrollY - 16") if anchor else 0
+            shot = browser.driver.execute_cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": top, "width": width, "height": height, "scale": 1}})
+            target = out / name
+            target.write_bytes(base64.b64decode(shot["data"]))
+            if target.stat().st_size > MAX_BYTES * 2:
+                raise click.ClickException(f"{name} が {MAX_BYTES * 2} バイトを超えます")
+            click.echo(f"{target}  (index.html, {width} px 幅, {target.stat().st_size // 1000} KB)")
+    finally:
+        browser.close()
 
 
 if __name__ == "__main__":
