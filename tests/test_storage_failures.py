@@ -257,6 +257,25 @@ def test_report_and_templates__folder_without_permission__exit_2_and_every_file_
     assert {f.name: f.read_bytes() for f in templates.iterdir()} == written
 
 
+def test_report__its_web_folder_without_permission__exit_2_and_every_file_as_it_was(collected, unprivileged):
+    # a page published before, its folder locked (a CMS sync tool's doing, say): the report, the tables and
+    # the page all stay as they were, not a new report beside an old page
+    p = collected
+    first = subprocess.run(_command(p, "report", "--year", str(YEAR), "--no-pdf", "--date", "2025-06-20"), cwd=ROOT,
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = state(p)
+    web = p.config.output_for(YEAR) / "web"
+    assert (web / "index.html").is_file()
+    _lock_tree(web)
+    try:
+        proc = unprivileged(_command(p, "report", "--year", str(YEAR), "--no-pdf", "--date", "2025-07-01"))
+    finally:
+        _unlock_tree(web)
+    assert_stopped_clearly(proc, path=web, cause=NO_PERMISSION)
+    assert state(p) == before
+
+
 def test_collect__first_run_cannot_write_outputs__no_store_is_left_behind(split, unprivileged):
     p = split
     p.return_all()
