@@ -79,3 +79,20 @@ def test_charts__scale_to_the_column(browser, pages):
     browser.open(pages[2025], width=320)
     widths = browser.script("return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
     assert len(widths) == 17 and all(0 < w <= 320 for w in widths)
+
+
+def test_reflow__a_return_with_a_long_unbroken_text__the_page_still_does_not_scroll_sideways(browser, tmp_path):
+    # a pasted address or a run of characters with no place to break, typed into a return's text
+    token = "https://example.jp/" + "a" * 300
+    plan = F.plan()
+    config = F.config(tmp_path)
+    with F.filled_store(config.store_path, plan) as store:
+        store.db.execute("UPDATE answers SET result = ? WHERE fiscal_year = 2024 AND initiative_id = "
+                                 "(SELECT MIN(initiative_id) FROM answers WHERE fiscal_year = 2024)", (token,))
+        store.db.commit()
+        page = write_report(plan, config, store, 2024, dt.date(2025, 6, 20), use_office=False).web
+    assert token in page.read_text(encoding="utf-8")
+    browser.open(page, width=320)
+    inner, scroll = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]")
+    assert scroll <= inner
+    assert not browser.script("return [...document.querySelectorAll('a[href^=\"http\"]')].length")
