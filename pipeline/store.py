@@ -22,6 +22,7 @@ from pipeline.storefile import create_store, diagnose, sqlite_code, tidy_on_fail
 from pipeline.storefile import (
     run_lock as run_lock,  # one collect or report at a time: part of the store's interface
 )
+from pipeline.values import spreadsheet_number
 from pipeline.vocabulary import ResponseStatus, RosterStatus, SubmissionStatus
 
 SCHEMA_VERSION = 2   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
@@ -431,9 +432,11 @@ class Store:
         return {r[0]: Evaluation(*r) for r in rows}
 
     def actuals(self) -> dict[tuple[int, str], float]:
-        """(fiscal_year, item_code) → the year's own figure, for every collected year."""
+        """(fiscal_year, item_code) → the year's own figure, for every collected year. A figure stored by a
+        version before values.spreadsheet_number may hold a float residue (6402.000000000001): it is read
+        as the number its cell showed, so an old store reports as a new one would."""
         rows = self.db.execute("SELECT fiscal_year, item_code, value FROM indicator_actuals")
-        return {(r[0], r[1]): r[2] for r in rows}
+        return {(r[0], r[1]): spreadsheet_number(r[2]) for r in rows}
 
     def findings(self, year: int) -> list[tuple]:
         return self.db.execute(

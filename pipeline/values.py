@@ -60,6 +60,29 @@ def normalise_choice(value: object) -> str:
 _SPACES = re.compile(r"\s+")
 
 
+# --- the number a cell means ---------------------------------------------------------------------------
+# Excel and Calc keep and show 15 significant digits (DBL_DIG: every decimal of up to 15 digits survives
+# the trip to a double and back). A figure pasted from a department's own sums (貼り付け→値) keeps the
+# binary residue of the arithmetic: 5820×1.1 is stored as 6402.000000000001 and 0.57×100 as
+# 56.99999999999999, while the cell shows 6402 and 57, and Excel compares them as such. So a number read
+# from a cell is taken as those 15 digits say, once, here at the read edge: the store, every output and
+# every comparison (a target of 6402 reached by 6402.000000000001 is 達成) then see the number the person saw.
+# A number typed with 15 significant digits or fewer comes back unchanged (DBL_DIG), the rule is
+# idempotent, and it never reverses the order of two numbers (rounding to 15 digits is monotone).
+SPREADSHEET_DIGITS = 15
+
+
+def spreadsheet_number(value: float) -> float:
+    """The number a spreadsheet cell holding `value` means and shows: rounded to 15 significant digits
+    (6402.000000000001 → 6402.0, 8049.999999999999 → 8050.0, 0.1 → 0.1; -0.0 → 0.0). Infinity and NaN pass as they are."""
+    value = float(value)
+    if not math.isfinite(value):
+        return value
+    rounded = float(f"{value:.{SPREADSHEET_DIGITS}g}") + 0.0     # (+ 0.0: -0.0 is the 0 a cell shows)
+    # the largest doubles round up past the largest finite one; no cell holds them (Excel stops at 1e308)
+    return rounded if math.isfinite(rounded) else value
+
+
 @dataclass(frozen=True)
 class NumberParse:
     """The outcome of reading a number cell: `value` or a `problem` (a catalogue code)."""
@@ -69,7 +92,8 @@ class NumberParse:
 
 
 def parse_number(value: object, unit: str = "", allow_negative: bool = False) -> NumberParse:
-    """Read a number as staff type it: 1234, '１，２３４件', '44.7%', ' 1 234 '. Rejects '約千件'."""
+    """Read a number as staff type it: 1234, '１，２３４件', '44.7%', ' 1 234 '. Rejects '約千件'. The value is
+    the number the cell means (spreadsheet_number): 6402.000000000001 pasted as a value reads 6402."""
     if isinstance(value, bool):
         return NumberParse(problem=Code.VALUE_003)
     if isinstance(value, int | float):
@@ -101,6 +125,7 @@ def parse_number(value: object, unit: str = "", allow_negative: bool = False) ->
         number = float(digits.replace(",", ""))
         if negative:
             number = -number
+    number = spreadsheet_number(number)
     if number < 0 and not allow_negative:
         return NumberParse(value=number, problem=Code.VALUE_007)
     return NumberParse(value=number)
@@ -330,7 +355,7 @@ def number_in_unit(value: float, fmt: NumberFormat, unit: str) -> FormattedNumbe
 
 def hundredfold(value: float) -> float:
     """value × 100 as a person reckons it, through the decimal digits: 0.447 → 44.7 (not 44.699999999999996)."""
-    return float(Decimal(repr(float(value))) * 100)
+    return spreadsheet_number(float(Decimal(repr(spreadsheet_number(value))) * 100))
 
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)

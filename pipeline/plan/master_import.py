@@ -22,7 +22,7 @@ from pipeline.plan import master_layout as M
 from pipeline.plan.loading import plan_from_mapping
 from pipeline.plan.model import DECREASE, INCREASE
 from pipeline.survey import layout as L
-from pipeline.values import clean_text, normalise_choice, parse_number
+from pipeline.values import clean_text, normalise_choice, parse_number, spreadsheet_number
 
 _DASHES = {"-", "－", "―", "‐", "—", "ー"}
 _YEAR_SUFFIX = re.compile(r"(年度|年)$")
@@ -157,6 +157,8 @@ class _Reader:
         if _blank(raw) or (isinstance(raw, str) and raw.strip() in _DASHES):
             return None
         if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+            if isinstance(raw, float):
+                raw = spreadsheet_number(raw)       # the figure the cell shows (values.spreadsheet_number)
             if isinstance(raw, int) or not raw.is_integer():
                 return raw
             return raw if _DECIMAL_FORMAT.search(self.book.number_format(c.sheet, c.at)) else int(raw)
