@@ -7,21 +7,31 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 import zipfile
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.collect.run import collect
+from pipeline.committee import register as R
+from pipeline.committee.intake import collect_opinions
+from pipeline.findings import Severity, flatten
 from pipeline.report.public_table import RATE_HEADER, public_file_name
 from pipeline.report.usecase import report_file_name
 from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.vocabulary import WITH_ERRORS
 from tests import report_fixtures as F
 from tests.conftest import YEAR
+from tests.test_hostile import _with_sheet_xml
+from tests.test_opinions_register import new_register, register_path
 
 RESIDUE = "6402.000000000001"
+NAME = "return.xlsx"
 
 
 def _cli(project, *args):
@@ -84,3 +94,91 @@ def test_report__store_of_an_earlier_version_holding_a_residue__published_as_sho
         assert RESIDUE not in text and "6402.00000" not in text, name
     row = _csv_row(folder, "1102")
     assert row[f"{YEAR}年度実績"] == "6402" and row["判定"] == "達成"
+
+
+# --- a cell whose formula ends in an error, or was never calculated -------------------------------------
+
+def _return_with_cell(project, code: str, sheet: str, key: str, field: str, xml_cell):
+    """Department `code` returns a clean workbook whose cell (`key`'s row, `field`) is rewritten in the
+    sheet's XML as `xml_cell(ref, style)` makes it (what Excel or a program saved there); returns the cell."""
+    filler = project.filler(code).fill_all()
+    ref = filler.set(sheet, key, field, 1)
+    path = project.inbox() / NAME
+    filler.save(path)
+
+    def rewrite(xml: str) -> str:
+        return re.sub(rf'<c r="{ref}"( s="\d+")?[^>]*>.*?</c>', lambda m: xml_cell(ref, m.group(1) or ""), xml,
+                      count=1, flags=re.DOTALL)
+    path.write_bytes(_with_sheet_xml(path.read_bytes(), sheet, rewrite))
+    return ref
+
+
+def _findings(project):
+    result = collect(project.plan, project.config, YEAR)
+    return result, [f for f in result.findings if f.file == NAME]
+
+
+@pytest.mark.parametrize("error", ["#DIV/0!", "#VALUE!", "#REF!", "#N/A", "#NAME?", "#NUM!", "#NULL!"])
+def test_collect__formula_ending_in_an_error_in_the_actual__error_at_the_cell_never_未記入(project, error):
+    cell = _return_with_cell(project, "05", "2101", L.KEY_ACTUAL, L.FIELD_ACTUAL,
+                             lambda ref, s: f'<c r="{ref}"{s} t="e"><f>B20/B21</f><v>{error}</v></c>')
+    result, found = _findings(project)
+    assert flatten(found, ["severity", "code", "sheet", "cell", "field", "value"]) == [
+        (Severity.ERROR, "VALUE_012", "2101", cell, "指標実績値", error)]
+    assert found[0].message == (
+        f"「指標実績値」の計算式がエラー（{error}）になっています。エラーのため値を読み取れず、取り込みません。"
+        "正しい値を直接入力してください（計算式を使うなら、エラーにならないよう参照先や割る数を直してください）。")
+    assert result.roster["05"] == (WITH_ERRORS, NAME)
+    assert [a for o in result.files for a in o.actuals if a.item_code == "2101"] == []
+
+
+def test_collect__error_pasted_as_a_value_in_a_choice__said_to_be_an_error_value(project):
+    initiative = project.plan.initiatives_of("2101", "05")[0].id
+    cell = _return_with_cell(project, "05", "2101", initiative, L.FIELD_PROGRESS,
+                             lambda ref, s: f'<c r="{ref}"{s} t="e"><v>#N/A</v></c>')
+    _, found = _findings(project)
+    assert flatten(found, ["code", "sheet", "cell", "field", "value"]) == [
+        ("VALUE_012", "2101", cell, L.FIELD_PROGRESS, "#N/A")]
+    assert found[0].message.startswith(
+        f"「{L.FIELD_PROGRESS}」のセルがエラー値（エラーになった計算結果を値として貼り付けたもの）（#N/A）になっています。")
+
+
+def test_collect__formula_never_calculated_in_a_text__said_so_not_未記入(project):
+    initiative = project.plan.initiatives_of("2101", "05")[0].id
+    # as openpyxl and other programs save a formula: no result kept until Excel calculates it
+    cell = _return_with_cell(project, "05", "2101", initiative, L.FIELD_RESULT,
+                             lambda ref, s: f'<c r="{ref}"{s}><f>CONCATENATE(B5,"を実施")</f><v></v></c>')
+    _, found = _findings(project)
+    assert flatten(found, ["severity", "code", "sheet", "cell", "field"]) == [
+        (Severity.ERROR, "VALUE_013", "2101", cell, L.FIELD_RESULT)]
+    assert found[0].message == (
+        f"「{L.FIELD_RESULT}」に計算式がありますが、計算結果が保存されていません（計算をしないプログラムで作られたファイルの可能性）。"
+        "値を読み取れないため取り込みません。Excel で開いて計算させてから保存し直すか、値を直接入力してください。")
+
+
+def test_collect__formula_whose_result_is_empty_text__an_empty_cell_not_an_error(project):
+    initiative = project.plan.initiatives_of("2101", "05")[0].id
+    cell = _return_with_cell(project, "05", "2101", initiative, L.FIELD_ISSUES,
+                             lambda ref, s: f'<c r="{ref}"{s} t="str"><f>IF(B5="","",B5)</f><v></v></c>')
+    _, found = _findings(project)
+    assert flatten(found, ["code", "cell", "value"]) == [("VALUE_008", cell, "")]
+
+
+def test_cli_collect__formula_error__the_finding_in_the_findings_csv(project):
+    cell = _return_with_cell(project, "05", "2101", L.KEY_ACTUAL, L.FIELD_ACTUAL,
+                             lambda ref, s: f'<c r="{ref}"{s} t="e"><f>B20/0</f><v>#DIV/0!</v></c>')
+    result = _cli(project, "collect", "--year", str(YEAR))
+    assert result.exit_code == 1, result.output
+    listed = (project.config.output_for(YEAR) / "findings.csv").read_bytes().decode("utf-8-sig")
+    assert "VALUE_012" in listed and cell in listed and "計算式がエラー（#DIV/0!）" in listed
+    assert "VALUE_001" not in listed and "計算結果の値（）" not in listed
+
+
+def test_opinions_collect__register_text_by_a_formula_never_calculated__said_at_its_cell(project):
+    f = new_register(project)
+    f.opinion(1, item="1101", text="意見。")
+    at = f.type(R.SHEET_OPINIONS, 1, "D", '=CONCATENATE("意見","。")')   # openpyxl keeps no result, as a program
+    f.save(register_path(project))
+    result = collect_opinions(project.plan, project.config, YEAR)
+    assert flatten(result.findings, ["code", "sheet", "cell", "field"]) == [
+        ("VALUE_013", R.SHEET_OPINIONS, at, R.FIELD_TEXT)]

@@ -42,6 +42,9 @@ _OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # committee.model.opinion_id: ye
 MAX_SHEET_ROWS = 1000
 # Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
 MAX_STRAY_CELLS = 20
+# What _SheetCheck.value gives for a cell that has no value to read (an error, a formula never calculated),
+# after it has said so: the callers take nothing from it and add no 未記入.
+UNREADABLE = object()
 
 
 @dataclass
@@ -159,6 +162,7 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
         add(Code.RESP_001, value=sheet)
         return
     rows = book.rows(sheet)
+    troubles = book.troubles.get(sheet, {})
     keys: dict[str, list[int]] = defaultdict(list)
     for r, row in enumerate(rows):
         key = L.row_key(row[0]) if row else ""
@@ -182,6 +186,13 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
             add(Code.ROW_002, found[1], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=opinion_id, cells=cells)
             continue
         r = found[0]
+        troubled = [c for c in (L.COL_RESPONSE_STATUS, L.COL_RESPONSE_TEXT) if L.a1(r, c) in troubles]
+        for c in troubled:
+            code, params = troubles[L.a1(r, c)].said()
+            add(code, r, c, field=L.FIELD_RESPONSE_STATUS if c == L.COL_RESPONSE_STATUS else L.FIELD_RESPONSE_TEXT,
+                **params)
+        if troubled:
+            continue
         raw = cell(r, L.COL_RESPONSE_STATUS)
         status = None
         if raw is None or not str(raw).strip():
@@ -252,6 +263,7 @@ class _SheetCheck:
         self.dept_name, self.file, self.item, self.book = plan.department_name(dept), file, item, book
         self.rows = book.rows(item.code)
         self.formulas = book.formulas.get(item.code, set())
+        self.troubles = book.troubles.get(item.code, {})     # error values, formulas never calculated
         self.overflow = False          # filled far below the form (SHEET_003)
         self.keys: dict[str, list[int]] = defaultdict(list)
         self.row_keys: list[str] = []          # column A of each row, as row_key reads it
@@ -323,10 +335,19 @@ class _SheetCheck:
                 ))
 
     def value(self, r: int, c: int, field_name: str) -> object:
-        """An input cell's value; a formula there is flagged (its cached result is what we read)."""
+        """An input cell's value; a formula there is flagged (its cached result is what we read). A cell
+        holding an error (#DIV/0!) or a formula never calculated has no value: it is said so at the cell, and
+        UNREADABLE returned (calamine reads such a cell as "", which is not a cell left empty)."""
         raw = self.cell(r, c)
-        if self.formulas and L.a1(r, c) in self.formulas:   # most sheets have none: skip naming the cell
-            self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
+        if self.formulas or self.troubles:       # most sheets have neither: skip naming the cell
+            at = L.a1(r, c)
+            trouble = self.troubles.get(at)
+            if trouble is not None:
+                code, params = trouble.said()
+                self.add(code, r, c, field=field_name, **params)
+                return UNREADABLE
+            if at in self.formulas:
+                self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
         return raw
 
     def labelled_row(self, key: str) -> int | None:
@@ -351,6 +372,8 @@ class _SheetCheck:
             self.add(Code.ROW_006, r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
                      now=f"「{unit}」" if unit else "空欄")
         raw = self.value(r, 1, L.FIELD_ACTUAL)
+        if raw is UNREADABLE:
+            return
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)
             return
@@ -416,6 +439,8 @@ class _SheetCheck:
     def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str],
                shown: list[str] | None = None) -> str | None:
         raw = self.value(r, c, field_name)
+        if raw is UNREADABLE:
+            return None
         key = normalise_choice(raw)
         if not key:
             self.add(Code.VALUE_001, r, c, field=field_name)
@@ -429,6 +454,8 @@ class _SheetCheck:
     def text(self, r: int, c: int, field_name: str, required: bool) -> str | None:
         """The cleaned text, or None when it has an error."""
         raw = self.value(r, c, field_name)
+        if raw is UNREADABLE:
+            return None
         cleaned = clean_text(raw)
         if cleaned.removed_control:
             self.add(Code.VALUE_006, r, c, field=field_name, value=cleaned.text)

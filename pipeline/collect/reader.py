@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import python_calamine
 from defusedxml import ElementTree
 
+from pipeline.findings import Code
 from pipeline.values import BUILTIN_FORMATS, GENERAL
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -33,6 +34,27 @@ _NS = {
 }
 
 
+@dataclass(frozen=True)
+class CellTrouble:
+    """Why a cell has no value to read: `error` is the error value shown ("#DIV/0!", "#N/A", …) or "" for
+    a formula whose result was never saved; `formula`: the cell holds a formula (else an error was pasted
+    as a value)."""
+
+    error: str
+    formula: bool
+
+    @property
+    def uncalculated(self) -> bool:
+        return not self.error
+
+    def said(self) -> tuple[Code, dict[str, str]]:
+        """The finding that says what the cell holds: its code and the message's parameters."""
+        if self.uncalculated:
+            return Code.VALUE_013, {}
+        what = "計算式がエラー" if self.formula else "セルがエラー値（エラーになった計算結果を値として貼り付けたもの）"
+        return Code.VALUE_012, {"value": self.error, "what": what}
+
+
 @dataclass
 class WorkbookValues:
     """A workbook as the checks see it: sheet names, and each sheet's values from A1 on demand."""
@@ -42,6 +64,10 @@ class WorkbookValues:
     saved_at: str | None = None
     saved_by: str | None = None        # the application that saved it last (docProps/app.xml), e.g. "LibreOffice/7.4…"
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet → A1 cells holding a formula
+    # sheet → A1 → what a cell without a value to read holds instead (calamine reads both as ""): the error
+    # its formula ended in, or that was pasted as a value ("#DIV/0!", CellTrouble.error), or a formula
+    # never calculated (saved by a program, no result kept: CellTrouble.uncalculated)
+    troubles: dict[str, dict[str, CellTrouble]] = field(default_factory=dict)
     _book: object | None = None
     _tables: dict[str, list[list[object]]] = field(default_factory=dict)
     _package: bytes | None = None                                 # the .xlsx, for a part not in `_parts`
@@ -114,8 +140,10 @@ def worth_keeping(part: str, size: int) -> bool:
 
 
 def may_hold_formula(part: str, xml: bytes) -> bool:
-    """Whether a package part is a worksheet whose XML has a formula element (then its cells are read)."""
-    return part.startswith("xl/worksheets/") and part.endswith(".xml") and has_formula(xml)
+    """Whether a package part is a worksheet whose XML has a formula element or an error value (t="e", a
+    formula's error pasted as a value): then its cells are read."""
+    return part.startswith("xl/worksheets/") and part.endswith(".xml") and (
+        has_formula(xml) or b't="e"' in xml or b"t='e'" in xml)
 
 
 _NAME_END = frozenset(b" \t\n\r\f\v>/")           # what may follow an element's name (`\s`, ">", "/")
@@ -154,18 +182,20 @@ def read_values(data: bytes, *, parts: Mapping[str, bytes] | None = None,
     if parts is not None and formula_parts is not None:
         custom, saved_at, saved_by = parts.get(CUSTOM_PART), _saved_at(parts.get(CORE_PART)), _saved_by(parts.get(APP_PART))
         formulas: dict[str, set[str]] = {}
+        troubles: dict[str, dict[str, CellTrouble]] = {}
         if formula_parts:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                formulas = _formula_cells(zf, formula_parts)
-        return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book,
+                formulas, troubles = _formula_cells(zf, formula_parts)
+        return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, troubles, book,
                               _package=data, _parts=parts)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         custom = zf.read(CUSTOM_PART) if CUSTOM_PART in names else None
         saved_at = _saved_at(zf.read(CORE_PART) if CORE_PART in names else None)
         saved_by = _saved_by(zf.read(APP_PART) if APP_PART in names else None)
-        formulas = _formula_cells(zf)
-    return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, book, _package=data)
+        formulas, troubles = _formula_cells(zf)
+    return WorkbookValues(list(book.sheet_names), custom, saved_at, saved_by, formulas, troubles, book,
+                          _package=data)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>\s*([0-9T:.+Z-]+)\s*</dcterms:modified>")
@@ -186,17 +216,52 @@ def _saved_by(app: bytes | None) -> str | None:
     return match.group(1).decode("utf-8", "replace") if match else None
 
 
-def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None) -> dict[str, set[str]]:
-    """Cells that hold a formula, per sheet name. calamine shows only the cached values, and a value
-    computed by a formula was not typed by the person answering, so checks flag it.
+def _formula_cells(zf: zipfile.ZipFile, only: Collection[str] | None = None
+                   ) -> tuple[dict[str, set[str]], dict[str, dict[str, CellTrouble]]]:
+    """Cells that hold a formula, per sheet name, and the cells whose value is an error or a formula's result
+    that was never saved (see `cell_troubles`). calamine shows only the cached values, and a value computed
+    by a formula was not typed by the person answering, so checks flag it; it shows an error or a missing
+    result as "", which would read as a cell left empty.
     `only`: the worksheet parts worth reading (the others are known to hold none)."""
     names = [n for n in zf.namelist()
              if n.startswith("xl/worksheets/") and n.endswith(".xml") and (only is None or n in only)]
-    parts = {n: b for n in names if has_formula(b := zf.read(n))}
+    parts = {n: b for n in names if may_hold_formula(n, b := zf.read(n))}
     if not parts:
-        return {}
+        return {}, {}
     names = _sheet_parts(zf.read(WORKBOOK_PART), zf.read(WORKBOOK_RELS_PART))
-    return {names.get(n, n): {m.decode() for m in _FORMULA_CELL.findall(b)} for n, b in parts.items()}
+    formulas = {names.get(n, n): {m.decode() for m in _FORMULA_CELL.findall(b)} for n, b in parts.items()}
+    troubles = {names.get(n, n): found for n, b in parts.items() if (found := cell_troubles(b))}
+    return {sheet: cells for sheet, cells in formulas.items() if cells}, troubles
+
+
+# An error value (t="e") or a formula cell, with its attributes and content (a self-closing <c/> has neither).
+_TROUBLE_CELL = re.compile(rb"<(?:\w+:)?c\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(?<!/)>((?:(?!</(?:\w+:)?c\s*>).)*?)"
+                           rb"</(?:\w+:)?c\s*>", re.DOTALL)
+_CACHED = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v\s*>")
+_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")
+# a result of text type (t="str", "inlineStr"): an empty result is a formula's "" (=IF(A1="","",…)), computed
+_TEXT_TYPE = re.compile(rb"""\bt\s*=\s*["'](?:str|inlineStr|s)["']""")
+
+
+def cell_troubles(sheet_xml: bytes) -> dict[str, CellTrouble]:
+    """A1 → CellTrouble for each cell of a worksheet's XML holding an error value (t="e": the #DIV/0! of a
+    formula, or pasted as a value) or a formula with no saved result (written by a program that does not
+    calculate, never opened in Excel since)."""
+    sheet_xml = _utf8(sheet_xml)
+    out: dict[str, CellTrouble] = {}
+    for attributes_text, content in _TROUBLE_CELL.findall(sheet_xml):
+        formula = _FORMULA.search(content) is not None
+        error = _ERROR_TYPE.search(attributes_text) is not None
+        if not formula and not error:
+            continue
+        ref = _attributes(attributes_text).get("r", "")
+        cached = _CACHED.search(content)
+        value = _ENTITY.sub(_unescape, cached.group(1).decode("utf-8", "replace")).strip() if cached else ""
+        if error:
+            out[ref] = CellTrouble(value or "#N/A", formula)
+        elif not value and not _TEXT_TYPE.search(attributes_text):
+            out[ref] = CellTrouble("", True)
+    return out
 
 
 def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:

@@ -119,7 +119,9 @@ class _Rows:
         header = next((r for r, row in enumerate(self.rows) if row and L.row_key(row[0]) == R.HEADER_NUMBER),
                       R.HEADER_ROW)
         self.first = header + 1
+        self.header = header
         self.numbers: dict[int, str] = {}     # 番号 → the cell it was first seen in
+        self.troubles = book.troubles.get(self.sheet, {})   # errors (#N/A), formulas never calculated
 
     def cell(self, r: int, c: int) -> object:
         row = self.rows[r] if r < len(self.rows) else []
@@ -129,9 +131,25 @@ class _Rows:
         self.out.findings.append(finding(code, file=self.file, sheet=self.sheet, cell=L.a1(r, c), **kw))
 
     def filled(self) -> list[int]:
-        """The rows with anything typed in an input cell."""
+        """The rows with anything typed in an input cell (an error value there too: it reads as "")."""
         return [r for r in range(self.first, len(self.rows))
-                if any(clean_text(self.cell(r, c)).text for c in self.inputs)]
+                if any(clean_text(self.cell(r, c)).text for c in self.inputs) or self.troubled_cells(r)]
+
+    def troubled_cells(self, r: int) -> list[int]:
+        """The columns of row `r` whose cell has no value to read (reader.CellTrouble)."""
+        if not self.troubles:
+            return []
+        return [c for c in (R.COL_NUMBER, *self.inputs) if L.a1(r, c) in self.troubles]
+
+    def troubled(self, r: int) -> bool:
+        """Says, at each cell, that row `r` holds an error or a formula never calculated (rather than empty
+        cells); True when it does (then nothing else of the row is checked or taken)."""
+        columns = self.troubled_cells(r)
+        for c in columns:
+            code, params = self.troubles[L.a1(r, c)].said()
+            field_name = clean_text(self.cell(self.header, c)).text.removesuffix("※").strip()   # (※: required)
+            self.add(code, r, c, field=field_name, **params)
+        return bool(columns)
 
     def number(self, r: int) -> int | None:
         """The row's 番号 (its opinion's number for good), or None after a finding."""
@@ -179,6 +197,8 @@ class _OpinionRows(_Rows):
             self.departments[normalise_choice(d.name)] = d.code
         self.surveyed = {d.code for d in plan.surveyed_departments()}
         for r in self.filled():
+            if self.troubled(r):
+                continue
             number = self.number(r)
             item = self.item(r)
             text = self.text(r, R.COL_TEXT, R.FIELD_TEXT, self.config.max_text_length, empty=Code.OPIN_010)
@@ -260,6 +280,8 @@ class _PracticeRows(_Rows):
         ids = {normalise_choice(ini.id): ini.id for ini in self.plan.initiatives}
         seen: dict[str, str] = {}
         for r in self.filled():
+            if self.troubled(r):
+                continue
             number = self.number(r)
             raw = self.cell(r, R.COL_INITIATIVE)
             key = normalise_choice(L.row_key(raw))
