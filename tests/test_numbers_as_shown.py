@@ -182,3 +182,94 @@ def test_opinions_collect__register_text_by_a_formula_never_calculated__said_at_
     result = collect_opinions(project.plan, project.config, YEAR)
     assert flatten(result.findings, ["code", "sheet", "cell", "field"]) == [
         ("VALUE_013", R.SHEET_OPINIONS, at, R.FIELD_TEXT)]
+
+
+# --- a figure that cannot be right is not published silently ------------------------------------------
+
+IMPLAUSIBLE = 1e15      # 件: 5820×1.1 typed with the cell's exponent, a paste gone wrong
+
+
+def _return_actual(project, value, item="1102", code="01"):
+    filler = project.filler(code).fill_all()
+    cell = filler.set(item, L.KEY_ACTUAL, L.FIELD_ACTUAL, value)
+    filler.save(project.inbox() / NAME)
+    return cell
+
+
+def _confirm(project, line: str):
+    (project.config.returns_dir / f"{YEAR}_実績値の確認.toml").write_text(line + "\n", encoding="utf-8")
+
+
+def test_collect_and_report__actual_1e15__warning_at_the_cell_held_as_確認中_until_confirmed(project):
+    cell = _return_actual(project, IMPLAUSIBLE)
+    collected = _cli(project, "collect", "--year", str(YEAR))
+    assert collected.exit_code == 1, collected.output         # (the other departments are still missing)
+    with Store(project.config.store_path) as store:
+        warnings = [f for f in store.findings(YEAR) if f[2] == NAME]
+        assert (YEAR, "1102") not in store.actuals()
+    assert [(f[0], f[1], f[4], f[5], f[6]) for f in warnings] == [
+        ("warning", "VALUE_014", "1102", cell, "指標実績値")]
+    line = '"1102" = 1000000000000000'
+    assert warnings[0][8] == (
+        "「指標実績値」が 1,000,000,000,000,000件 です。計画の基準値 5,820件・目標値 6,402件の 100 倍を超えており、"
+        "桁・単位・貼り付けの誤りの可能性があります。事務局が確認するまで、この実績値は取り込まず、報告書・公開用の表・"
+        "ウェブページでは「確認中」とします。部署に確かめて正しい数値なら、"
+        f"{YEAR}_実績値の確認.toml に {line} の1行を書いて、もう一度 collect を実行してください。"
+        "誤りなら、正しい数値を記入し直してもらってください。")
+    listed = (project.config.output_for(YEAR) / "findings.csv").read_bytes().decode("utf-8-sig")
+    assert "VALUE_014" in listed and line.replace('"', '""') in listed
+    folder = _collect_and_report(project)
+    outputs = _outputs(folder)
+    for name, text in outputs.items():
+        assert "1,000,000,000,000,000" not in text and "1000000000000000" not in text and "1e+15" not in text, name
+    row = _csv_row(folder, "1102")
+    assert row[f"{YEAR}年度実績"] == "" and row["判定"] == "確認中"
+    assert f"{YEAR}年度実績: 確認中" in row["注記"]
+    assert "確認中" in outputs["web"] and "確認中" in outputs["docx"]
+
+    _confirm(project, line)                  # the secretariat checked with the department: it stands
+    folder = _collect_and_report(project)
+    with Store(project.config.store_path) as store:
+        assert store.actuals()[(YEAR, "1102")] == IMPLAUSIBLE
+        notes = [(f[1], f[5]) for f in store.findings(YEAR) if f[2] == NAME]
+    assert notes == [("VALUE_015", cell)]
+    row = _csv_row(folder, "1102")
+    assert row[f"{YEAR}年度実績"] == "1000000000000000" and row["判定"] == "達成"
+    assert "1,000,000,000,000,000" in _outputs(folder)["web"]
+
+
+def test_collect__confirmation_of_another_figure__still_held(project):
+    _return_actual(project, IMPLAUSIBLE)
+    _confirm(project, '"1102" = 100000000000000')       # a digit fewer than the return says
+    _cli(project, "collect", "--year", str(YEAR))
+    with Store(project.config.store_path) as store:
+        assert [f[1] for f in store.findings(YEAR) if f[2] == NAME] == ["VALUE_014"]
+        assert (YEAR, "1102") not in store.actuals()
+
+
+@pytest.mark.parametrize(("item", "value"), [
+    ("1102", 64020),        # ten times the target: a year far better than planned
+    ("1102", 640200),       # a hundred times: still taken
+    ("2301", 200000),       # baseline 0, target 2,000 件
+    ("1202", 100),          # a % indicator at its target
+])
+def test_collect__real_looking_figure_even_far_above_target__taken_without_a_warning(project, item, value):
+    code = project.plan.item_by_code[item].indicator.reporter
+    _return_actual(project, value, item, code)
+    result = collect(project.plan, project.config, YEAR)
+    assert [f.code for f in result.findings if f.file == NAME] == []
+    assert [a.value for o in result.files for a in o.actuals if a.item_code == item] == [value]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('"9999" = 1', "「9999」は、参考指標のある取組項目の管理番号ではありません"),
+    ('"1102" = "多い"', "「1102」の値が数値ではありません"),
+    ('"1102" = ', "書き方に誤りがあります"),
+])
+def test_cli_collect__confirmations_file_written_wrong__exit_2_names_the_line_and_nothing_written(project, text,
+                                                                                                   message):
+    _return_actual(project, IMPLAUSIBLE)
+    _confirm(project, text)
+    result = _cli(project, "collect", "--year", str(YEAR))
+    assert result.exit_code == 2 and message in result.output
+    assert not project.config.store_path.exists()

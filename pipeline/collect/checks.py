@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pipeline.collect.confirmations import confirmation_line, confirmations_path
 from pipeline.collect.reader import WorkbookValues
 from pipeline.committee.model import Response
 from pipeline.config import Config
@@ -42,6 +43,27 @@ _OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # committee.model.opinion_id: ye
 MAX_SHEET_ROWS = 1000
 # Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
 MAX_STRAY_CELLS = 20
+# An actual more than this many times the plan's larger figure (baseline, target) is held until the
+# secretariat lets it stand (VALUE_014, pipeline.collect.confirmations): two orders of magnitude beyond
+# anything the plan foresaw is a slip of digits, units or a paste (1e15 件), while a year far better than
+# planned (ten times the target) is still taken as it is. A 達成率 is no measure here: for an indicator whose
+# target is near its baseline (5,820 → 6,402 件) twice the target is already 1,000%.
+IMPLAUSIBLE_FACTOR = 100
+
+
+def implausible_actual(value: float, ind: Indicator) -> bool:
+    """Whether `value` is more than IMPLAUSIBLE_FACTOR times the larger of the indicator's baseline and
+    target (never, for an indicator without a figure above 0)."""
+    scale = max((abs(f) for f in (ind.baseline, ind.target) if f is not None), default=0)
+    return scale > 0 and value > IMPLAUSIBLE_FACTOR * scale
+
+
+def plan_figures(ind: Indicator) -> str:
+    """The plan's figures as a message names them: 基準値 5,820件・目標値 6,402件."""
+    return "・".join(f"{label} {format_number(f)}{ind.unit}" for label, f in
+                    ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target)) if f is not None)
+
+
 # What _SheetCheck.value gives for a cell that has no value to read (an error, a formula never calculated),
 # after it has said so: the callers take nothing from it and add no 未記入.
 UNREADABLE = object()
@@ -403,6 +425,11 @@ class _SheetCheck:
         if ind.unit in self.plan.count_units and not is_whole(value):
             self.add(Code.VALUE_011, r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
             return None
+        if implausible_actual(value, ind):      # taken, then held by collect.run until the secretariat confirms it
+            path = confirmations_path(self.config.returns_dir, self.year)
+            self.add(Code.VALUE_014, r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit,
+                     figures=plan_figures(ind), factor=IMPLAUSIBLE_FACTOR, confirm_file=path.name,
+                     line=confirmation_line(self.item.code, value))
         return value
 
     def number_as_shown(self, r: int, raw: object, ind: Indicator) -> tuple[NumberParse | None, bool]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import checks, choice, gate, inbox
+from pipeline.collect import checks, choice, confirmations, gate, inbox
 from pipeline.collect.reader import read_values
 from pipeline.committee.loop import YearAsk
 from pipeline.config import Config
@@ -244,6 +244,7 @@ def decide(
         name = plan.department_name(o.department) if o.department in plan.department_by_code else ""
         o.findings = [_with_department(f, name) for f in o.findings]
     chosen_by_secretariat = _secretariat_choices(plan, choice.load_choices(choices_file), choices_file, outcomes)
+    _hold_implausible(plan, config, year, outcomes)
 
     roster: dict[str, tuple[str, str | None]] = {}
     decisions: dict[str, choice.Decision] = {}
@@ -299,6 +300,30 @@ def decide(
 
     findings = list(skipped) + [f for o in outcomes for f in o.findings] + missing_findings
     return CollectResult(year, folder, outcomes, skipped, roster, findings, decisions, choices_file)
+
+
+def _hold_implausible(plan: Plan, config: Config, year: int, outcomes: list[FileOutcome]) -> None:
+    """An actual the checks found implausible (VALUE_014 at its cell) is not taken, unless the secretariat's
+    confirmations file lets that very figure stand: then it is, and the warning says so (VALUE_015)."""
+    path = confirmations.confirmations_path(config.returns_dir, year)
+    confirmed = confirmations.load_confirmations(path, {ind.item_code for ind in plan.indicators})
+    for o in outcomes:
+        held = {f.sheet: f for f in o.findings if f.code == Code.VALUE_014}
+        if not held:
+            continue
+        kept = []
+        for actual in o.actuals:
+            warning = held.get(actual.item_code)
+            if warning is None:
+                kept.append(actual)
+            elif confirmed.get(actual.item_code) == actual.value:
+                kept.append(actual)
+                ind = plan.item_by_code[actual.item_code].indicator
+                o.findings[o.findings.index(warning)] = finding(
+                    Code.VALUE_015, file=warning.file, department=warning.department, sheet=warning.sheet,
+                    cell=warning.cell, field=warning.field, value=warning.value, unit=ind.unit,
+                    figures=checks.plan_figures(ind), confirm_file=path.name)
+        o.actuals = kept
 
 
 def _secretariat_choices(plan: Plan, chosen: dict[str, str], path: Path,

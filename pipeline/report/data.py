@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from pipeline.committee.model import GoodPractice, OpinionState, open_opinions, opinions_asked
 from pipeline.errors import UsageError
+from pipeline.findings import Code
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
 from pipeline.store import Answer, Evaluation, Store
-from pipeline.vocabulary import MISSING
+from pipeline.vocabulary import MISSING, RETURNED
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,30 @@ class IndicatorFigures:
         return self.indicator.item_code
 
 
+# An actual the department returned but collect held, far beyond the plan's figures, until the secretariat
+# confirms it (VALUE_014, pipeline.collect.confirmations): not available, as a pending return's figure is.
+HELD = "確認中"
+
+
 def indicator_figures(plan: Plan, actuals: dict[tuple[int, str], float], rosters: dict[int, dict[str, str]],
-                      year: int) -> dict[str, IndicatorFigures]:
+                      year: int, held: frozenset[tuple[int, str]] = frozenset()) -> dict[str, IndicatorFigures]:
     """Every indicator's figures for report `year`, keyed by 管理番号 in the charter's order. The rate, the
-    judgement and a 延べ indicator's running totals all come from `achievement.assess` (no second formula)."""
+    judgement and a 延べ indicator's running totals all come from `achievement.assess` (no second formula).
+    `held`: (year, 管理番号) of the actuals collect held for the secretariat's confirmation (`held_actuals`):
+    said 「確認中」 where the figure would stand."""
     grouped = A.by_item(actuals)
     achievements = A.assess_plan(plan, actuals, year)
     out: dict[str, IndicatorFigures] = {}
+
+    def why_missing(ind: Indicator, y: int) -> str | None:
+        status = reporter_status(plan, rosters, ind, y)
+        if (y, ind.item_code) in held and status == RETURNED:
+            return HELD
+        return A.missing_label(status)
+
     for ind in plan.indicators:
         own = {y: v for y, v in sorted(grouped.get(ind.item_code, {}).items()) if plan.period_start <= y <= year}
-        missing = {y: A.missing_label(reporter_status(plan, rosters, ind, y))
-                   for y in plan.years if y <= year and y not in own}
+        missing = {y: why_missing(ind, y) for y in plan.years if y <= year and y not in own}
         running: dict[int, float] = {}
         if A.kind_of(ind) == A.CUMULATIVE:
             for y in own:
@@ -66,6 +80,8 @@ def indicator_figures(plan: Plan, actuals: dict[tuple[int, str], float], rosters
                     running[y] = total
         result = achievements[ind.item_code]
         judgement = A.judgement_label(result, reporter_status(plan, rosters, ind, year))
+        if result.judgement == A.NO_ACTUAL and missing.get(year) == HELD:
+            judgement = HELD
         out[ind.item_code] = IndicatorFigures(ind, result, judgement, own, missing, running)
     return out
 
@@ -114,6 +130,13 @@ def reporter_status(plan: Plan | None, rosters: dict[int, dict[str, str]], indic
     return roster.get(indicator.reporter, MISSING)
 
 
+def held_actuals(store: Store, years: list[int], actuals: dict[tuple[int, str], float]) -> frozenset[tuple[int, str]]:
+    """(year, 管理番号) of each actual collect held for the secretariat's confirmation: the year's findings
+    kept by the store say so at the indicator's sheet (VALUE_014), and no figure was stored."""
+    return frozenset((y, row[4]) for y in years for row in store.findings(y)
+                     if row[1] == Code.VALUE_014 and (y, row[4]) not in actuals)
+
+
 def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
     plan = plan.for_year(year)
     years = store.years()
@@ -123,7 +146,7 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
 
     actuals = store.actuals()
     rosters = {y: store.roster(y) for y in years}
-    figures = indicator_figures(plan, actuals, rosters, year)
+    figures = indicator_figures(plan, actuals, rosters, year, held_actuals(store, years, actuals))
     opinions, responses = store.opinions(), store.responses()
     # open at the year's end: given on an earlier report (one on the year's own report comes after it) and not
     # settled by an answer up to the year's own

@@ -25,7 +25,7 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.report.data import IndicatorFigures, indicator_figures
+from pipeline.report.data import IndicatorFigures, held_actuals, indicator_figures
 from pipeline.store import Store
 from pipeline.values import clean_text, format_number
 
@@ -139,7 +139,10 @@ def _indicator_notes(ind: Indicator, result: A.Achievement) -> list[str]:
 
 
 def load_indicator_table(plan: Plan, store: Store, year: int, today: dt.date) -> IndicatorTable:
-    return indicator_table(plan, store.actuals(), {y: store.roster(y) for y in store.years()}, year, today)
+    actuals, years = store.actuals(), store.years()
+    rosters = {y: store.roster(y) for y in years}
+    figures = indicator_figures(plan, actuals, rosters, year, held_actuals(store, years, actuals))
+    return indicator_table(plan, actuals, rosters, year, today, figures=figures)
 
 
 # --- Excel ----------------------------------------------------------------------------------------
