@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect
+from pipeline.collect.run import collect, merge
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions
 from pipeline.findings import Severity, flatten
@@ -24,10 +24,13 @@ from pipeline.report.public_table import RATE_HEADER, public_file_name
 from pipeline.report.usecase import report_file_name
 from pipeline.store import Store
 from pipeline.survey import layout as L
+from pipeline.survey.filling import ReturnFiller
 from pipeline.vocabulary import WITH_ERRORS
 from tests import report_fixtures as F
 from tests.conftest import YEAR
+from tests.office_support import Calc, need_office, requires_office
 from tests.test_hostile import _with_sheet_xml
+from tests.test_libreoffice import COL_VALUE, job, typed_return
 from tests.test_opinions_register import new_register, register_path
 
 RESIDUE = "6402.000000000001"
@@ -273,3 +276,37 @@ def test_cli_collect__confirmations_file_written_wrong__exit_2_names_the_line_an
     result = _cli(project, "collect", "--year", str(YEAR))
     assert result.exit_code == 2 and message in result.output
     assert not project.config.store_path.exists()
+
+
+# --- the same, saved by LibreOffice Calc ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def calc(tmp_path_factory):
+    """One headless soffice for the module's workbooks."""
+    session = Calc(need_office(), tmp_path_factory.mktemp("soffice"))
+    yield session
+    session.close()
+
+
+@requires_office()
+def test_calc__sum_and_division_by_zero_typed_as_formulas__6402_stored_and_the_error_at_its_cell(project, calc):
+    own_sum = typed_return(project, "01")          # 総合政策課 reports 1102 (5,820 → 6,402 件)
+    own_sum.type("1102", L.KEY_ACTUAL, COL_VALUE, "=5820*1.1")
+    division = typed_return(project, "05")         # 情報政策課 reports 2101
+    division.type("2101", L.KEY_ACTUAL, COL_VALUE, "=10/0")
+    done = calc.fill([job(project, own_sum, "総合政策課.xlsx"), job(project, division, "情報政策課.xlsx")])
+    assert [d["done"][-1]["content"] for d in done] == ["FORMULA", "FORMULA"]
+    # (Calc writes the result as it shows it, <v>6402</v>; Excel writes the double's 17 digits,
+    # 6402.000000000001, which the openpyxl-written returns above stand for)
+
+    result = collect(project.plan, project.config, YEAR)
+    with Store(project.config.store_path) as store:
+        merge(project.plan, project.config, result, store)
+        actuals = store.actuals()
+    assert repr(actuals[(YEAR, "1102")]) == "6402.0"
+    sum_cell = L.a1(ReturnFiller(project.template("01")).row_of("1102", L.KEY_ACTUAL) - 1, COL_VALUE)
+    assert [(f.code, f.cell) for f in result.findings if f.file == "総合政策課.xlsx"] == [("VALUE_008", sum_cell)]
+    cell = L.a1(ReturnFiller(project.template("05")).row_of("2101", L.KEY_ACTUAL) - 1, COL_VALUE)
+    found = [(f.severity.value, f.code, f.sheet, f.cell, f.value) for f in result.findings if f.file == "情報政策課.xlsx"]
+    assert found == [("error", "VALUE_012", "2101", cell, "#DIV/0!")]
+    assert (YEAR, "2101") not in actuals
