@@ -116,9 +116,10 @@ def test_spreadsheet_number__product_of_short_decimals__the_exact_product(a, b):
     assert spreadsheet_number(float(a) * float(b)) == float(a * b)
 
 
-@given(st.lists(SHORT, min_size=1, max_size=12))
-def test_spreadsheet_number__sum_of_short_decimals__the_exact_sum(terms):
-    assert spreadsheet_number(sum(float(t) for t in terms)) == float(sum(terms))
+@given(SHORT, SHORT)
+def test_spreadsheet_number__sum_of_short_decimals__the_exact_sum(a, b):
+    # (a long running sum can carry its residue into the 15th digit: then Excel shows it too, and so do we)
+    assert spreadsheet_number(float(a) + float(b)) == float(a + b)
 
 
 @given(st.integers(min_value=-(10**15) + 1, max_value=10**15 - 1), st.integers(min_value=-30, max_value=30))
@@ -128,15 +129,17 @@ def test_spreadsheet_number__fifteen_digits_or_fewer__unchanged(mantissa, expone
     assert parse_number(typed, allow_negative=True).value == typed
 
 
-# what a cell can hold: Excel's largest number is 9.99999999999999E+307
-CELL_FLOATS = st.floats(min_value=-9.99999999999999e307, max_value=9.99999999999999e307)
+# what a cell can hold: Excel's largest number is 9.99999999999999E+307, its smallest 2.2250738585072E-308
+# (no subnormal doubles, which have fewer than 15 significant digits of precision)
+CELL_FLOATS = st.floats(min_value=-9.99999999999999e307, max_value=9.99999999999999e307, allow_subnormal=False)
 
 
 @given(CELL_FLOATS)
 def test_spreadsheet_number__any_cell_number__idempotent_and_within_fifteen_digits(value):
     once = spreadsheet_number(value)
     assert spreadsheet_number(once) == once
-    assert len(f"{once:.15e}".split("e")[0].replace("-", "").replace(".", "").rstrip("0")) <= 15
+    digits = repr(once).split("e")[0].replace("-", "").replace(".", "").strip("0")   # the shortest round trip
+    assert len(digits) <= 15
     assert abs(once - value) <= abs(value) * 5e-15
 
 
