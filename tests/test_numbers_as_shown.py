@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.collect.run import collect, merge
+from pipeline.collect.usecase import run_collect_year
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions
 from pipeline.findings import Severity, flatten
@@ -25,12 +26,13 @@ from pipeline.report.usecase import report_file_name
 from pipeline.store import Store
 from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller
-from pipeline.vocabulary import WITH_ERRORS
+from pipeline.vocabulary import WITH_ERRORS, ResponseStatus
 from tests import report_fixtures as F
 from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office
 from tests.test_hostile import _with_sheet_xml
 from tests.test_libreoffice import COL_VALUE, job, typed_return
+from tests.test_opinions_loop import TODAY, looped, responses  # noqa: F401  (looped: the fixture)
 from tests.test_opinions_register import new_register, register_path
 
 RESIDUE = "6402.000000000001"
@@ -310,3 +312,18 @@ def test_calc__sum_and_division_by_zero_typed_as_formulas__6402_stored_and_the_e
     found = [(f.severity.value, f.code, f.sheet, f.cell, f.value) for f in result.findings if f.file == "情報政策課.xlsx"]
     assert found == [("error", "VALUE_012", "2101", cell, "#DIV/0!")]
     assert (YEAR, "2101") not in actuals
+
+
+def test_collect__answer_to_a_committee_opinion_by_a_formula_ending_in_an_error__said_at_its_cell(looped):  # noqa: F811
+    p = looped
+    filler = p.filler("05", 2024).fill_all()
+    filler.respond("2023-02", "対応中", "=VLOOKUP(A1,B:C,2,FALSE)")     # openpyxl writes it as a formula
+    path = filler.save(p.inbox(2024) / "情報政策課.xlsx")
+    cell = L.a1(L.OPINION_FIRST_ROW + 1, L.COL_RESPONSE_TEXT)
+    path.write_bytes(_with_sheet_xml(path.read_bytes(), L.SHEET_OPINIONS, lambda xml: re.sub(
+        rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>', rf'<c r="{cell}"\1 t="e"><f>\2</f><v>#N/A</v></c>',
+        xml)))
+    result = run_collect_year(p.plan, p.config, 2024, today=TODAY, inline=True).result
+    found = [(f.code, f.sheet, f.cell, f.field, f.value) for f in result.findings if f.file == "情報政策課.xlsx"]
+    assert found == [("VALUE_012", L.SHEET_OPINIONS, cell, L.FIELD_RESPONSE_TEXT, "#N/A")]
+    assert responses(p)[(2024, "2023-02")][0] is ResponseStatus.UNANSWERED
