@@ -102,7 +102,8 @@ def typed_return(project: Project, department: str) -> TypedReturn:
             n += 1
         ind = item.indicator
         if ind and ind.reporter == department:
-            value = 44.7 if ind.unit == "%" else 1000 + n
+            # a figure near the plan's own (VALUE_014 holds one a hundred times beyond it), distinct per department
+            value = 44.7 if ind.unit == "%" else round(ind.target or ind.baseline or 10) + n
             out.type(item.code, L.KEY_ACTUAL, COL_VALUE, str(value))
             out.actuals[item.code] = value
         if item.lead == department:
@@ -195,7 +196,7 @@ def test_store__holds_exactly_the_values_typed_in_calc(filled):
     assert sum(a.issues == "" for a in answers.values()) > 10                  # left empty: "" in the store
     assert {a.progress for a in answers.values()} == {c.label for c in project.config.progress_choices}
     assert {e.grade for e in evaluations.values()} == {g.code for g in project.config.grades}
-    assert actuals["1202"] == 44.7 and actuals["2101"] == 1008                  # typed "44.7" and "1008"
+    assert actuals["1202"] == 44.7 and actuals["2101"] == 21                    # typed "44.7" and "21"
 
 
 # --- pass 2: the usual mistakes, made in Calc --------------------------------------------------------
