@@ -16,7 +16,7 @@ from pipeline.collect.run import collect, merge
 from pipeline.findings import flatten
 from pipeline.store import Store
 from pipeline.survey import layout as L
-from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS
+from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Arrival
 from tests.conftest import YEAR
 
 
@@ -179,7 +179,9 @@ def test_collect__workbook_of_another_year__refused(project):
     project.filler("05", year=2023).fill_all().save(project.inbox() / "情報政策課.xlsx")
     result = run(project)
     assert codes(result, "情報政策課.xlsx") == ["IDENT_003"]
-    assert result.roster["05"] == (MISSING, None)
+    # it sent something: not 未提出 (tests/test_accounted_for.py follows it to status and the reminder list)
+    assert result.roster["05"] == (WITH_ERRORS, "情報政策課.xlsx")
+    assert result.arrivals == {"05": Arrival.LAST_YEARS_FORM}
 
 
 def test_collect__workbook_of_another_plan__refused(project):
@@ -332,6 +334,7 @@ def test_collect__empty_inbox_would_wipe_a_collected_year__refused(project):
     project.return_all()
     run(project)
     shutil.rmtree(project.inbox())
+    project.inbox().mkdir()     # emptied (a folder that is gone: tests/test_accounted_for.py)
     result = cli_collect(project)
     assert result.exit_code == 2 and "--force" in result.output
     with Store(project.config.store_path) as store:
