@@ -160,7 +160,7 @@ def test_collect__last_years_form__status_roster_and_reminders_say_so_and_the_le
 
     status = cli(project, "status", "--year", str(YEAR), "--today", "2025-05-21")
     assert status.exit_code == 1
-    assert _status_rows(status.output)["05"][1:3] == ["情報政策課", "前年度の様式"]
+    assert _status_rows(status.output)["05"][1:5] == ["情報政策課", "前年度の様式", "1", "0"]   # its IDENT_003
     assert _status_rows(status.output)["05"][-1] == "情報政策課.xlsx"
     assert "  情報政策課: 前年度の様式で提出（情報政策課.xlsx）。今年度配布した調査票に記入して送ってもらってください（督促リストに文例があります）。" \
         in status.output.splitlines()
@@ -169,6 +169,9 @@ def test_collect__last_years_form__status_roster_and_reminders_say_so_and_the_le
     assert _roster_sheet(project)["05"] == ("前年度の様式で提出", "情報政策課.xlsx")
     reminders = _reminders(project)
     assert list(reminders) == ["05"]
+    wb = openpyxl.load_workbook(project.config.output_for(YEAR) / reminder_list_name(YEAR))
+    assert wb["督促リスト"]["A4"].value == ("未提出 0 部署、要修正 1 部署（うち、届いたが取り込めないもの 1 部署: 状況の列のとおり）。"
+                                        "督促文はそのままメールに貼り付けられます。")
     assert reminders["05"]["状況"] == "前年度の様式で提出"
     letter = reminders["05"]["督促文"]
     template = template_file_name(project.plan, YEAR, project.plan.department_by_code["05"])

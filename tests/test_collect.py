@@ -191,7 +191,10 @@ def test_collect__workbook_of_another_plan__refused(project):
         if row[0].value == L.ID_PLAN:
             row[1].value = "another-city-plan"
     filler.save(project.inbox() / "x.xlsx")
-    assert codes(run(project), "x.xlsx") == ["IDENT_002"]
+    result = run(project)
+    assert codes(result, "x.xlsx") == ["IDENT_002"]
+    # whose it is, by its identity: not 未提出 (tests/test_accounted_for.py)
+    assert (result.roster["05"], result.arrivals) == ((WITH_ERRORS, "x.xlsx"), {"05": Arrival.OTHER_PLANS_FORM})
 
 
 def test_collect__not_a_survey_workbook__refused(project):

@@ -109,6 +109,8 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
         return out
     if dept not in plan.department_by_code:
         out.findings.append(finding(Code.IDENT_004, file=file, value=dept))
+        # a department code this plan does not have: a form made for another plan's departments
+        out.apparent_department, out.arrival = identity_department(identity, plan, file), Arrival.OTHER_PLANS_FORM
         return out
     out.department = dept
     name = plan.department_name(dept)

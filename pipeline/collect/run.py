@@ -217,7 +217,7 @@ def list_held_files(files: list[inbox.InboxFile], config: Config, *, inline: boo
         return []
     jobs = [held.HeldJob(f, config.limits) for f in files]
     results = isolation.run_inline(held.list_held, jobs) if inline else isolation.run_isolated(
-        held.list_held, jobs, workers=min(config.workers or len(jobs), len(jobs)),
+        held.list_held, jobs, workers=min(config.workers or os.cpu_count() or 1, len(jobs)),
         memory_bytes=config.limits.worker_memory_bytes, timeout=config.limits.worker_timeout_seconds)
     out = []
     try:

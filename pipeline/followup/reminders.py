@@ -152,11 +152,14 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
     ws = wb.add_worksheet("督促リスト")
     deadline = config.deadline(year)
     missing = sum(r.status == MISSING for r in items)
+    arrived = sum(r.arrival is not None for r in items)
     header = [
         f"{fiscal_year_label(year)} 進捗状況調査 督促リスト（{format_date_ja(today)}作成）",
         f"提出期限: {format_date_ja(deadline)}",
         f"事務局: {config.secretariat.contact_line}",
-        f"未提出 {missing} 部署、要修正 {len(items) - missing} 部署。督促文はそのままメールに貼り付けられます。",
+        f"未提出 {missing} 部署、要修正 {len(items) - missing} 部署"
+        + (f"（うち、届いたが取り込めないもの {arrived} 部署: 状況の列のとおり）" if arrived else "")
+        + "。督促文はそのままメールに貼り付けられます。",
         *notes,
     ]
     for row, line in enumerate(header):

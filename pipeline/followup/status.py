@@ -156,14 +156,17 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
     plan = plan.for_year(year)
     if not store.has_year(year):
         raise never_collected(year)
-    chosen = {s.department_code: s for s in store.submissions(year)
-              if s.department_code and s.status in (ACCEPTED, REJECTED)}
+    submissions = store.submissions(year)
+    chosen = {s.department_code: s for s in submissions if s.department_code and s.status in (ACCEPTED, REJECTED)}
+    by_file = {s.file_name: s for s in submissions}
     rows = []
     arrivals = store.arrivals(year)
     for code, status in sorted(store.roster(year).items()):
         s = chosen.get(code) if status != MISSING else None
         name = plan.department_name(code) if code in plan.department_by_code else ""
         arrival, file_name = arrivals.get(code, (None, s.file_name if s else ""))
+        if arrival is not None:
+            s = by_file.get(file_name)      # the file that came (no submission when it was a zip or a mail)
         rows.append(DepartmentStatus(code, name, status, file_name, s.errors if s else 0, s.warnings if s else 0,
                                      arrival))
     doubtful = {f[3] for f in store.findings(year) if f[1] == Code.SUBM_004}
