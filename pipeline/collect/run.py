@@ -18,7 +18,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline import isolation
 from pipeline.collect import checks, choice, gate, held, inbox
@@ -328,7 +328,7 @@ def decide(
             dept = next((d for d in map(lambda n: checks.department_of_name(plan, n), what.workbooks) if d), None)
             unused.append((arrival, dept or checks.department_of_name(plan, source.relative), source.relative, True))
     unused += [(Arrival.NOT_A_WORKBOOK if f.code == Code.FILE_021 else Arrival.UNREADABLE,
-                checks.department_of_name(plan, PurePosixPath(f.file).name), f.file, True) for f in skipped
+                checks.department_of_name(plan, f.file), f.file, True) for f in skipped
                if f.code in (Code.FILE_021, Code.FILE_018, Code.FILE_020)]
     order = list(Arrival)
     told = []
@@ -358,7 +358,7 @@ def _unread_arrival(o: FileOutcome) -> Arrival:
 
 
 def _named(plan: Plan, o: FileOutcome) -> str | None:
-    return checks.department_of_name(plan, PurePosixPath(o.file_name).name)
+    return checks.department_of_name(plan, o.file_name)     # the inbox-relative name: a folder's name counts too
 
 
 def _held_arrival(source: inbox.InboxFile, what: held.Held) -> Arrival | None:
