@@ -525,3 +525,23 @@ def test_a_master_with_every_sheet_sorted_is_still_the_same_plan_and_a_real_chan
     assert changed.plan.digest != plan.digest
     assert [i.id for i in changed.plan.item_by_code["1101"].initiatives] == \
         [i.id for i in plan.item_by_code["1101"].initiatives]
+
+
+@requires_office()
+def test_a_master_sorted_in_calc_is_the_same_plan_with_the_same_digest(tmp_path):
+    variant = _variant(tmp_path)
+    master = export_master(variant, None, tmp_path / "計画マスタ.xlsx")
+    (tmp_path / "soffice").mkdir()
+    calc = Calc(need_office(), tmp_path / "soffice")
+    try:
+        (done,) = calc.fill([{"in": str(master), "out": str(tmp_path / "sorted.xlsx"), "actions": [
+            {"sheet": sheet, "sort": column, "descending": descending}
+            for sheet, (column, descending) in SORTS.items()]}])
+    finally:
+        calc.close()
+    by_sheet = {d["sheet"]: d["first_column"] for d in done["done"]}
+    assert by_sheet[M.SHEET_INITIATIVES] != sorted(by_sheet[M.SHEET_INITIATIVES])    # really in another order
+    result = import_master(tmp_path / "sorted.xlsx", tmp_path / "plan.toml", inline=True)
+    assert result.errors == 0, [(f.sheet, f.cell, f.message) for f in result.findings]
+    assert result.plan == variant
+    assert [result.plan.for_year(y).digest for y in variant.years] == [variant.for_year(y).digest for y in variant.years]
