@@ -64,6 +64,8 @@ class Arrival(Enum):
     MAIL_MSG = "mail_msg"                   # the whole mail saved from Outlook (.msg), not its attachment
     MAIL_EML = "mail_eml"                   # the whole mail saved as .eml, not its attachment
     UNREADABLE = "unreadable"               # a file named after it that cannot be read (password, .xls, broken…)
+    NOT_READ_HERE = "not_read_here"         # a file named after it that this PC could not read from the inbox
+                                            # (still being copied, no permission, a link out of the inbox)
     NOT_A_WORKBOOK = "not_a_workbook"       # a file of another kind named after it (PDF, Word, CSV…)
 
     @property
@@ -84,6 +86,9 @@ class Arrival(Enum):
         if self in (Arrival.MAIL_MSG, Arrival.MAIL_EML):
             return ("メールを開き、添付の調査票をそのまま受付フォルダーに保存してから、もう一度 collect を実行してください"
                     "（部署への督促は不要です）。")
+        if self is Arrival.NOT_READ_HERE:
+            return ("ファイルのコピーが終わっているか、アクセス権と保存場所（受付フォルダーの中に実物があるか）を確かめてから、"
+                    "もう一度 collect を実行してください（部署への督促は不要です）。")
         if self is Arrival.IN_LOCKED_ZIP:
             return "部署にパスワードを確かめて展開するか、ZIP にせずに送ってもらってください（督促リストに文例があります）。"
         return "今年度配布した調査票に記入して送ってもらってください（督促リストに文例があります）。"
@@ -91,7 +96,7 @@ class Arrival(Enum):
     @property
     def by_secretariat(self) -> bool:
         """The secretariat can make it usable itself (extract the zip, save the attachment): nobody is chased."""
-        return self in (Arrival.IN_ZIP, Arrival.MAIL_MSG, Arrival.MAIL_EML)
+        return self in (Arrival.IN_ZIP, Arrival.MAIL_MSG, Arrival.MAIL_EML, Arrival.NOT_READ_HERE)
 
 
 class ResponseStatus(Enum):
@@ -153,6 +158,7 @@ _ARRIVAL_LABELS = {
     Arrival.MAIL_MSG: ("メールのまま保存（.msg）", "メールのまま"),
     Arrival.MAIL_EML: ("メールのまま保存（.eml）", "メールのまま"),
     Arrival.UNREADABLE: ("読めないファイルで提出", "読めないファイル"),
+    Arrival.NOT_READ_HERE: ("受付フォルダーのファイルを読めません", "受付で読めない"),
     Arrival.NOT_A_WORKBOOK: ("調査票でないファイルで提出", "調査票でない"),
 }
 

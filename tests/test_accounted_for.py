@@ -361,3 +361,17 @@ def test_report__typed_text_still_holding_a_bidi_override__shown_as_typed_everyw
     assert REASON_AS_TYPED in document
     for text in (page.decode("utf-8"), document, result.csv.read_text("utf-8-sig")):
         assert "\u202e" not in text and "\u202c" not in text and "\u200b" not in text
+
+
+def test_collect__a_link_out_of_the_inbox_named_after_a_department__ours_to_fix_not_the_departments(project, tmp_path):
+    project.return_all(except_codes=("18",))
+    outside = tmp_path / "elsewhere.xlsx"
+    outside.write_bytes(_filled(project, "18"))
+    project.inbox().joinpath("商工課_回答.xlsx").symlink_to(outside)
+    assert cli(project, "collect", "--year", str(YEAR)).exit_code == 1
+    reminder = _reminders(project)["18"]
+    assert reminder["状況"] == "受付フォルダーのファイルを読めません"
+    assert reminder["督促文"] == (
+        "【事務局の作業。商工課への督促は不要です】受付フォルダーの「商工課_回答.xlsx」を読めませんでした。"
+        "ファイルのコピーが終わっているか、アクセス権と保存場所（受付フォルダーの中に実物があるか）を確かめてから、"
+        "もう一度 collect を実行してください（部署への督促は不要です）。")

@@ -327,7 +327,7 @@ def decide(
         if arrival is not None:
             dept = next((d for d in map(lambda n: checks.department_of_name(plan, n), what.workbooks) if d), None)
             unused.append((arrival, dept or checks.department_of_name(plan, source.relative), source.relative, True))
-    unused += [(Arrival.NOT_A_WORKBOOK if f.code == Code.FILE_021 else Arrival.UNREADABLE,
+    unused += [(Arrival.NOT_A_WORKBOOK if f.code == Code.FILE_021 else Arrival.NOT_READ_HERE,
                 checks.department_of_name(plan, f.file), f.file, True) for f in skipped
                if f.code in (Code.FILE_021, Code.FILE_018, Code.FILE_020)]
     order = list(Arrival)
@@ -353,8 +353,12 @@ def decide(
 
 
 def _unread_arrival(o: FileOutcome) -> Arrival:
-    """A file of no known department: another workbook than ours, or one that could not be read at all."""
-    return Arrival.NOT_A_WORKBOOK if any(f.code == Code.IDENT_001 for f in o.findings) else Arrival.UNREADABLE
+    """A file of no known department: another workbook than ours, one this PC could not read from the inbox
+    (being copied, no permission: ours to fix, not the department's), or one that could not be read at all."""
+    codes = {f.code for f in o.findings}
+    if Code.IDENT_001 in codes:
+        return Arrival.NOT_A_WORKBOOK
+    return Arrival.NOT_READ_HERE if codes & {Code.FILE_019, Code.FILE_020} else Arrival.UNREADABLE
 
 
 def _named(plan: Plan, o: FileOutcome) -> str | None:

@@ -108,6 +108,8 @@ def arrival_text(plan: Plan, config: Config, year: int, department: Department, 
     """What to do about what came from a department that could not be used: the letter that asks it for the
     right thing (this year's form, the workbook itself, the zip's password), or, where the secretariat can
     make it usable itself (a zip, a mail saved whole), what to do instead of writing to anyone."""
+    if arrival is Arrival.NOT_READ_HERE:
+        return f"【事務局の作業。{department.name}への督促は不要です】受付フォルダーの「{file_name}」を読めませんでした。{arrival.ask}"
     if arrival.by_secretariat:
         what = "ZIP ファイルを展開し、中の調査票" if arrival is Arrival.IN_ZIP else "メールを開き、添付の調査票"
         return (f"【事務局の作業。{department.name}への督促は不要です】受付フォルダーの「{file_name}」は{arrival.label}。"
