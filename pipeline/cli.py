@@ -195,20 +195,21 @@ def collect(obj: Context, year: int, force: bool) -> None:
     from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
-    inbox = config.returns_for(year)
-    if year in plan.years and not inbox.is_dir():
-        obj.say(f"受付フォルダー {inbox} がありません。届いた回答をこのフォルダーに保存してください。", err=True)
     run = run_collect_year(plan, config, year, force=force, progress=obj.progress("点検"),
                            packet_progress=obj.progress("差し戻し"))
     result, outputs, followup = run.result, run.outputs, run.followup
 
     for code, (status, file) in sorted(result.roster.items()):
-        obj.detail(f"  {code} {plan.department_name(code)}: {status.label}{'（' + file + '）' if file else ''}")
+        label = result.arrivals[code].label if code in result.arrivals else status.label
+        obj.detail(f"  {code} {plan.department_name(code)}: {label}{'（' + file + '）' if file else ''}")
     obj.say(
         f"{year}年度: ファイル {len(result.files)} 件を点検。"
         f"受理 {result.count(RETURNED)}、差し戻し {result.count(WITH_ERRORS)}、未提出 {result.count(MISSING)}"
         f"（全 {len(result.roster)} 部署）。エラー {result.errors} 件、警告 {result.warnings} 件。"
     )
+    if result.arrivals:
+        obj.say("届いたが取り込めないもの（未提出ではありません）: " + "、".join(
+            f"{plan.department_name(code)}（{arrival.label}）" for code, arrival in sorted(result.arrivals.items())))
     for path in outputs:
         obj.say(f"  {path}")
     for line in followup.summary_lines():
@@ -246,6 +247,9 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     obj.say(f"{year}年度の報告書と参考指標一覧、ウェブページを {result.folder} に作成しました:")
     for path in result.paths:
         obj.say(f"  {path.relative_to(result.folder).as_posix()}")
+    obj.say(f"{result.coverage}（提出状況は報告書の 1(5) にあります）。")
+    if result.few_returns:
+        click.echo(f"注意: {result.few_returns}", err=True)
     if result.pdf and not result.toc_filled:
         obj.say("  （目次は Word で開いたときに更新されます）")
 

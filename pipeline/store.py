@@ -23,9 +23,10 @@ from pipeline.storefile import (
     run_lock as run_lock,  # one collect or report at a time: part of the store's interface
 )
 from pipeline.values import spreadsheet_number
-from pipeline.vocabulary import ResponseStatus, RosterStatus, SubmissionStatus
+from pipeline.vocabulary import Arrival, ResponseStatus, RosterStatus, SubmissionStatus
 
-SCHEMA_VERSION = 2   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
+SCHEMA_VERSION = 3   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
+#                      3: roster_arrivals, what came from a department that could not be used (a v2 store gains it)
 
 
 _SCHEMA = """
@@ -49,6 +50,12 @@ CREATE TABLE IF NOT EXISTS roster (
     department_code TEXT    NOT NULL,
     status          TEXT    NOT NULL CHECK (status IN ('accepted','errors','missing')),
     file_name       TEXT,               -- the submission that counts (NULL when missing)
+    PRIMARY KEY (fiscal_year, department_code)
+);
+CREATE TABLE IF NOT EXISTS roster_arrivals (
+    fiscal_year     INTEGER NOT NULL,
+    department_code TEXT    NOT NULL,
+    arrival         TEXT    NOT NULL,   -- vocabulary.Arrival: what came (another year's form, a zip…), the roster holding its file
     PRIMARY KEY (fiscal_year, department_code)
 );
 CREATE TABLE IF NOT EXISTS answers (
@@ -191,6 +198,7 @@ class YearRecord:
     evaluations: list[tuple[Evaluation, str]]
     findings: list[Finding]
     responses: list[tuple[Response, str]] = field(default_factory=list)   # answers to the committee's opinions
+    arrivals: dict[str, Arrival] = field(default_factory=dict)   # department → what came that could not be used
 
 
 class Store:
@@ -326,7 +334,7 @@ class Store:
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in ("submissions", "roster", "answers", "indicator_actuals", "evaluations", "findings",
-                          "opinion_responses"):
+                          "opinion_responses", "roster_arrivals"):
                 db.execute(f"DELETE FROM {table} WHERE fiscal_year = ?", (y,))
             db.executemany(
                 "INSERT INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -336,6 +344,10 @@ class Store:
             db.executemany(
                 "INSERT INTO roster VALUES (?,?,?,?)",
                 [(y, dept, status, file) for dept, (status, file) in sorted(record.roster.items())],
+            )
+            db.executemany(
+                "INSERT INTO roster_arrivals VALUES (?,?,?)",
+                [(y, dept, arrival) for dept, arrival in sorted(record.arrivals.items())],
             )
             db.executemany(
                 "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?,?)",
@@ -412,6 +424,17 @@ class Store:
         """department code → where it stands (returned, with errors, missing)."""
         rows = self.db.execute("SELECT department_code, status FROM roster WHERE fiscal_year = ?", (year,))
         return {code: RosterStatus(status) for code, status in rows}
+
+    def arrivals(self, year: int) -> dict[str, tuple[Arrival, str]]:
+        """department code → (what came from it that could not be used, the file): only departments without
+        a usable return that sent something (none in a store made before schema 3)."""
+        if not self._has_table("roster_arrivals"):
+            return {}
+        rows = self.db.execute(
+            "SELECT a.department_code, a.arrival, r.file_name FROM roster_arrivals a JOIN roster r"
+            " ON r.fiscal_year = a.fiscal_year AND r.department_code = a.department_code WHERE a.fiscal_year = ?",
+            (year,))
+        return {code: (Arrival(arrival), file or "") for code, arrival, file in rows}
 
     def submissions(self, year: int) -> list[Submission]:
         rows = self.db.execute(

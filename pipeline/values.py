@@ -22,8 +22,16 @@ from pipeline.findings import Code
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 # Excel's own escape for such characters inside shared strings (_x0001_).
 _EXCEL_ESCAPE = re.compile(r"_x(000[0-8bBcCeEfF]|001[0-9a-fA-F])_")
-# Anything clean_text may have to change: a CR, a forbidden character, or an Excel escape.
-_NEEDS_CLEANING = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]|_x")
+# Invisible characters that change how the text around them shows: the bidirectional controls (U+202E turns
+# "txt.exe" into "exe.txt" on screen; an unclosed one reorders what follows it, on a web page or in a CSV opened
+# in Excel) and the zero-width characters (a word that looks the same but is not, a space nobody sees). Nobody
+# types them in a Japanese survey; they arrive pasted from mail or the web. They are removed, with a warning at
+# the cell, so that every output shows the characters in the order they were typed.
+_INVISIBLE = re.compile("[\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Anything clean_text may have to change: a CR, a forbidden character, an Excel escape, an invisible character.
+_NEEDS_CLEANING = re.compile(
+    "[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff\u061c\u200b\u200c\u200e\u200f\u202a-\u202e"
+    "\u2060\u2066-\u2069\ufeff]|_x")
 _MINUS = "-−‐‑‒–—―ｰ－▲△"   # what people type for minus, ▲ as Japanese accounting does
 
 
@@ -32,6 +40,7 @@ class CleanText(NamedTuple):
 
     text: str
     removed_control: bool
+    removed_invisible: bool = False     # a bidirectional control or a zero-width character was removed
 
 
 def clean_text(value: object) -> CleanText:
@@ -46,7 +55,8 @@ def clean_text(value: object) -> CleanText:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     escaped = _EXCEL_ESCAPE.sub("", text)
     cleaned = _FORBIDDEN.sub("", escaped)
-    return CleanText(cleaned.strip(), cleaned != text)
+    visible = _INVISIBLE.sub("", cleaned)
+    return CleanText(visible.strip(), cleaned != text, visible != cleaned)
 
 
 def normalise_choice(value: object) -> str:

@@ -48,6 +48,57 @@ class RosterStatus(Enum):
         return _ROSTER_LABELS[self][2]
 
 
+class Arrival(Enum):
+    """What came from a department that sent something that could not be used (and nothing usable
+    besides): its place on the roster says what came, never 未提出, and what to ask for.
+
+    Its roster status stays WITH_ERRORS (something came, nothing usable yet); the arrival says what."""
+
+    LAST_YEARS_FORM = "last_years_form"     # last year's workbook, filled in again (IDENT_003)
+    OTHER_YEARS_FORM = "other_years_form"   # another year's workbook (IDENT_003)
+    OTHER_PLANS_FORM = "other_plans_form"   # another plan's workbook (IDENT_002)
+    OLD_FORM = "old_form"                   # this year's, in an old version of the form (IDENT_005)
+    COPIED_SHEETS = "copied_sheets"         # the sheets copied into a new workbook: no identity (IDENT_008)
+    IN_ZIP = "in_zip"                       # inside a zip in the inbox (not extracted)
+    IN_LOCKED_ZIP = "in_locked_zip"         # inside a zip with a password
+    MAIL_MSG = "mail_msg"                   # the whole mail saved from Outlook (.msg), not its attachment
+    MAIL_EML = "mail_eml"                   # the whole mail saved as .eml, not its attachment
+    UNREADABLE = "unreadable"               # a file named after it that cannot be read (password, .xls, broken…)
+    NOT_READ_HERE = "not_read_here"         # a file named after it that this PC could not read from the inbox
+                                            # (still being copied, no permission, a link out of the inbox)
+    NOT_A_WORKBOOK = "not_a_workbook"       # a file of another kind named after it (PDF, Word, CSV…)
+
+    @property
+    def label(self) -> str:
+        """As the roster shows it: 前年度の様式で提出, ZIP の中にあります…"""
+        return _ARRIVAL_LABELS[self][0]
+
+    @property
+    def short(self) -> str:
+        """For a narrow column (the status screen)."""
+        return _ARRIVAL_LABELS[self][1]
+
+    @property
+    def ask(self) -> str:
+        """What the secretariat does about it (the reminder list holds the letter to the department)."""
+        if self is Arrival.IN_ZIP:
+            return "ZIP を展開し、中の調査票を受付フォルダーに保存してから、もう一度 collect を実行してください（部署への督促は不要です）。"
+        if self in (Arrival.MAIL_MSG, Arrival.MAIL_EML):
+            return ("メールを開き、添付の調査票をそのまま受付フォルダーに保存してから、もう一度 collect を実行してください"
+                    "（部署への督促は不要です）。")
+        if self is Arrival.NOT_READ_HERE:
+            return ("ファイルのコピーが終わっているか、アクセス権と保存場所（受付フォルダーの中に実物があるか）を確かめてから、"
+                    "もう一度 collect を実行してください（部署への督促は不要です）。")
+        if self is Arrival.IN_LOCKED_ZIP:
+            return "部署にパスワードを確かめて展開するか、ZIP にせずに送ってもらってください（督促リストに文例があります）。"
+        return "今年度配布した調査票に記入して送ってもらってください（督促リストに文例があります）。"
+
+    @property
+    def by_secretariat(self) -> bool:
+        """The secretariat can make it usable itself (extract the zip, save the attachment): nobody is chased."""
+        return self in (Arrival.IN_ZIP, Arrival.MAIL_MSG, Arrival.MAIL_EML, Arrival.NOT_READ_HERE)
+
+
 class ResponseStatus(Enum):
     """Where a department stands on one of the committee's opinions (対応状況), as it answered in its workbook."""
 
@@ -96,9 +147,24 @@ _ROSTER_LABELS = {
     RosterStatus.MISSING: ("未提出", "未提出", "未提出"),
 }
 
+_ARRIVAL_LABELS = {
+    Arrival.LAST_YEARS_FORM: ("前年度の様式で提出", "前年度の様式"),
+    Arrival.OTHER_YEARS_FORM: ("別の年度の様式で提出", "別年度の様式"),
+    Arrival.OTHER_PLANS_FORM: ("別の計画の様式で提出", "別計画の様式"),
+    Arrival.OLD_FORM: ("古い版の様式で提出", "古い様式"),
+    Arrival.COPIED_SHEETS: ("配布した様式でないブックで提出", "様式外のブック"),
+    Arrival.IN_ZIP: ("ZIP の中にあります", "ZIP の中"),
+    Arrival.IN_LOCKED_ZIP: ("パスワード付き ZIP の中にあります", "パスワード付き ZIP"),
+    Arrival.MAIL_MSG: ("メールのまま保存（.msg）", "メールのまま"),
+    Arrival.MAIL_EML: ("メールのまま保存（.eml）", "メールのまま"),
+    Arrival.UNREADABLE: ("読めないファイルで提出", "読めないファイル"),
+    Arrival.NOT_READ_HERE: ("受付フォルダーのファイルを読めません", "受付で読めない"),
+    Arrival.NOT_A_WORKBOOK: ("調査票でないファイルで提出", "調査票でない"),
+}
+
 # The short names the code reads best with.
 ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = SubmissionStatus
 RETURNED, WITH_ERRORS, MISSING = RosterStatus
 
-for _status in (SubmissionStatus, RosterStatus, ResponseStatus):
+for _status in (SubmissionStatus, RosterStatus, ResponseStatus, Arrival):
     sqlite3.register_adapter(_status, lambda s: s.value)   # stored as the words the store has always used

@@ -16,7 +16,7 @@ from pipeline.collect.run import collect, merge
 from pipeline.findings import flatten
 from pipeline.store import Store
 from pipeline.survey import layout as L
-from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS
+from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Arrival
 from tests.conftest import YEAR
 
 
@@ -179,7 +179,9 @@ def test_collect__workbook_of_another_year__refused(project):
     project.filler("05", year=2023).fill_all().save(project.inbox() / "情報政策課.xlsx")
     result = run(project)
     assert codes(result, "情報政策課.xlsx") == ["IDENT_003"]
-    assert result.roster["05"] == (MISSING, None)
+    # it sent something: not 未提出 (tests/test_accounted_for.py follows it to status and the reminder list)
+    assert result.roster["05"] == (WITH_ERRORS, "情報政策課.xlsx")
+    assert result.arrivals == {"05": Arrival.LAST_YEARS_FORM}
 
 
 def test_collect__workbook_of_another_plan__refused(project):
@@ -189,7 +191,10 @@ def test_collect__workbook_of_another_plan__refused(project):
         if row[0].value == L.ID_PLAN:
             row[1].value = "another-city-plan"
     filler.save(project.inbox() / "x.xlsx")
-    assert codes(run(project), "x.xlsx") == ["IDENT_002"]
+    result = run(project)
+    assert codes(result, "x.xlsx") == ["IDENT_002"]
+    # whose it is, by its identity: not 未提出 (tests/test_accounted_for.py)
+    assert (result.roster["05"], result.arrivals) == ((WITH_ERRORS, "x.xlsx"), {"05": Arrival.OTHER_PLANS_FORM})
 
 
 def test_collect__not_a_survey_workbook__refused(project):
@@ -332,6 +337,7 @@ def test_collect__empty_inbox_would_wipe_a_collected_year__refused(project):
     project.return_all()
     run(project)
     shutil.rmtree(project.inbox())
+    project.inbox().mkdir()     # emptied (a folder that is gone: tests/test_accounted_for.py)
     result = cli_collect(project)
     assert result.exit_code == 2 and "--force" in result.output
     with Store(project.config.store_path) as store:

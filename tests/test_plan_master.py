@@ -4,6 +4,7 @@ master with mistakes gives every mistake at its sheet and cell, and writes nothi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import tomllib
@@ -458,3 +459,89 @@ def test_usage_errors_exit_2_and_change_nothing(plan, tmp_path):
     result = runner.invoke(main, [*base, "import", str(master), "--out", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert load_plan(out) == plan
+
+
+# --- a master sorted in Excel or Calc -------------------------------------------------------------------
+
+def _sort_rows(ws, column: int, *, reverse: bool = False) -> None:
+    """What 並べ替え does to a table: the data rows (under the header) reordered by one column's values, each
+    cell taking its value and its format along (a figure's number format says 100.0 rather than 100)."""
+    rows = [[(c.value, copy.copy(c._style)) for c in row] for row in ws.iter_rows(min_row=2, max_row=ws.max_row)]
+    rows = [r for r in rows if any(v not in (None, "") for v, _ in r)]
+    rows.sort(key=lambda r: ("" if r[column][0] is None else str(r[column][0])), reverse=reverse)
+    for r, cells in enumerate(rows, 2):
+        for c, (value, style) in enumerate(cells, 1):
+            ws.cell(r, c).value = value
+            ws.cell(r, c)._style = style
+
+
+# sheet → the column a person might sort it by (0-based), and which way
+SORTS = {
+    M.SHEET_DEPARTMENTS: (1, True),       # by 部署名, descending
+    M.SHEET_SECTIONS: (1, True),
+    M.SHEET_PILLARS: (2, False),          # by 柱の名称
+    M.SHEET_ITEMS: (4, False),            # by 担当部署
+    M.SHEET_INITIATIVES: (3, False),      # by 担当部署: the initiatives of an item come back in another order
+    M.SHEET_INDICATORS: (1, True),
+    M.SHEET_REVISIONS: (1, True),         # by 適用年度, latest first
+    M.SHEET_EXCLUSIONS: (1, True),
+}
+
+
+@pytest.mark.parametrize("sheet", list(SORTS))
+def test_a_master_sorted_by_any_column_is_the_same_plan_with_the_same_digest(sheet, tmp_path):
+    variant = _variant(tmp_path)          # revisions and an exclusion too, so that every sheet has rows
+    items = {i.code: i for i in variant.items}
+    assert len(items["1101"].initiatives) > 1
+    master = _edited_master(variant, tmp_path / "計画マスタ.xlsx", lambda wb: _sort_rows(wb[sheet], *SORTS[sheet][:1],
+                                                                                     reverse=SORTS[sheet][1]))
+    result = import_master(master, tmp_path / "plan.toml", inline=True)
+    assert result.errors == 0, [(f.sheet, f.cell, f.message) for f in result.findings]
+    assert result.plan == variant
+    assert content_digest(result.plan) == content_digest(variant)
+    assert [result.plan.for_year(y).digest for y in variant.years] == [variant.for_year(y).digest for y in variant.years]
+
+
+def test_a_master_with_every_sheet_sorted_is_still_the_same_plan_and_a_real_change_still_changes_it(plan, tmp_path):
+    def sort_all(wb):
+        for sheet, (column, reverse) in SORTS.items():
+            _sort_rows(wb[sheet], column, reverse=reverse)
+
+    master = _edited_master(plan, tmp_path / "計画マスタ.xlsx", sort_all)
+    assert [c.value for c in openpyxl.load_workbook(master)[M.SHEET_INITIATIVES]["A"][1:4]] != \
+        [i.id for i in plan.initiatives[:3]]                # the sheet really is in another order
+    result = import_master(master, tmp_path / "plan.toml", inline=True)
+    assert result.errors == 0, [(f.sheet, f.cell, f.message) for f in result.findings]
+    assert result.plan == plan and result.plan.digest == plan.digest
+
+    def sort_and_reword(wb):
+        sort_all(wb)
+        ws = wb[M.SHEET_INITIATIVES]
+        ws[f"C{_row_of(ws, '1101-02')}"] = "ホームページの全面改修を行う。"
+    changed = import_master(_edited_master(plan, tmp_path / "変更.xlsx", sort_and_reword), tmp_path / "plan2.toml",
+                            inline=True)
+    assert changed.errors == 0
+    assert changed.plan.initiative_by_id["1101-02"].text == "ホームページの全面改修を行う。"
+    assert changed.plan.digest != plan.digest
+    assert [i.id for i in changed.plan.item_by_code["1101"].initiatives] == \
+        [i.id for i in plan.item_by_code["1101"].initiatives]
+
+
+@requires_office()
+def test_a_master_sorted_in_calc_is_the_same_plan_with_the_same_digest(tmp_path):
+    variant = _variant(tmp_path)
+    master = export_master(variant, None, tmp_path / "計画マスタ.xlsx")
+    (tmp_path / "soffice").mkdir()
+    calc = Calc(need_office(), tmp_path / "soffice")
+    try:
+        (done,) = calc.fill([{"in": str(master), "out": str(tmp_path / "sorted.xlsx"), "actions": [
+            {"sheet": sheet, "sort": column, "descending": descending}
+            for sheet, (column, descending) in SORTS.items()]}])
+    finally:
+        calc.close()
+    by_sheet = {d["sheet"]: d["first_column"] for d in done["done"]}
+    assert by_sheet[M.SHEET_INITIATIVES] != sorted(by_sheet[M.SHEET_INITIATIVES])    # really in another order
+    result = import_master(tmp_path / "sorted.xlsx", tmp_path / "plan.toml", inline=True)
+    assert result.errors == 0, [(f.sheet, f.cell, f.message) for f in result.findings]
+    assert result.plan == variant
+    assert [result.plan.for_year(y).digest for y in variant.years] == [variant.for_year(y).digest for y in variant.years]

@@ -35,7 +35,7 @@ from pipeline.values import (
     percent_typed_as_fraction,
     shown_number,
 )
-from pipeline.vocabulary import ResponseStatus
+from pipeline.vocabulary import Arrival, ResponseStatus
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
 _OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # committee.model.opinion_id: year and number
@@ -79,8 +79,11 @@ class CheckedReturn:
     actuals: list[IndicatorActual] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)     # answers to the committee's opinions
-    # the department a workbook without its identity seems to come from (see apparent_department)
+    # the department a workbook without its identity seems to come from (see apparent_department), or
+    # whose workbook of another year or plan it is
     apparent_department: str | None = None
+    # what the workbook is when it is a department's but not the form asked for (another year's, an old one…)
+    arrival: Arrival | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -115,24 +118,31 @@ def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, fi
             out.findings.append(finding(Code.IDENT_001, file=file))
         else:
             out.findings.append(finding(Code.IDENT_008, file=file, department=plan.department_name(out.apparent_department)))
+            out.arrival = Arrival.COPIED_SHEETS
         return out
     dept = identity[L.ID_DEPARTMENT]
     out.template_id = identity.get(L.ID_TEMPLATE)
     out.schema_version = identity.get(L.ID_SCHEMA)
     if identity[L.ID_PLAN] != plan.id:
         out.findings.append(finding(Code.IDENT_002, file=file, value=identity[L.ID_PLAN], expected=plan.id))
+        out.apparent_department, out.arrival = identity_department(identity, plan, file), Arrival.OTHER_PLANS_FORM
         return out
     if identity.get(L.ID_YEAR) != str(year):
         out.findings.append(finding(Code.IDENT_003, file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
+        out.apparent_department = identity_department(identity, plan, file)
+        out.arrival = Arrival.LAST_YEARS_FORM if identity.get(L.ID_YEAR) == str(year - 1) else Arrival.OTHER_YEARS_FORM
         return out
     if dept not in plan.department_by_code:
         out.findings.append(finding(Code.IDENT_004, file=file, value=dept))
+        # a department code this plan does not have: a form made for another plan's departments
+        out.apparent_department, out.arrival = identity_department(identity, plan, file), Arrival.OTHER_PLANS_FORM
         return out
     out.department = dept
     name = plan.department_name(dept)
     if out.schema_version != L.SCHEMA_VERSION:
         out.findings.append(finding(Code.IDENT_005, file=file, department=name, value=out.schema_version or "?",
                                     expected=L.SCHEMA_VERSION))
+        out.arrival = Arrival.OLD_FORM
         return out
     expected_id = L.template_id(plan.id, plan.digest, year, dept)
     if out.template_id != expected_id:
@@ -227,6 +237,8 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
         text = clean_text(cell(r, L.COL_RESPONSE_TEXT))
         if text.removed_control:
             add(Code.VALUE_006, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text)
+        if text.removed_invisible:
+            add(Code.VALUE_016, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text)
         if len(text.text) > config.max_text_length:
             add(Code.VALUE_005, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text,
                 length=len(text.text), limit=config.max_text_length)
@@ -268,12 +280,41 @@ def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | No
     taking_part = set.intersection(*(plan.departments_in(s) for s in sheets)) if sheets else set()
     exactly = {d for d in taking_part if {i.code for i in plan.items_for(d)} == set(sheets)}
     answering = set.intersection(*(set(plan.initiative_by_id[i].departments) for i in initiatives)) if initiatives else set()
-    named = {d.code for d in plan.departments if d.name in file}
+    named = departments_named(plan, file)
     candidates: set[str] | None = None
     for sign in (subtitles, exactly, taking_part, answering, named):
         if sign and (candidates is None or candidates & sign):
             candidates = sign if candidates is None else candidates & sign
     return next(iter(candidates)) if candidates and len(candidates) == 1 else None
+
+
+def departments_named(plan: Plan, name: str) -> set[str]:
+    """The departments whose name a file name holds ("総務課_回答.xlsx", "R06_2024年度_05_総務課_….xlsx"): a
+    name inside a longer one there (企画課 in 環境企画課) is the longer one's, not a second department."""
+    found, rest = set(), name
+    for d in sorted(plan.departments, key=lambda d: -len(d.name)):
+        if d.name and d.name in rest:
+            found.add(d.code)
+            rest = rest.replace(d.name, "\0")
+    return found
+
+
+def department_of_name(plan: Plan, *names: str) -> str | None:
+    """The one department the first telling name points to (None when none does, or several)."""
+    for name in names:
+        found = departments_named(plan, name)
+        if len(found) == 1:
+            return next(iter(found))
+    return None
+
+
+def identity_department(identity: dict[str, str], plan: Plan, file: str) -> str | None:
+    """Whose workbook of another year or plan it is: the department code its identity records, when this plan
+    gives that code the same name; else the department its recorded name, then its file name, points to."""
+    code, name = identity.get(L.ID_DEPARTMENT, ""), identity.get(L.ID_DEPARTMENT_NAME, "")
+    if code in plan.department_by_code and (not name or plan.department_name(code) == name):
+        return code
+    return department_of_name(plan, name, file) if name else department_of_name(plan, file)
 
 
 class _SheetCheck:
@@ -486,6 +527,8 @@ class _SheetCheck:
         cleaned = clean_text(raw)
         if cleaned.removed_control:
             self.add(Code.VALUE_006, r, c, field=field_name, value=cleaned.text)
+        if cleaned.removed_invisible:
+            self.add(Code.VALUE_016, r, c, field=field_name, value=cleaned.text)
         if not cleaned.text:
             if required:
                 self.add(Code.VALUE_001, r, c, field=field_name)

@@ -22,6 +22,8 @@ from pipeline.config import Limits
 from pipeline.findings import Code, Finding, finding
 
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+# What may hold a return without being one: a zip, a whole mail saved (pipeline.collect.held names what is inside).
+HELD_EXTENSIONS = frozenset({".zip", ".msg", ".eml"})
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 # Extensions that are clearly something else: not taken, with what they are in the warning.
 # A file with any other (or no) extension is taken when its first bytes say zip or OLE.
@@ -80,6 +82,7 @@ class InboxFile:
 class Inbox:
     candidates: list[InboxFile] = field(default_factory=list)
     skipped: list[Finding] = field(default_factory=list)   # what was seen but not taken, and why
+    held: list[InboxFile] = field(default_factory=list)     # zips and saved mails: not returns, but may hold one
 
 
 def scan_inbox(folder: Path) -> Inbox:
@@ -90,6 +93,7 @@ def scan_inbox(folder: Path) -> Inbox:
     real_root = Path(os.path.realpath(root))
     candidates: list[InboxFile] = []
     skipped: list[Finding] = []
+    held: list[InboxFile] = []
     pending = [(root, "")]
     while pending:
         directory, prefix = pending.pop()
@@ -107,13 +111,14 @@ def scan_inbox(folder: Path) -> Inbox:
             except OSError as exc:
                 taken = finding(Code.FILE_020, file=relative, detail=_os_reason(exc))
             if isinstance(taken, InboxFile):
-                candidates.append(taken)
+                (held if Path(taken.relative).suffix.lower() in HELD_EXTENSIONS else candidates).append(taken)
             elif taken is not None:
                 skipped.append(taken)
     candidates = _unique_names(candidates)
     candidates.sort(key=lambda c: c.relative)
     skipped.sort(key=lambda f: f.file)
-    return Inbox(candidates, skipped)
+    held.sort(key=lambda c: c.relative)
+    return Inbox(candidates, skipped, held)
 
 
 def _unique_names(candidates: list[InboxFile]) -> list[InboxFile]:
@@ -148,6 +153,8 @@ def _take(entry: os.DirEntry, relative: str, real_root: Path, pending: list) -> 
     if not stat.S_ISREG(st.st_mode):
         return finding(Code.FILE_021, file=relative, detail="通常のファイルではありません")
     suffix = path.suffix.lower()
+    if suffix in HELD_EXTENSIONS:
+        return InboxFile(path, relative, st.st_size, st.st_mtime)
     if suffix not in WORKBOOK_EXTENSIONS:
         if suffix in OTHER_FILES:
             return finding(Code.FILE_021, file=relative, detail=OTHER_FILES[suffix])

@@ -57,7 +57,8 @@ def status_workbook(plan: Plan, result: CollectResult, today: dt.date) -> bytes:
     rows = []
     for d in plan.surveyed_departments():
         status, file = result.roster.get(d.code, (MISSING, None))
-        rows.append([d.code, d.name, status.label, file or "",
+        arrival = result.arrivals.get(d.code)
+        rows.append([d.code, d.name, arrival.label if arrival else status.label, file or "",
                      errors_by_file.get(file, 0) if file else 0, warnings_by_file.get(file, 0) if file else 0])
     _table(ws, 2, ["部署コード", "部署", "状況", "採用したファイル", "エラー", "警告"], rows, [10, 18, 18, 60, 8, 8], wrap)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import checks, choice, confirmations, gate, inbox
+from pipeline.collect import checks, choice, confirmations, gate, held, inbox
 from pipeline.collect.reader import read_values
 from pipeline.committee.loop import YearAsk
 from pipeline.config import Config
@@ -39,6 +39,7 @@ from pipeline.vocabulary import (
     RETURNED,
     SUPERSEDED,
     WITH_ERRORS,
+    Arrival,
     SubmissionStatus,
 )
 
@@ -79,6 +80,8 @@ class CollectResult(Tally):
     findings: list[Finding]                        # every finding, in report order
     choices: dict[str, choice.Decision] = field(default_factory=dict)   # department → how its return was chosen
     choices_file: Path | None = None               # the secretariat's choices file for the year
+    # department → what came from it that could not be used (its roster file is that file): never 未提出
+    arrivals: dict[str, Arrival] = field(default_factory=dict)
     ask: YearAsk | None = None                     # the committee's opinions this year's workbooks ask about
 
     @property
@@ -201,9 +204,30 @@ def collect(
     finally:
         results.close()   # when the run stops early: the workers end now, not when the generator is collected
     outcomes.sort(key=lambda o: o.file_name)
-    result = decide(plan, config, year, folder, outcomes, scanned.skipped, now=now)
+    result = decide(plan, config, year, folder, outcomes, scanned.skipped, now=now,
+                    held_files=list_held_files(scanned.held, config, inline=inline))
     result.ask = ask
     return result
+
+
+def list_held_files(files: list[inbox.InboxFile], config: Config, *, inline: bool = False,
+                    ) -> list[tuple[inbox.InboxFile, held.Held]]:
+    """What each zip and saved mail in the inbox holds, by name (in workers, like every untrusted parse)."""
+    if not files:
+        return []
+    jobs = [held.HeldJob(f, config.limits) for f in files]
+    results = isolation.run_inline(held.list_held, jobs) if inline else isolation.run_isolated(
+        held.list_held, jobs, workers=min(config.workers or os.cpu_count() or 1, len(jobs)),
+        memory_bytes=config.limits.worker_memory_bytes, timeout=config.limits.worker_timeout_seconds)
+    out = []
+    try:
+        for job, result in results:
+            if isinstance(result, isolation.WorkerFailure):
+                result = held.Held(held.held_kind(job.source.relative) or held.ZIP, problem=result.detail)
+            out.append((job.source, result))
+    finally:
+        results.close()
+    return sorted(out, key=lambda pair: pair[0].relative)
 
 
 def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: Config) -> FileOutcome:
@@ -228,7 +252,7 @@ def out_of_memory(failure: isolation.WorkerFailure) -> bool:
 
 def decide(
     plan: Plan, config: Config, year: int, folder: Path, outcomes: list[FileOutcome], skipped: list[Finding],
-    *, now: dt.datetime | None = None,
+    *, now: dt.datetime | None = None, held_files: list[tuple[inbox.InboxFile, held.Held]] = (),
 ) -> CollectResult:
     """One submission per department (duplicates and superseded marked), and the roster.
 
@@ -241,7 +265,10 @@ def decide(
     for o in outcomes:
         if o.department:
             by_department.setdefault(o.department, []).append(o)
-        name = plan.department_name(o.department) if o.department in plan.department_by_code else ""
+        else:   # whose it seems to be: its identity of another year, its sheets, else its file name
+            o.apparent_department = o.apparent_department or _named(plan, o)
+        whose = o.department or o.apparent_department
+        name = plan.department_name(whose) if whose in plan.department_by_code else ""
         o.findings = [_with_department(f, name) for f in o.findings]
     chosen_by_secretariat = _secretariat_choices(plan, choice.load_choices(choices_file), choices_file, outcomes)
     _hold_implausible(plan, config, year, outcomes)
@@ -285,12 +312,35 @@ def decide(
         chosen.status = REJECTED if chosen.has_errors else ACCEPTED
         roster[dept] = (RETURNED if chosen.status == ACCEPTED else WITH_ERRORS, chosen.file_name)
 
-    # A workbook that lost its identity still shows whose it is: that department has returned
-    # something (to be fixed), so it is not chased as if it had sent nothing.
-    for o in outcomes:
-        apparent = o.apparent_department
-        if not o.department and apparent in plan.department_by_code and apparent not in roster:
-            roster[apparent] = (WITH_ERRORS, o.file_name)
+    # A department whose chosen return is a wrong form (an old version) is told what came, not only 差し戻し.
+    by_file = {o.file_name: o for o in outcomes}
+    arrivals = {dept: by_file[file].arrival for dept, (_status, file) in roster.items() if by_file[file].arrival}
+    # Whatever else came from a department that has no return of its own says whose it is (a workbook of
+    # another year or plan, one that lost its identity, a file named after it that cannot be read, a zip or
+    # a saved mail holding its workbook): that department has sent something, so it is not chased as if it
+    # had sent nothing, and its roster says what came.
+    skipped = list(skipped)
+    unused = [(o.arrival or _unread_arrival(o), o.apparent_department, o.file_name, False)
+              for o in outcomes if not o.department]
+    for source, what in held_files:
+        skipped.append(_held_finding(source, what))
+        arrival = _held_arrival(source, what)
+        if arrival is not None:
+            dept = next((d for d in map(lambda n: checks.department_of_name(plan, n), what.workbooks) if d), None)
+            unused.append((arrival, dept or checks.department_of_name(plan, source.relative), source.relative, True))
+    unused += [(Arrival.NOT_A_WORKBOOK if f.code == Code.FILE_021 else Arrival.NOT_READ_HERE,
+                checks.department_of_name(plan, f.file), f.file, True) for f in skipped
+               if f.code in (Code.FILE_021, Code.FILE_018, Code.FILE_020)]
+    order = list(Arrival)
+    told = []
+    for arrival, dept, file_name, untold in sorted((u for u in unused if u[1] is not None),
+                                                   key=lambda u: (order.index(u[0]), u[2])):
+        if dept in plan.department_by_code and dept not in roster:
+            roster[dept] = (WITH_ERRORS, file_name)
+            arrivals[dept] = arrival
+            if untold:      # no error of its file names the department: say what came, in place of 未提出
+                told.append(finding(Code.SUBM_006, file=file_name, department=plan.department_name(dept),
+                                    value=arrival.label, ask=arrival.ask))
 
     missing_findings = []
     for d in plan.surveyed_departments():
@@ -298,8 +348,42 @@ def decide(
             roster[d.code] = (MISSING, None)
             missing_findings.append(finding(Code.SUBM_003, department=d.name, deadline=format_date_ja(config.deadline(year))))
 
-    findings = list(skipped) + [f for o in outcomes for f in o.findings] + missing_findings
-    return CollectResult(year, folder, outcomes, skipped, roster, findings, decisions, choices_file)
+    skipped.sort(key=lambda f: f.file)
+    findings = skipped + [f for o in outcomes for f in o.findings] + told + missing_findings
+    return CollectResult(year, folder, outcomes, skipped, roster, findings, decisions, choices_file, arrivals=arrivals)
+
+
+def _unread_arrival(o: FileOutcome) -> Arrival:
+    """A file of no known department: another workbook than ours, one this PC could not read from the inbox
+    (being copied, no permission: ours to fix, not the department's), or one that could not be read at all."""
+    codes = {f.code for f in o.findings}
+    if Code.IDENT_001 in codes:
+        return Arrival.NOT_A_WORKBOOK
+    return Arrival.NOT_READ_HERE if codes & {Code.FILE_019, Code.FILE_020} else Arrival.UNREADABLE
+
+
+def _named(plan: Plan, o: FileOutcome) -> str | None:
+    return checks.department_of_name(plan, o.file_name)     # the inbox-relative name: a folder's name counts too
+
+
+def _held_arrival(source: inbox.InboxFile, what: held.Held) -> Arrival | None:
+    """What a zip or saved mail holding a workbook is, as something a department sent; None when it holds none."""
+    if not what.workbooks:
+        return None
+    if what.kind == held.ZIP:
+        return Arrival.IN_LOCKED_ZIP if what.encrypted else Arrival.IN_ZIP
+    return Arrival.MAIL_MSG if what.kind == held.MSG else Arrival.MAIL_EML
+
+
+def _held_finding(source: inbox.InboxFile, what: held.Held) -> Finding:
+    """The zip or saved mail named with the workbooks inside, or, holding none, a file we do not take."""
+    if not what.workbooks:
+        return finding(Code.FILE_021, file=source.relative, detail=inbox.OTHER_FILES[what.kind])
+    members = "、".join(f"「{n}」" for n in what.workbooks[:5]) + (
+        f" ほか {len(what.workbooks) - 5} 件" if len(what.workbooks) > 5 else "")
+    if what.kind == held.ZIP:
+        return finding(Code.FILE_024 if what.encrypted else Code.FILE_022, file=source.relative, members=members)
+    return finding(Code.FILE_023, file=source.relative, members=members, kind=what.kind)
 
 
 def _hold_implausible(plan: Plan, config: Config, year: int, outcomes: list[FileOutcome]) -> None:
@@ -368,6 +452,7 @@ def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRec
             for o in result.files
         ],
         roster=result.roster,
+        arrivals=result.arrivals,
         answers=[(a, o.sha256) for o in accepted for a in o.answers],
         actuals=[(a, o.sha256) for o in accepted for a in o.actuals],
         evaluations=[(e, o.sha256) for o in accepted for e in o.evaluations],

@@ -29,11 +29,13 @@ from pipeline.collect.outputs import stage_collect_outputs
 from pipeline.collect.run import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
 from pipeline.committee.loop import year_ask
 from pipeline.config import Config
+from pipeline.errors import UsageError
 from pipeline.files import Staging, remove_leftovers
 from pipeline.followup.packets import PACKET_FOLDER
 from pipeline.followup.run import FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
+from pipeline.survey.workbook import template_file_name
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
@@ -65,6 +67,7 @@ def run_collect_year(
     `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
     reminder list; `inline` checks the files in this process (tests only)."""
     plan = plan.for_year(year)     # checked against the plan as it stood that year
+    require_year_under_way(plan, config, year)
     new_store = not config.store_path.exists()
     committed = False
     with run_lock(config.store_path):
@@ -97,6 +100,26 @@ def run_collect_year(
                     _remove_store(config.store_path)   # as it was: no store
             raise
     return CollectRun(result, outputs, followup, clock.seconds)
+
+
+def require_year_under_way(plan: Plan, config: Config, year: int) -> None:
+    """UsageError (exit 2, before anything is written) when the year's survey has not begun here: no workbook
+    made for it in the templates folder (`templates` was never run for the year), or no inbox folder.
+
+    Collecting such a year would store a roster and write a status workbook and a reminder list that chase
+    every department for a form it was never sent. "Made" means what `templates` leaves behind: at least one
+    department's workbook under its own name in input_templates/<year>/ (the store keeps no record of it)."""
+    made = config.templates_for(year)
+    if not any((made / template_file_name(plan, year, d)).is_file() for d in plan.surveyed_departments()):
+        raise UsageError(
+            f"{year}年度の調査票がまだ作られていません（{made} に調査票がありません）。何も変更していません。"
+            f"先に python -m pipeline templates --year {year} で調査票を作って各部署に送り、"
+            "回答が届いてから collect を実行してください。")
+    inbox = config.returns_for(year)
+    if not inbox.is_dir():
+        raise UsageError(
+            f"受付フォルダー {inbox} がありません。何も変更していません。"
+            f"このフォルダーを作り、届いた回答のファイルを保存してから、もう一度 collect を実行してください。")
 
 
 class _Clock:

@@ -83,8 +83,8 @@ def packet_jobs(plan: Plan, config: Config, result: CollectResult, today: dt.dat
     jobs = []
     for code, (_status, file_name) in sorted(result.roster.items()):
         outcome: FileOutcome | None = by_name.get(file_name) if file_name else None
-        if outcome is None or code not in plan.department_by_code:
-            continue
+        if outcome is None or code not in plan.department_by_code or code in result.arrivals:
+            continue    # (what came was not this year's form: marking it up would not help; the letter asks for it)
         findings = tuple(f for f in outcome.findings if f.code not in SECRETARIAT_ONLY)
         if not findings:
             continue

@@ -16,8 +16,9 @@ from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.followup.packets import PacketsResult
 from pipeline.plan import Department, Plan
 from pipeline.survey import layout as L
+from pipeline.survey.workbook import template_file_name
 from pipeline.textwidth import wrapped_lines
-from pipeline.vocabulary import MISSING, WITH_ERRORS
+from pipeline.vocabulary import MISSING, WITH_ERRORS, Arrival
 
 CONTACT_NOT_SET = "連絡先が未設定です（config.toml の [department_contacts] に \"{code}\" = \"…\" を追加できます）。"
 
@@ -39,6 +40,12 @@ class Reminder:
     warnings: int
     packet_name: str            # "" when there is no packet
     text: str                   # the message to send
+    arrival: Arrival | None = None   # what came, when it could not be used: the text asks for the right thing
+
+    @property
+    def label(self) -> str:
+        """The 状況 column: 未提出 / 要修正（差し戻し） / what came (前年度の様式で提出, ZIP の中にあります…)."""
+        return self.arrival.label if self.arrival else self.status.to_chase
 
 
 def reminders(plan: Plan, config: Config, result: CollectResult, packets: PacketsResult | None,
@@ -55,10 +62,15 @@ def reminders(plan: Plan, config: Config, result: CollectResult, packets: Packet
             errors = sum(f.is_error for f in outcome.findings) if outcome else 0
             warnings = sum(not f.is_error for f in outcome.findings) if outcome else 0
             packet = packets.names.get(code, "") if packets else ""
-            text = reminder_text(plan, config, result.year, dept, status, today, errors=errors, warnings=warnings,
-                                 packet_name=packet)
+            arrival = result.arrivals.get(code)
+            if arrival is not None:
+                packet = ""     # the packet of a wrong form would only mark it: the letter asks for the right one
+                text = arrival_text(plan, config, result.year, dept, arrival, file_name or "", today)
+            else:
+                text = reminder_text(plan, config, result.year, dept, status, today, errors=errors,
+                                     warnings=warnings, packet_name=packet)
             out.append(Reminder(dept, status, config.department_contacts.get(code, ""), file_name or "", errors,
-                                warnings, packet, text))
+                                warnings, packet, text, arrival))
     return out
 
 
@@ -91,6 +103,44 @@ def reminder_text(plan: Plan, config: Config, year: int, department: Department,
     return "\n".join(lines)
 
 
+def arrival_text(plan: Plan, config: Config, year: int, department: Department, arrival: Arrival, file_name: str,
+                 today: dt.date) -> str:
+    """What to do about what came from a department that could not be used: the letter that asks it for the
+    right thing (this year's form, the workbook itself, the zip's password), or, where the secretariat can
+    make it usable itself (a zip, a mail saved whole), what to do instead of writing to anyone."""
+    if arrival is Arrival.NOT_READ_HERE:
+        return f"【事務局の作業。{department.name}への督促は不要です】受付フォルダーの「{file_name}」を読めませんでした。{arrival.ask}"
+    if arrival.by_secretariat:
+        what = "ZIP ファイルを展開し、中の調査票" if arrival is Arrival.IN_ZIP else "メールを開き、添付の調査票"
+        return (f"【事務局の作業。{department.name}への督促は不要です】受付フォルダーの「{file_name}」は{arrival.label}。"
+                f"{what}をそのまま受付フォルダーに保存してから、もう一度 collect を実行してください。")
+    deadline = format_date_ja(config.deadline(year))
+    overdue = today > config.deadline(year)
+    template = template_file_name(plan, year, department)
+    sent = {
+        Arrival.LAST_YEARS_FORM: "前年度の調査票でした",
+        Arrival.OTHER_YEARS_FORM: "今年度とは別の年度の調査票でした",
+        Arrival.OTHER_PLANS_FORM: "別の計画の調査票でした",
+        Arrival.OLD_FORM: "以前の版の調査票でした",
+        Arrival.COPIED_SHEETS: "お送りした調査票のシートを別のブックに写したもので、取り込みに必要な情報（非表示のシート）がありませんでした",
+        Arrival.IN_LOCKED_ZIP: "パスワード付きの ZIP ファイルで、開くことができませんでした",
+        Arrival.UNREADABLE: "開くことができませんでした（パスワード付き、古い形式、壊れているなど）",
+        Arrival.NOT_A_WORKBOOK: "調査票ではありませんでした",
+    }[arrival]
+    lines = [f"{department.name} 御中", "", f"いつもお世話になっております。{config.secretariat.name}です。",
+             f"{fiscal_year_label(year)}の{plan.title} 進捗状況調査につきまして、ファイルをお送りいただき、ありがとうございました。",
+             f"お送りいただいたファイル（{file_name}）は、{sent}。"]
+    if arrival is Arrival.IN_LOCKED_ZIP:
+        lines.append("お手数ですが、パスワードをお知らせいただくか、調査票を ZIP にせずにそのまま添付してお送りください。")
+    else:
+        lines.append(f"お手数ですが、{fiscal_year_label(year)}の調査票（{template}）に記入し、"
+                     "パスワードを付けずに、そのファイルのままご提出ください（ファイルが見当たらない場合はお知らせください）。")
+    lines += [f"提出期限の{deadline}を過ぎておりますので、至急お願いいたします。" if overdue
+              else f"提出期限の{deadline}までにお願いいたします。",
+              config.return_instructions, "", f"【問い合わせ先】{config.secretariat.contact_line}"]
+    return "\n".join(lines)
+
+
 def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminder], today: dt.date,
                       notes: tuple[str, ...] | list[str] = ()) -> bytes:
     """督促リスト: the deadline and the secretariat's contact, then one row per department to chase."""
@@ -104,11 +154,14 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
     ws = wb.add_worksheet("督促リスト")
     deadline = config.deadline(year)
     missing = sum(r.status == MISSING for r in items)
+    arrived = sum(r.arrival is not None for r in items)
     header = [
         f"{fiscal_year_label(year)} 進捗状況調査 督促リスト（{format_date_ja(today)}作成）",
         f"提出期限: {format_date_ja(deadline)}",
         f"事務局: {config.secretariat.contact_line}",
-        f"未提出 {missing} 部署、要修正 {len(items) - missing} 部署。督促文はそのままメールに貼り付けられます。",
+        f"未提出 {missing} 部署、要修正 {len(items) - missing} 部署"
+        + (f"（うち、届いたが取り込めないもの {arrived} 部署: 状況の列のとおり）" if arrived else "")
+        + "。督促文はそのままメールに貼り付けられます。",
         *notes,
     ]
     for row, line in enumerate(header):
@@ -122,7 +175,7 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
         widths = [10, 16, 16, 30, 28, 70, 36, 7, 7, 44, 40]
         for col, width in enumerate(widths):
             ws.set_column(col, col, width, wrap)
-        rows = [[r.department.code, r.department.name, r.status.to_chase, format_date_ja(deadline), r.contact,
+        rows = [[r.department.code, r.department.name, r.label, format_date_ja(deadline), r.contact,
                  r.text, r.file_name, r.errors, r.warnings, r.packet_name,
                  "" if r.contact else CONTACT_NOT_SET.format(code=r.department.code)] for r in items]
         ws.add_table(top, 0, top + len(rows), len(headers) - 1, {

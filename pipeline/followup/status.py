@@ -13,7 +13,7 @@ from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
 from pipeline.store import Store
 from pipeline.textwidth import display_width
-from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, ResponseStatus
+from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Arrival, ResponseStatus
 
 # --- the year's status, from the store ---------------------------------------------------------------
 
@@ -25,10 +25,11 @@ class DepartmentStatus:
     file_name: str
     errors: int
     warnings: int
+    arrival: Arrival | None = None   # what came, when it could not be used (another year's form, a zip…)
 
     @property
     def label(self) -> str:
-        return self.status.short
+        return self.arrival.short if self.arrival else self.status.short
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ class YearStatus:
                 f"あと {self.days_left} 日" if self.days_left > 0 else
                 "本日が期限です" if self.days_left == 0 else f"期限を {-self.days_left} 日過ぎています"),
         ]
+        arrived = [d for d in self.departments if d.arrival]
+        if arrived:
+            out.append(f"届いたが取り込めないもの（未提出ではありません）{len(arrived)} 部署:")
+            out += [f"  {d.name}: {d.arrival.label}（{d.file_name}）。{d.arrival.ask}" for d in arrived]
         if self.to_confirm:
             out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
                        "必要なら採用の指定ファイルに1行書いて collect し直してください）")
@@ -151,14 +156,19 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
     plan = plan.for_year(year)
     if not store.has_year(year):
         raise never_collected(year)
-    chosen = {s.department_code: s for s in store.submissions(year)
-              if s.department_code and s.status in (ACCEPTED, REJECTED)}
+    submissions = store.submissions(year)
+    chosen = {s.department_code: s for s in submissions if s.department_code and s.status in (ACCEPTED, REJECTED)}
+    by_file = {s.file_name: s for s in submissions}
     rows = []
+    arrivals = store.arrivals(year)
     for code, status in sorted(store.roster(year).items()):
         s = chosen.get(code) if status != MISSING else None
         name = plan.department_name(code) if code in plan.department_by_code else ""
-        rows.append(DepartmentStatus(code, name, status, s.file_name if s else "", s.errors if s else 0,
-                                     s.warnings if s else 0))
+        arrival, file_name = arrivals.get(code, (None, s.file_name if s else ""))
+        if arrival is not None:
+            s = by_file.get(file_name)      # the file that came (no submission when it was a zip or a mail)
+        rows.append(DepartmentStatus(code, name, status, file_name, s.errors if s else 0, s.warnings if s else 0,
+                                     arrival))
     doubtful = {f[3] for f in store.findings(year) if f[1] == Code.SUBM_004}
     return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)),
                       opinion_status(plan, store, year))

@@ -68,6 +68,13 @@ class _Table:
         self.data = [r for r in range(1, len(self.rows))
                      if any(clean_text(self.raw(r, c)).text for c in used)] if self.ok else []
 
+    def in_order(self, *headers: str) -> list[int]:
+        """The rows with anything typed in them, in the order of their keys (the columns `headers`; natural
+        order: 1-2 before 1-10), not as the sheet happens to be sorted: a master sorted in Excel or Calc (by
+        担当部署, say) is the same plan, with the same digest, so the workbooks already sent out and the
+        returns already collected stay its own. Rows whose keys read the same keep the sheet's order."""
+        return sorted(self.data, key=lambda r: tuple(_natural(self.raw(r, self.col[h])) for h in headers))
+
     def raw(self, r: int, c: int) -> object:
         row = self.rows[r] if r < len(self.rows) else []
         return row[c] if c < len(row) else None
@@ -295,7 +302,7 @@ class _Reader:
         out: list[dict[str, Any]] = []
         codes: dict[str, str] = {}
         names: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.D_CODE):
             code_cell, name_cell = t.cell(r, M.D_CODE), t.cell(r, M.D_NAME)
             code, name = self.code(code_cell), self.text(name_cell, True)
             self.unique(codes, code, code_cell)
@@ -309,7 +316,7 @@ class _Reader:
         t = _Table(self, M.SHEET_SECTIONS, M.SECTION_COLUMNS)
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.S_NUMBER):
             number_cell = t.cell(r, M.S_NUMBER)
             number = self.integer(number_cell, True, "1")
             self.unique(seen, "" if number is None else str(number), number_cell)
@@ -322,7 +329,7 @@ class _Reader:
         numbers = {s["number"] for s in sections}
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.P_CODE):
             code_cell, section_cell = t.cell(r, M.P_CODE), t.cell(r, M.P_SECTION)
             code = self.code(code_cell)
             self.unique(seen, code, code_cell)
@@ -339,7 +346,7 @@ class _Reader:
         t = _Table(self, M.SHEET_ITEMS, M.ITEM_COLUMNS)
         items: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.I_CODE):
             code_cell, pillar_cell, previous_cell = t.cell(r, M.I_CODE), t.cell(r, M.I_PILLAR), t.cell(r, M.I_PREVIOUS)
             code = self.code(code_cell)
             self.unique(seen, code, code_cell)
@@ -382,7 +389,7 @@ class _Reader:
         t = _Table(self, M.SHEET_INITIATIVES, M.INITIATIVE_COLUMNS)
         out: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.N_ID):     # within an item: the initiative IDs' order, the charter's
             id_cell, end_cell, reason_cell = t.cell(r, M.N_ID), t.cell(r, M.N_END), t.cell(r, M.N_REASON)
             ini_id = self.code(id_cell)
             self.unique(seen, ini_id, id_cell)
@@ -422,7 +429,7 @@ class _Reader:
     def _indicators(self, items: dict[str, dict[str, Any]]) -> None:
         t = _Table(self, M.SHEET_INDICATORS, M.INDICATOR_COLUMNS)
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.K_ITEM):
             item_cell, reporter_cell = t.cell(r, M.K_ITEM), t.cell(r, M.K_REPORTER)
             code = self.item_code(items, item_cell)
             self.unique(seen, code, item_cell)
@@ -474,7 +481,7 @@ class _Reader:
         t = _Table(self, M.SHEET_REVISIONS, M.REVISION_COLUMNS)
         found: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}   # initiative → (year, row, revision)
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.R_ID, M.R_YEAR):
             id_cell, year_cell, dx_cell, reason_cell = (t.cell(r, h) for h in (M.R_ID, M.R_YEAR, M.R_DX, M.R_REASON))
             ini_id = self.code(id_cell)
             if ini_id and ini_id not in initiatives:
@@ -520,7 +527,7 @@ class _Reader:
     def _exclusions(self, items: dict[str, dict[str, Any]]) -> None:
         t = _Table(self, M.SHEET_EXCLUSIONS, M.EXCLUSION_COLUMNS)
         seen: dict[str, str] = {}
-        for r in t.data:
+        for r in t.in_order(M.X_ITEM, M.X_YEAR):
             year_cell, reason_cell = t.cell(r, M.X_YEAR), t.cell(r, M.X_REASON)
             code = self.item_code(items, t.cell(r, M.X_ITEM))
             year = self.year(year_cell, required=True)
@@ -564,6 +571,15 @@ def _changed_only(revision: dict[str, Any], state: tuple[list[str], bool]) -> tu
         else:
             etc = revision["departments_etc"]
     return names, etc
+
+
+def _natural(raw: object) -> tuple:
+    """A key cell's value as it orders: its digit runs as numbers (1-2 before 1-10, 01 as 1), the rest as text
+    (full-width digits as digits); a blank last."""
+    text = unicodedata.normalize("NFKC", _shown(raw)).strip()
+    if not text:
+        return (1,)
+    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part))
 
 
 def _blank(raw: object) -> bool:

@@ -19,6 +19,7 @@ from pipeline.report.data import ReportData, check_report_year, load_report_data
 from pipeline.report.document import REPORT_NAME, _ReportWriter
 from pipeline.report.public_table import TABLE_NAME, public_file_name
 from pipeline.store import Store, run_lock
+from pipeline.vocabulary import RETURNED
 
 
 @dataclass
@@ -32,6 +33,22 @@ class ReportResult:
     web: Path | None = None         # web/index.html; the files it links are copied beside it
     toc_filled: bool = False
     warnings: list[str] = field(default_factory=list)
+    surveyed: int = 0               # departments the year's workbooks went to
+    reflected: int = 0              # of them, those whose return was accepted: their answers are in the report
+
+    @property
+    def coverage(self) -> str:
+        """How much of the year the report holds: '19部署のうち 12部署の回答を反映'."""
+        return f"{self.surveyed}部署のうち {self.reflected}部署の回答を反映"
+
+    @property
+    def few_returns(self) -> str | None:
+        """A plain warning when fewer than half of the departments' answers are in (None otherwise): a report
+        made so early reads as the year's result to whoever opens it."""
+        if self.reflected * 2 >= self.surveyed:
+            return None
+        return (f"回答を反映した部署が半数に届きません（{self.coverage}）。残りの部署は報告書で「未提出」"
+                "「差し戻し中」と表示されます。回答がそろってから collect し直し、報告書を作り直してください。")
 
     @property
     def paths(self) -> list[Path]:
@@ -88,6 +105,9 @@ def write_report(
         result.warnings.append(note)
 
     data = load_report_data(plan, store, year)
+    surveyed = plan.surveyed_departments()
+    result.surveyed = len(surveyed)
+    result.reflected = sum(data.current.status(d.code) == RETURNED for d in surveyed)
     writer = _ReportWriter(plan, config, data, today, reference, svg_charts=True)   # SVG: the web page's charts
     writer.write(None)
     with Staging() as staging:
