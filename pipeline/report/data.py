@@ -14,7 +14,7 @@ from pipeline.committee.model import GoodPractice, OpinionState, open_opinions, 
 from pipeline.errors import UsageError
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.store import Answer, Evaluation, Store
+from pipeline.store import Answer, Evaluation, Store, Transcription
 from pipeline.vocabulary import MISSING
 
 
@@ -85,6 +85,7 @@ class ReportData:
     figures: dict[str, IndicatorFigures] = field(default_factory=dict)   # indicator_figures, charter's order
     evaluations: dict[int, dict[str, Evaluation]] = field(default_factory=dict)   # every collected year's
     still_open: tuple[OpinionState, ...] = ()    # given before the year, not settled by its end (charter order)
+    transcribed: dict[int, Transcription] = field(default_factory=dict)   # years taken in from a 転記票
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
         """The reporter's roster status in `year` (A.NOT_ASKED when the item was 対象外 that year), or None when
@@ -142,4 +143,5 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         figures=figures,
         evaluations={y: store.evaluations(y) for y in years},
         still_open=tuple(still_open),
+        transcribed=store.transcriptions(),
     )

@@ -200,6 +200,11 @@ class _ReportWriter(Overview, DocumentBuilder):
         )
 
         self.heading("(5) 調査票の提出状況", 2)
+        own = data.transcribed.get(year)
+        if own is not None:     # a year done by hand: no workbook was sent by this tool
+            self.para(f"{fiscal_year_label(year)}の進捗状況は、このツールを使う前に手作業で調査・報告したため、"
+                      f"その年度の報告書から転記したものです（{own.source}）。部署ごとの調査票の提出状況はありません。")
+            return
         departments = self.plan.surveyed_departments()
         status = {d.code: data.current.status(d.code) for d in departments}
         returned = [d for d in departments if status[d.code] == RETURNED]
@@ -221,6 +226,8 @@ class _ReportWriter(Overview, DocumentBuilder):
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
         W.keep_together(t.tbl)
+        for text in S.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
+            self.para(text)
 
     # --- 2 計画の体系 and the overview --------------------------------------------------------------
     def part2(self) -> None:

@@ -52,6 +52,7 @@ MET_RULE = (
 )
 NOT_SUBMITTED, PENDING = A.NOT_SUBMITTED, A.PENDING     # 未提出, 未確定: as chapter 2 counts them
 GRADE_EXTRAS = (NOT_SUBMITTED, PENDING, EXCLUDED)
+NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
 
 
 def chapter_title(plan: Plan, year: int) -> str:
@@ -74,7 +75,7 @@ def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> No
     final = year >= plan.period_end
     figures = list(w.data.figures.values())
     w.heading(f"{number} {chapter_title(plan, year)}", 1)
-    for text in chapter_intro(plan, year, committee, figures, len(w.data.still_open)):
+    for text in [*chapter_intro(plan, year, committee, figures, len(w.data.still_open)), *transcribed_paragraphs(w.data)]:
         w.para(text)
     w.heading(f"(1) {INDICATORS_FINAL if final else INDICATORS}", 2)
     _indicators(w, figures, width, dash, final)
@@ -197,9 +198,25 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
 
 
 def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
-    """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected."""
-    return {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
-            for item in plan.items for y in years}
+    """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected.
+    In a transcribed year nobody was asked by this tool: a grade not copied is 転記なし, not 未提出."""
+    keys = {}
+    for item in plan.items:
+        for y in years:
+            key = grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
+            keys[item.code, y] = NOT_TRANSCRIBED if key == NOT_SUBMITTED and y in data.transcribed else key
+    return keys
+
+
+def transcribed_paragraphs(data: ReportData) -> list[str]:
+    """What the report says of the years up to its own that were transcribed from reports done by hand."""
+    years = sorted(y for y in data.transcribed if y <= data.year)
+    if not years:
+        return []
+    sources = "、".join(f"{y}年度は「{data.transcribed[y].source}」" for y in years)
+    return [f"{'・'.join(f'{y}年度' for y in years)}の実績は、このツールを使う前に手作業で調査・報告した年度のため、"
+            f"その年度の報告書から転記したものです（{sources}）。転記していない自己評価は「{NOT_TRANSCRIBED}」、"
+            "参考指標の実績は「−」としています。"]
 
 
 def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], str | None], years: list[int],
