@@ -32,6 +32,7 @@ from pipeline.history.transcript import build_transcript, transcript_file_name
 from pipeline.store import Store
 from pipeline.survey import layout as L
 from tests.conftest import ROOT, make_project
+from tests.office_support import Calc, need_office, requires_office
 
 TRANSCRIBED = (2022, 2023, 2024)
 FINAL = 2025
@@ -452,3 +453,37 @@ def test_make__history_targets_take_year_and_force(fresh):
     assert "転記票_R06_2024年度.xlsx を取り込みました" in taken.stdout
     listed = make("help").stdout
     assert "make history-template" in listed and "make history-import" in listed
+
+
+# --- filled in LibreOffice Calc ---------------------------------------------------------------------------
+
+@requires_office()
+def test_history_import__filled_in_calc__dropdowns_and_a_typed_percent(fresh, tmp_path):
+    """The secretariat fills the 転記票 in Calc: "80%" typed into a % indicator (Calc stores 0.8 shown as a
+    percent) is read as 80, the grade and the progress are picked from their dropdowns, and the text typed
+    with Alt+Enter comes in as written."""
+    assert cli(fresh, "history", "template", "--year", "2023").exit_code == 0
+    path = transcript_of(fresh, 2023)
+    col = L.column_letter
+    reason = "窓口の手続を見直した。\n参考指標は目標に近づいた。"
+    actions = [
+        {"sheet": T.SHEET_INDICATORS, "key": "2102", "column": col(T.COL_ACTUAL), "enter": "80%"},
+        {"sheet": T.SHEET_INDICATORS, "key": "1101", "column": col(T.COL_ACTUAL), "type": "7500"},
+        {"sheet": T.SHEET_GRADES, "key": "2102", "column": col(T.COL_GRADE), "choose": 2},
+        {"sheet": T.SHEET_GRADES, "key": "2102", "column": col(T.COL_REASON), "type": reason},
+        {"sheet": T.SHEET_PROGRESS, "key": "2102-01", "column": col(T.COL_PROGRESS), "choose": "完了"},
+    ]
+    session = Calc(need_office(), tmp_path / "soffice")
+    try:
+        session.fill([{"in": str(path), "out": str(path), "actions": actions}])
+    finally:
+        session.close()
+    result = cli(fresh, "history", "import", "--year", "2023")
+    assert result.exit_code == 0, result.output
+    with Store(fresh.config.store_path, readonly=True) as store:
+        assert store.actuals() == {(2023, "2102"): 80, (2023, "1101"): 7500}
+        evaluation = store.evaluations(2023)["2102"]
+        assert (evaluation.grade, evaluation.reason) == (fresh.config.grades[2].code, reason)
+        initiative = fresh.plan.initiative_by_id["2102-01"]
+        assert {k: a.progress for k, a in store.answers(2023).items()} == {
+            ("2102-01", d): "完了" for d in initiative.departments}
