@@ -23,7 +23,15 @@ from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, wareki
 from pipeline.plan import ActionItem, Indicator, Plan
 from pipeline.survey import layout as L
-from pipeline.survey.look import LINE_HEIGHT, Look, label_rows, length_rule
+from pipeline.survey.look import (
+    LINE_HEIGHT,
+    Look,
+    identity_sheet,
+    label_rows,
+    length_rule,
+    meanings_table,
+    print_setup,
+)
 from pipeline.textwidth import wrapped_lines
 
 TRANSCRIPT_SCHEMA = "1"
@@ -205,24 +213,16 @@ class _TranscriptWriter:
             "input_message": "転記した資料の名前を記入してください（報告書の総括と 1(5) に載ります）。",
         })
         row += 2
-        row = self._meanings(ws, row, ("進捗状況（取組ごと）", "意味"),
-                             [(c.label, c.description) for c in cfg.progress_choices])
-        row = self._meanings(ws, row + 1, ("自己評価（取組項目ごと）", "意味"),
-                             [(g.choice, g.description) for g in cfg.grades])
+        row = meanings_table(ws, row, ("進捗状況（取組ごと）", "意味"),
+                             [(c.label, c.description) for c in cfg.progress_choices], self.look)
+        row = meanings_table(ws, row + 1, ("自己評価（取組項目ごと）", "意味"),
+                             [(g.choice, g.description) for g in cfg.grades], self.look)
         ws.write_string(row + 1, 0, f"転記票ID {transcript_id(plan, year)}（様式 {TRANSCRIPT_SCHEMA}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
         ws.protect("", {"format_columns": True, "format_rows": True})
         ws.activate()
-
-    def _meanings(self, ws, row: int, headers: tuple[str, str], rows: list[tuple[str, str]]) -> int:
-        ws.write_string(row, 0, headers[0], self.look.header)
-        ws.write_string(row, 1, headers[1], self.look.header)
-        for n, (label, meaning) in enumerate(rows, row + 1):
-            ws.write_string(n, 0, label, self.look.label)
-            ws.write_string(n, 1, meaning, self.look.cell)
-        return row + 1 + len(rows)
 
     # --- the three input sheets ------------------------------------------------------------------------
     def _table_head(self, ws, title: str, note: str, headers: tuple[str, ...], widths: tuple[int, ...]) -> None:
@@ -329,18 +329,7 @@ class _TranscriptWriter:
         self._print_setup(ws)
 
     def _print_setup(self, ws) -> None:
-        ws.set_paper(9)          # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)    # fit to width, as many pages down as needed
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.repeat_rows(HEADER_ROW, HEADER_ROW)
-        ws.set_footer("&C&P / &N")
-        ws.protect("", {"format_columns": True, "format_rows": True})
+        print_setup(ws, (HEADER_ROW, HEADER_ROW))
 
     def _identity_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_IDENTITY)
-        for row, (key, value) in enumerate(transcript_identity(self.plan, self.year).items()):
-            ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
-        ws.protect()
-        ws.very_hidden()
+        identity_sheet(self.wb, L.SHEET_IDENTITY, transcript_identity(self.plan, self.year))
