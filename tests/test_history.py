@@ -215,6 +215,17 @@ def test_history__report_says_which_years_were_transcribed_and_from_what(cycle):
     assert page.count(TRANSCRIBED_TEXT) == 2     # the indicators' notes and the period's summary
 
 
+def test_history__report_on_a_transcribed_year__1_5_says_no_workbook_was_sent(cycle):
+    project = cycle[0]
+    reported = cli(project, "report", "--year", "2024", "--date", "2025-06-20", "--no-pdf")
+    assert reported.exit_code == 0, reported.output
+    docx = next(project.config.output_for(2024).glob("*.docx"))
+    part1 = paragraphs_after(Document(io.BytesIO(docx.read_bytes())), "(5) 調査票の提出状況")
+    assert part1[1] == ("令和6年度（2024年度）の進捗状況は、このツールを使う前に手作業で調査・報告したため、その年度の報告書から"
+                        f"転記したものです（{SOURCE_2024}）。部署ごとの調査票の提出状況はありません。")
+    assert part1[2] == "2 計画の体系"
+
+
 def test_history__store_holds_each_part_transcribed_marked_with_its_source(cycle):
     project, outputs, _report, _page = cycle
     with Store(project.config.store_path, readonly=True) as store:
