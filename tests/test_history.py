@@ -298,6 +298,22 @@ def test_history_import__a_percent_typed_as_a_fraction__the_returns_rule(fresh):
     assert "参考指標!E13" in result.output and "（VALUE_010）" in result.output
 
 
+def test_history_import__unit_changed_beside_the_actual__the_returns_rule(fresh):
+    """A sheet whose protection was lifted and whose unit was typed over: the figure would be read in another
+    unit, so it is refused at the unit's cell, as in a return (ROW_006)."""
+    assert cli(fresh, "history", "template", "--year", "2023").exit_code == 0
+    filler = TranscriptFiller(transcript_of(fresh, 2023))
+    filler.actual("1101", 7)
+    filler.wb[T.SHEET_INDICATORS]["F5"].value = "千件"
+    filler.save()
+    result = cli(fresh, "history", "import", "--year", "2023")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "エラー 参考指標!F5: 指標実績値の単位のセルが「千件」に書き換えられています（計画の単位は「件」）。実績値の意味が"
+        "変わるため取り込みません。単位を「件」に戻し、件の数値を記入してもらってください。（ROW_006）")
+    assert not fresh.config.store_path.exists()
+
+
 def test_history_import__an_empty_transcript__refused(fresh):
     assert cli(fresh, "history", "template", "--year", "2022").exit_code == 0
     result = cli(fresh, "history", "import", "--year", "2022")

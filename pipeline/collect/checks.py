@@ -273,6 +273,15 @@ class CellRules:
             self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
         return raw
 
+    def unit_edited(self, r: int, c: int, ind: Indicator) -> bool:
+        """Whether the unit shown beside the actual (cell r, c) was changed: the number would be read in a unit
+        other than the one the person saw (a finding)."""
+        unit = clean_text(self.cell(r, c)).text
+        if _nfkc(unit) == _nfkc(ind.unit):
+            return False
+        self.add(Code.ROW_006, r, c, field=L.FIELD_UNIT, value=unit, unit=ind.unit, now=f"「{unit}」" if unit else "空欄")
+        return True
+
     def actual(self, r: int, raw: object, ind: Indicator, c: int = 1) -> float | None:
         """The indicator's actual in its unit, as the person saw it, or None after a finding."""
         if isinstance(raw, str | bool):
@@ -444,11 +453,7 @@ class _SheetCheck(CellRules):
         r = self.labelled_row(L.KEY_ACTUAL)
         if r is None:
             return
-        unit = clean_text(self.cell(r, L.COL_UNIT)).text
-        unit_edited = _nfkc(unit) != _nfkc(ind.unit)
-        if unit_edited:    # the number would be read in a unit other than the one the person saw
-            self.add(Code.ROW_006, r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
-                     now=f"「{unit}」" if unit else "空欄")
+        unit_edited = self.unit_edited(r, L.COL_UNIT, ind)
         raw = self.value(r, 1, L.FIELD_ACTUAL)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)

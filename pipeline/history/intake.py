@@ -164,9 +164,10 @@ class _Indicators(_Table):
         indicators = {ind.item_code: ind for ind in T.reported_indicators(self.plan, self.year)}
         for code, r in self.keyed_rows(set(indicators)).items():
             ind = indicators[code]
+            unit_edited = self.unit_edited(r, T.COL_UNIT, ind)
             raw = self.value(r, T.COL_ACTUAL, L.FIELD_ACTUAL)
             actual = self.actual(r, raw, ind, T.COL_ACTUAL)
-            if actual is not None:
+            if actual is not None and not unit_edited:
                 self.out.actuals.append(IndicatorActual(code, ind.reporter, actual))
 
 
