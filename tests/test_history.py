@@ -215,15 +215,27 @@ def test_history__report_says_which_years_were_transcribed_and_from_what(cycle):
     assert page.count(TRANSCRIBED_TEXT) == 2     # the indicators' notes and the period's summary
 
 
-def test_history__report_on_a_transcribed_year__1_5_says_no_workbook_was_sent(cycle):
+def test_history__report_on_a_transcribed_year__says_no_workbook_was_sent_and_what_was_not_copied(cycle):
     project = cycle[0]
-    reported = cli(project, "report", "--year", "2024", "--date", "2025-06-20", "--no-pdf")
+    reported = cli(project, "report", "--year", "2023", "--date", "2024-06-20", "--no-pdf")
     assert reported.exit_code == 0, reported.output
-    docx = next(project.config.output_for(2024).glob("*.docx"))
-    part1 = paragraphs_after(Document(io.BytesIO(docx.read_bytes())), "(5) 調査票の提出状況")
-    assert part1[1] == ("令和6年度（2024年度）の進捗状況は、このツールを使う前に手作業で調査・報告したため、その年度の報告書から"
-                        f"転記したものです（{SOURCE_2024}）。部署ごとの調査票の提出状況はありません。")
+    docx = next(project.config.output_for(2023).glob("*.docx"))
+    report = Document(io.BytesIO(docx.read_bytes()))
+    part1 = paragraphs_after(report, "(5) 調査票の提出状況")
+    assert part1[1] == ("令和5年度（2023年度）の進捗状況は、このツールを使う前に手作業で調査・報告したため、その年度の報告書から"
+                        "転記したものです（令和5年度進捗状況報告書から転記）。部署ごとの調査票の提出状況はありません。")
     assert part1[2] == "2 計画の体系"
+    # each item's 自己評価 in chapter 3, in the charter's order: 1101 B (copied), 1102 not copied
+    grades = [[[c.text for c in row.cells] for row in t.rows] for t in report.tables
+              if [c.text for c in t.rows[0].cells] == ["自己評価", "評価の理由"]]
+    assert grades[0][1] == ["B\n（やや遅れ）", "1101の評価の理由（報告書から）"]
+    assert grades[1][1] == ["転記なし", "2023年度の報告書から自己評価を転記していません。"]
+    # chapter 2 counts what was not copied as such, never as 未提出
+    counts = table(report, "柱", "S")
+    totals = dict(zip(counts[0], by_code(counts)["合計"], strict=True))
+    # 2023: B 1101, A 2103, the other 15 not copied; 2022 (the year before): all 17 not copied
+    assert {k: totals[k] for k in ("S", "A", "B", "転記なし", "未提出")} == {
+        "S": "0\n(±0)", "A": "1\n(+1)", "B": "1\n(+1)", "転記なし": "15\n(▲2)", "未提出": "0\n(±0)"}
 
 
 def test_history__store_holds_each_part_transcribed_marked_with_its_source(cycle):

@@ -26,6 +26,7 @@ class YearState:
     roster: dict[str, str]
     answers: dict[tuple[str, str], Answer]
     evaluations: dict[str, Evaluation]
+    transcribed: bool = False      # taken in from a 転記票 (history import), not collected
 
     def status(self, department: str) -> str:
         return self.roster.get(department, MISSING)
@@ -119,8 +120,10 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
     plan = plan.for_year(year)
     years = store.years()
 
+    transcribed = store.transcriptions()
+
     def state(y: int) -> YearState:
-        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
+        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y), y in transcribed)
 
     actuals = store.actuals()
     rosters = {y: store.roster(y) for y in years}
@@ -143,5 +146,5 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         figures=figures,
         evaluations={y: store.evaluations(y) for y in years},
         still_open=tuple(still_open),
-        transcribed=store.transcriptions(),
+        transcribed=transcribed,
     )

@@ -33,7 +33,7 @@ from pipeline.report import summary as S
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
 from pipeline.report.data import IndicatorFigures, ReportData, YearState, check_report_year, load_report_data
-from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, PENDING_SHORT, Overview
+from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED, PENDING_SHORT, Overview
 from pipeline.report.revisions import write_changes
 from pipeline.store import Store
 from pipeline.values import format_number
@@ -506,6 +506,8 @@ def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: 
         return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
     if key == PENDING_SHORT:
         return f"{lead}の調査票は差し戻し中のため、未確定です。"
+    if key == NOT_TRANSCRIBED:
+        return f"{year}年度の報告書から自己評価を転記していません。"
     if key == NOT_SUBMITTED:
         if state.status(item.lead) == RETURNED:
             return f"{lead}の調査票に自己評価の記入がありません。"

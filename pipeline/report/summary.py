@@ -30,7 +30,7 @@ from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.data import IndicatorFigures, ReportData
-from pipeline.report.overview import grade_of
+from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
 from pipeline.vocabulary import ResponseStatus
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ MET_RULE = (
 )
 NOT_SUBMITTED, PENDING = A.NOT_SUBMITTED, A.PENDING     # 未提出, 未確定: as chapter 2 counts them
 GRADE_EXTRAS = (NOT_SUBMITTED, PENDING, EXCLUDED)
-NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
 
 
 def chapter_title(plan: Plan, year: int) -> str:
@@ -200,12 +199,9 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
 def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
     """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected.
     In a transcribed year nobody was asked by this tool: a grade not copied is 転記なし, not 未提出."""
-    keys = {}
-    for item in plan.items:
-        for y in years:
-            key = grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
-            keys[item.code, y] = NOT_TRANSCRIBED if key == NOT_SUBMITTED and y in data.transcribed else key
-    return keys
+    return {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}),
+                                     transcribed=y in data.transcribed)
+            for item in plan.items for y in years}
 
 
 def transcribed_paragraphs(data: ReportData) -> list[str]:

@@ -175,7 +175,7 @@ def _items(plan: Plan, data: ReportData, config: Config) -> list[dict]:
 
 def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dict:
     year, state = data.year, data.current
-    key = O.grade_of(item, year, state.roster, state.evaluations)
+    key = O.grade_of(item, year, state.roster, state.evaluations, transcribed=state.transcribed)
     excluded = item.excluded_in(year)
     rows = []
     if not excluded:
