@@ -8,6 +8,7 @@ RUN    := $(PY) -m pipeline --config $(CONFIG)
 
 .DEFAULT_GOAL := help
 .PHONY: help install templates collect report status opinions-template opinions-collect demo test bench lint docs-images clean
+.PHONY: history-template history-import
 
 help: ## このヘルプ（全ターゲットの一覧）
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +39,12 @@ opinions-template: install ## 委員会の後: 報告書への委員会意見・
 
 opinions-collect: install ## 記録票に記入した委員会意見・優良事例を点検し、取り込む（翌年度の調査票で尋ねる）
 	$(RUN) opinions collect --year $(YEAR)
+
+history-template: install ## 手作業で調査・報告した年度の転記票を作る（history/YEAR/。FORCE=1 で作り直す）
+	$(RUN) history template --year $(YEAR) $(if $(FORCE),--force)
+
+history-import: install ## 記入した転記票を点検し、その年度を「転記」として取り込む（collect 済みの年度は FORCE=1）
+	$(RUN) history import --year $(YEAR) $(if $(FORCE),--force) $(if $(FILE),"$(FILE)")
 
 demo: install ## 見本の作業フォルダー demo/ で一年分（調査票→回答→回収→報告書）を通す
 	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)

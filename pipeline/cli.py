@@ -177,7 +177,7 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
 @main.command()
 @year_option
 @output_options
-@click.option("--force", is_flag=True, help="受付フォルダーが空でも、その年度のデータベースの内容を置き換える。")
+@click.option("--force", is_flag=True, help="受付フォルダーが空でも、また転記票から取り込んだ年度でも、その年度のデータベースの内容を置き換える。")
 @click.pass_obj
 @stage_errors
 def collect(obj: Context, year: int, force: bool) -> None:
@@ -419,3 +419,76 @@ def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
     obj.say(f"  {result.plan.summary()}")
     for line in result.plan.revisions_summary():
         obj.detail(f"  {line}")
+
+
+# --- the years done by hand before the tool (転記票) ---------------------------------------------------------
+
+@main.group()
+def history() -> None:
+    """ツールを使う前に手作業で調査・報告した年度の転記票を作り（template）、印刷した報告書から記入した転記票を取り込む（import）。
+
+    \b
+    例:
+      python -m pipeline history template --year 2024
+      python -m pipeline history import --year 2024
+    """
+
+
+@history.command("template")
+@year_option
+@output_options
+@click.option("--force", is_flag=True, help="既存の転記票を上書きする（記入済みの内容は消えます）。")
+@click.pass_obj
+@stage_errors
+def history_template(obj: Context, year: int, force: bool) -> None:
+    """その年度の計画から、手作業の年度の転記票（Excel）を history/<年度>/ に作る。
+
+    \b
+    例:
+      python -m pipeline history template --year 2024
+    """
+    from pipeline.history.transcript import write_transcript
+
+    written = write_transcript(obj.plan, obj.config, year, force=force)
+    obj.say(f"{year}年度の転記票を作成しました: {written.path}")
+    obj.say(f"  参考指標 {written.indicators} 行、自己評価 {written.items} 行、具体的な取組 {written.initiatives} 行"
+            f"（どれも空欄可）。印刷した報告書から記入して保存し、make history-import YEAR={year} で取り込みます。")
+
+
+@history.command("import")
+@year_option
+@output_options
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="collect で回答を取り込んだ年度でも、転記票の内容で置き換える。")
+@click.pass_obj
+@stage_errors
+def history_import(obj: Context, year: int, file: Path | None, force: bool) -> None:
+    """転記票（省略すると history/<年度>/ の転記票）を点検し、誤りがなければその年度を「転記」としてデータベースに取り込む。
+
+    終了コード: 0 = 取り込んだ（警告があっても）、1 = 転記票に誤りがあり取り込んでいない（データベースは変更なし）、
+    2 = 転記票がない、collect 済みの年度（--force なし）、設定の誤り、データベース・出力先に書き込めない。
+
+    \b
+    例:
+      python -m pipeline history import --year 2024
+      python -m pipeline history import --year 2024 転記票_R06_2024年度.xlsx --force
+    """
+    from pipeline.history.intake import import_transcript
+
+    result = import_transcript(obj.plan, obj.config, year, file, force=force)
+    for f in result.findings:
+        place = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "（ファイル全体）")
+        click.echo(f"{f.severity.label} {place}: {f.message}（{f.code}）", err=f.is_error)
+    if result.stored:
+        check = result.check
+        obj.say(f"{result.path.name} を取り込みました: {year}年度（{check.source}）、参考指標の実績 {len(check.actuals)} 件、"
+                f"自己評価 {len(check.evaluations)} 件、進捗状況 {len({a.initiative_id for a in check.answers})} 取組"
+                f"（警告 {result.warnings} 件）。")
+        if result.replaced_collected:
+            obj.say(f"  collect で取り込んでいた{year}年度の回答は、転記票の内容で置き換えました。")
+    else:
+        obj.say(f"{result.path.name} にエラーが {result.errors} 件あるため、取り込んでいません"
+                "（データベースは変更していません）。上のセルを直して保存し、もう一度実行してください。", err=True)
+    obj.say(f"  点検結果: {result.findings_file}")
+    if not result.stored:
+        sys.exit(1)

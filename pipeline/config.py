@@ -88,6 +88,7 @@ class Config:
     workbook_password: str | None = None
     workers: int = 0
     department_contacts: dict[str, str] = field(default_factory=dict)   # department code → contact (督促リスト)
+    history_dir: Path | None = None     # the 転記票 of the years done by hand (default: history/ beside the config)
 
     def deadline(self, year: int) -> dt.date:
         """The return deadline for fiscal year `year` (a date after its 31 March)."""
@@ -104,6 +105,10 @@ class Config:
 
     def output_for(self, year: int) -> Path:
         return self.output_dir / str(year)
+
+    def history_for(self, year: int) -> Path:
+        """Where the 転記票 of year `year` (a year surveyed and reported by hand) is kept (history template / import)."""
+        return (self.history_dir or self.path.parent / "history") / str(year)
 
     def opinions_for(self, year: int) -> Path:
         """Where the committee's register on year `year`'s report is kept (opinions template / collect)."""
@@ -162,7 +167,7 @@ class _Reader:
 
 _KNOWN = {
     "plan": {"file"},
-    "paths": {"templates", "returns", "output", "store", "report_reference", "archive", "opinions"},
+    "paths": {"templates", "returns", "output", "store", "report_reference", "archive", "opinions", "history"},
     "survey": {"deadline", "deadlines", "return_instructions", "max_text_length"},
     "secretariat": {"name", "contact_person", "phone", "email"},
     "vocab": {"progress", "grades"},
@@ -277,6 +282,7 @@ def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:
         report_reference=r.path("paths.report_reference", "input_templates/report_reference.docx"),
         archive_dir=r.path("paths.archive", "output/archive"),
         opinions_dir=r.path("paths.opinions", "opinions"),
+        history_dir=r.path("paths.history", "history"),
         deadline_month_day=month_day,
         deadlines=deadlines,
         return_instructions=r.text("survey.return_instructions"),

@@ -33,7 +33,8 @@ E, W = Severity.ERROR, Severity.WARNING
 
 # One catalogue for every code. Prefixes: FILE (the file itself), IDENT (whose workbook it is),
 # SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value), RESP (the
-# answers to the committee's opinions in a workbook), OPIN (the committee's register), PLAN (the plan master
+# answers to the committee's opinions in a workbook), OPIN (the committee's register), HIST (a year's
+# 転記票 of a year done by hand), PLAN (the plan master
 # in Excel).
 CATALOGUE: dict[str, Entry] = {
     # --- the file, before any parser touches it
@@ -132,6 +133,17 @@ CATALOGUE: dict[str, Entry] = {
     "OPIN_018": Entry(W, "優良事例の重複", "取組 {value} が優良事例に複数あります（{cells}）。1行にまとめるか、不要な行の記入を消してください（このままなら、それぞれを記録します）。"),
     "OPIN_019": Entry(W, "記入なし", "記録票に委員会意見も優良事例も記入されていません。委員会で意見がなかった年度なら、このままで構いません（意見なしとして記録します）。"),
 
+    # --- a year done by hand, transcribed from its printed report (転記票, history import)
+    "HIST_001": Entry(E, "転記票ではない", "転記票の識別情報（非表示シート）が見つかりません{detail}。make history-template で作った転記票に記入してください（シートを別のブックにコピーすると識別情報がなくなります）。"),
+    "HIST_002": Entry(E, "別の計画の転記票", "別の計画（{value}）の転記票です。今回の計画（{expected}）で make history-template を実行して作った転記票に、内容を書き写してください。"),
+    "HIST_003": Entry(E, "別の年度の転記票", "{value}年度の転記票です（取り込もうとしたのは {expected}年度）。YEAR の指定を確かめるか、make history-template YEAR={expected} で作った転記票に内容を書き写してください。"),
+    "HIST_004": Entry(E, "古い様式の転記票", "様式のバージョン {value} の転記票です（現在は {expected}）。make history-template YEAR={year} FORCE=1 で作り直し、内容を書き写してください。"),
+    "HIST_005": Entry(W, "転記票の作成後に計画が変更", "転記票を作った後に計画ファイルが変わっています（転記票ID {value}、現在の計画では {expected}）。内容は現在の計画で点検しました。管理番号・取組IDが正しいか確認してください。"),
+    "HIST_006": Entry(E, "転記票のシートがない", "転記票のシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、make history-template で作った転記票に内容を書き写してください。"),
+    "HIST_007": Entry(E, "計画にない行", "{year}年度の計画にない{field}「{value}」の行に記入があります。転記票の行をそのまま使い（行の追加・並べ替えはしないでください）、計画にある行に記入してください。"),
+    "HIST_008": Entry(E, "行の重複", "{field}「{value}」の行が複数あります（{cells}）。1行にまとめてください。"),
+    "HIST_009": Entry(E, "記入なし", "転記票に、参考指標の実績値・自己評価・進捗状況のどれも記入されていません。印刷した報告書から、分かる欄だけでも記入してから取り込んでください。"),
+
     # --- the plan master (計画マスタ) in Excel
     "PLAN_001": Entry(E, "計画マスタのシートがない", "計画マスタのシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、python -m pipeline plan export で作った計画マスタに内容を書き写してください。"),
     "PLAN_002": Entry(E, "見出しがない", "シート「{sheet}」に「{field}」の{place}がありません。{place}を「{field}」に戻してください（列の並べ替えや、メモの列の追加はかまいません）。"),
@@ -156,7 +168,7 @@ CATALOGUE: dict[str, Entry] = {
 }
 
 
-_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN|PLAN)_\d{3}$")
+_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN|HIST|PLAN)_\d{3}$")
 _ALWAYS_GIVEN = {"field", "value", "department", "file", "sheet", "cell"}
 
 

@@ -25,8 +25,9 @@ from pipeline.storefile import (
 from pipeline.values import spreadsheet_number
 from pipeline.vocabulary import Arrival, ResponseStatus, RosterStatus, SubmissionStatus
 
-SCHEMA_VERSION = 3   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
+SCHEMA_VERSION = 4   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
 #                      3: roster_arrivals, what came from a department that could not be used (a v2 store gains it)
+#                      4: the years transcribed from the printed reports (an older store gains the table)
 
 
 _SCHEMA = """
@@ -133,6 +134,12 @@ CREATE TABLE IF NOT EXISTS opinion_responses (
     sha256          TEXT    NOT NULL,
     PRIMARY KEY (fiscal_year, opinion_id)
 );
+CREATE TABLE IF NOT EXISTS transcriptions (
+    fiscal_year     INTEGER PRIMARY KEY,   -- a year done by hand, taken in from its 転記票 (history import)
+    source          TEXT    NOT NULL,      -- where it was transcribed from: 令和5年度進捗状況報告書から転記
+    file_name       TEXT    NOT NULL,
+    sha256          TEXT    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     fiscal_year     INTEGER PRIMARY KEY,
     plan_id         TEXT    NOT NULL,
@@ -183,6 +190,16 @@ class Evaluation:
     reason: str
 
 
+@dataclass(frozen=True)
+class Transcription:
+    """A year the store holds from a transcript of a report done by hand, not from collected returns."""
+
+    fiscal_year: int
+    source: str          # what the secretariat wrote: 令和5年度進捗状況報告書から転記
+    file_name: str
+    sha256: str
+
+
 @dataclass
 class YearRecord:
     """Everything one collect run decided for one fiscal year: what the store will hold."""
@@ -199,6 +216,7 @@ class YearRecord:
     findings: list[Finding]
     responses: list[tuple[Response, str]] = field(default_factory=list)   # answers to the committee's opinions
     arrivals: dict[str, Arrival] = field(default_factory=dict)   # department → what came that could not be used
+    transcription: Transcription | None = None   # the year came from a transcript (history import), not collect
 
 
 class Store:
@@ -375,6 +393,11 @@ class Store:
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?)",
                 (y, record.plan_id, record.plan_digest, record.collected_at),
             )
+            # a year is either collected or transcribed: replacing it says which, in the same transaction
+            db.execute("DELETE FROM transcriptions WHERE fiscal_year = ?", (y,))
+            if record.transcription is not None:
+                t = record.transcription
+                db.execute("INSERT INTO transcriptions VALUES (?,?,?,?)", (y, t.source, t.file_name, t.sha256))
             db.execute("COMMIT")
         except BaseException:
             # SQLite may have rolled back by itself (a full disk): a second ROLLBACK would fail and hide the cause
@@ -414,11 +437,21 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------------------
     def years(self) -> list[int]:
-        """Fiscal years that have been collected."""
+        """Fiscal years that have been collected (or transcribed: see transcriptions)."""
         return [r[0] for r in self.db.execute("SELECT fiscal_year FROM runs ORDER BY fiscal_year")]
 
     def has_year(self, year: int) -> bool:
         return year in self.years()
+
+    def transcriptions(self) -> dict[int, Transcription]:
+        """year → how it was transcribed, for the years taken in from a 転記票 (none before schema 3)."""
+        if not self._has_table("transcriptions"):
+            return {}
+        rows = self.db.execute("SELECT fiscal_year, source, file_name, sha256 FROM transcriptions ORDER BY fiscal_year")
+        return {r[0]: Transcription(*r) for r in rows}
+
+    def transcription(self, year: int) -> Transcription | None:
+        return self.transcriptions().get(year)
 
     def roster(self, year: int) -> dict[str, RosterStatus]:
         """department code → where it stands (returned, with errors, missing)."""

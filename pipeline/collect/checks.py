@@ -317,24 +317,20 @@ def identity_department(identity: dict[str, str], plan: Plan, file: str) -> str 
     return department_of_name(plan, name, file) if name else department_of_name(plan, file)
 
 
-class _SheetCheck:
-    """One item sheet: context text, initiative rows, indicator, self-evaluation."""
+class CellRules:
+    """The rules for what a person typed into one sheet's input cells — a choice, a text, an indicator's
+    actual — each mistake a finding at its cell. A return's item sheets and a year's 転記票
+    (pipeline.history) both check their cells with these, so a value means the same wherever it is typed."""
 
-    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, year: int, dept: str, file: str,
-                 item: ActionItem, book: WorkbookValues):
-        self.out, self.plan, self.config, self.year, self.dept = out, plan, config, year, dept
-        self.dept_name, self.file, self.item, self.book = plan.department_name(dept), file, item, book
-        self.rows = book.rows(item.code)
-        self.formulas = book.formulas.get(item.code, set())
-        self.troubles = book.troubles.get(item.code, {})     # error values, formulas never calculated
-        self.overflow = False          # filled far below the form (SHEET_003)
-        self.keys: dict[str, list[int]] = defaultdict(list)
-        self.row_keys: list[str] = []          # column A of each row, as row_key reads it
-        for r, row in enumerate(self.rows):
-            key = L.row_key(row[0]) if row else ""
-            self.row_keys.append(key)
-            if key:
-                self.keys[key].append(r)
+    dept_name = ""
+
+    def __init__(self, findings: list[Finding], plan: Plan, config: Config, file: str, sheet: str,
+                 book: WorkbookValues):
+        self.findings, self.plan, self.config, self.file, self.sheet = findings, plan, config, file, sheet
+        self.book = book
+        self.rows = book.rows(sheet)
+        self.formulas = book.formulas.get(sheet, set())
+        self.troubles = book.troubles.get(sheet, {})     # error values, formulas never calculated
 
     def cell(self, r: int, c: int) -> object:
         row = self.rows[r] if r < len(self.rows) else []
@@ -342,60 +338,8 @@ class _SheetCheck:
 
     def add(self, code: str, r: int | None = None, c: int | None = None, **kw) -> None:
         cell = L.a1(r, c) if r is not None and c is not None else ""
-        self.out.findings.append(finding(code, file=self.file, department=self.dept_name, sheet=self.item.code,
-                                         cell=cell, **kw))
-
-    def run(self) -> None:
-        # calamine's row count bounds the used rows: only a long sheet needs the last filled row found
-        if len(self.rows) > MAX_SHEET_ROWS:
-            used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
-            if used > MAX_SHEET_ROWS:
-                self.add(Code.SHEET_003, rows=used, expected=MAX_SHEET_ROWS)
-                self.overflow = True
-        self.context()
-        self.initiatives()
-        ind = self.item.indicator
-        if ind and ind.reporter == self.dept:
-            self.indicator()
-        if self.item.lead == self.dept:
-            self.evaluation()
-        self.stray_text()
-
-    def context(self) -> None:
-        for label, text in L.context_rows(self.plan, self.item):
-            rows = self.keys.get(label)
-            if rows and clean_text(self.cell(rows[0], 1)).text != text:
-                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
-
-    def initiatives(self) -> None:
-        own = {ini.id: ini for ini in self.plan.initiatives_of(self.item.code, self.dept)}
-        progress_choices = _choices(tuple((c.label, c.label) for c in self.config.progress_choices))
-        for key, rows in self.keys.items():
-            if _INITIATIVE_ID.match(key) and key not in own:
-                self.add(Code.ROW_003, rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
-        for ini_id, ini in own.items():
-            rows = self.keys.get(ini_id)
-            if not rows:
-                self.add(Code.ROW_001, field=L.HEADER_KEY, value=ini_id)
-                continue
-            if len(rows) > 1:
-                cells = "、".join(L.a1(r, L.COL_KEY) for r in rows)
-                self.add(Code.ROW_002, rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
-                continue
-            r = rows[0]
-            if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
-                self.add(Code.ROW_004, r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
-            if clean_text(self.cell(r, L.COL_DEPARTMENTS)).text != L.initiative_departments(self.plan, ini):
-                self.add(Code.ROW_004, r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
-                         value=self.cell(r, L.COL_DEPARTMENTS))
-            progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
-            texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
-            if progress is not None and None not in texts.values():
-                self.out.answers.append(Answer(
-                    initiative_id=ini_id, department_code=self.dept, item_code=self.item.code,
-                    progress=progress, result=texts[L.FIELD_RESULT], issues=texts[L.FIELD_ISSUES],
-                    next_plan=texts[L.FIELD_NEXT],
-                ))
+        self.findings.append(finding(code, file=self.file, department=self.dept_name, sheet=self.sheet,
+                                     cell=cell, **kw))
 
     def value(self, r: int, c: int, field_name: str) -> object:
         """An input cell's value; a formula there is flagged (its cached result is what we read). A cell
@@ -413,71 +357,44 @@ class _SheetCheck:
                 self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
         return raw
 
-    def labelled_row(self, key: str) -> int | None:
-        rows = self.keys.get(key)
-        if not rows:
-            self.add(Code.ROW_001, field=key, value=key)
-            return None
-        return rows[0]
+    def unit_edited(self, r: int, c: int, ind: Indicator) -> bool:
+        """Whether the unit shown beside the actual (cell r, c) was changed: the number would be read in a unit
+        other than the one the person saw (a finding)."""
+        unit = clean_text(self.cell(r, c)).text
+        if _nfkc(unit) == _nfkc(ind.unit):
+            return False
+        self.add(Code.ROW_006, r, c, field=L.FIELD_UNIT, value=unit, unit=ind.unit, now=f"「{unit}」" if unit else "空欄")
+        return True
 
-    def indicator(self) -> None:
-        ind = self.item.indicator
-        for label, text in L.indicator_rows(ind):
-            rows = self.keys.get(label)
-            if rows and clean_text(self.cell(rows[0], 1)).text != text:
-                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
-        r = self.labelled_row(L.KEY_ACTUAL)
-        if r is None:
-            return
-        unit = clean_text(self.cell(r, L.COL_UNIT)).text
-        unit_edited = _nfkc(unit) != _nfkc(ind.unit)
-        if unit_edited:    # the number would be read in a unit other than the one the person saw
-            self.add(Code.ROW_006, r, L.COL_UNIT, field=L.FIELD_UNIT, value=unit, unit=ind.unit,
-                     now=f"「{unit}」" if unit else "空欄")
-        raw = self.value(r, 1, L.FIELD_ACTUAL)
-        if raw is UNREADABLE:
-            return
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)
-            return
-        actual = self.actual(r, raw, ind)
-        if actual is not None and not unit_edited:
-            self.out.actuals.append(IndicatorActual(self.item.code, self.dept, actual))
-
-    def actual(self, r: int, raw: object, ind: Indicator) -> float | None:
+    def actual(self, r: int, raw: object, ind: Indicator, c: int = 1) -> float | None:
         """The indicator's actual in its unit, as the person saw it, or None after a finding."""
         if isinstance(raw, str | bool):
             parsed = parse_number(raw, ind.unit)
             typed_percent = isinstance(raw, str) and "%" in _nfkc(raw)
         else:
-            parsed, typed_percent = self.number_as_shown(r, raw, ind)
+            parsed, typed_percent = self.number_as_shown(r, raw, ind, c)
             if parsed is None:
                 return None
         if parsed.problem:
-            self.add(parsed.problem, r, 1, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
+            self.add(parsed.problem, r, c, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
             return None
         value = parsed.value
         figures = {label: f for label, f in ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target))
                    if f is not None}
         if _nfkc(ind.unit) == "%" and not typed_percent and percent_typed_as_fraction(value, list(figures.values())):
-            self.add(Code.VALUE_010, r, 1, field=L.FIELD_ACTUAL, value=format_number(value),
+            self.add(Code.VALUE_010, r, c, field=L.FIELD_ACTUAL, value=format_number(value),
                      percent=format_number(hundredfold(value)),
                      figures="・".join(figures) + "（" + "、".join(f"{format_number(f)}%" for f in figures.values()) + "）")
         if ind.unit in self.plan.count_units and not is_whole(value):
-            self.add(Code.VALUE_011, r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
+            self.add(Code.VALUE_011, r, c, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
             return None
-        if implausible_actual(value, ind):      # taken, then held by collect.run until the secretariat confirms it
-            path = confirmations_path(self.config.returns_dir, self.year)
-            self.add(Code.VALUE_014, r, 1, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit,
-                     figures=plan_figures(ind), factor=IMPLAUSIBLE_FACTOR, confirm_file=path.name,
-                     line=confirmation_line(self.item.code, value))
         return value
 
-    def number_as_shown(self, r: int, raw: object, ind: Indicator) -> tuple[NumberParse | None, bool]:
+    def number_as_shown(self, r: int, raw: object, ind: Indicator, c: int = 1) -> tuple[NumberParse | None, bool]:
         """A number cell read with its number format, where its meaning lives (80% is stored as 0.8 in a
         percent format), and whether that format shows a percent; None after a finding."""
         numeric = isinstance(raw, int | float)
-        shown = number_format(self.book.number_format(self.item.code, L.a1(r, 1)), raw if numeric else 1)
+        shown = number_format(self.book.number_format(self.sheet, L.a1(r, c)), raw if numeric else 1)
         if numeric:
             parsed = parse_number(raw, ind.unit)
             if parsed.problem:
@@ -488,21 +405,21 @@ class _SheetCheck:
         else:
             return NumberParse(problem=Code.VALUE_003), False
         if read.value is None:
-            self.add(Code.VALUE_009, r, 1, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
+            self.add(Code.VALUE_009, r, c, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
                      unit=ind.unit, format=shown.code, shown=shown_number(raw, shown), meaning=read.meaning)
             return None, False
         return NumberParse(value=read.value), shown.percent
 
-    def evaluation(self) -> None:
-        r = self.labelled_row(L.KEY_GRADE)
-        if r is None:
-            return
-        choices = _choices(tuple((shown, g.code) for g in self.config.grades for shown in (g.choice, g.code)))
-        grade = self.choice(r, 1, L.FIELD_GRADE, choices, shown=[g.choice for g in self.config.grades])
-        reason_row = self.labelled_row(L.KEY_REASON)
-        reason = self.text(reason_row, 1, L.FIELD_REASON, False) if reason_row is not None else ""
-        if grade is not None and reason is not None:
-            self.out.evaluations.append(Evaluation(self.item.code, self.dept, grade, reason))
+    def grade_choices(self) -> dict[str, str]:
+        """What a 自己評価 cell may hold (the grade's choice or its code) → the grade's code."""
+        return _choices(tuple((shown, g.code) for g in self.config.grades for shown in (g.choice, g.code)))
+
+    def grade(self, r: int, c: int) -> str | None:
+        """An item's 自己評価 (its code), or None after a finding."""
+        return self.choice(r, c, L.FIELD_GRADE, self.grade_choices(), shown=[g.choice for g in self.config.grades])
+
+    def progress_choices(self) -> dict[str, str]:
+        return _choices(tuple((c.label, c.label) for c in self.config.progress_choices))
 
     def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str],
                shown: list[str] | None = None) -> str | None:
@@ -539,6 +456,119 @@ class _SheetCheck:
             self.add(Code.VALUE_005, r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
             return None
         return cleaned.text
+
+
+class _SheetCheck(CellRules):
+    """One item sheet: context text, initiative rows, indicator, self-evaluation."""
+
+    def __init__(self, out: CheckedReturn, plan: Plan, config: Config, year: int, dept: str, file: str,
+                 item: ActionItem, book: WorkbookValues):
+        super().__init__(out.findings, plan, config, file, item.code, book)
+        self.out, self.year, self.dept = out, year, dept
+        self.dept_name, self.item = plan.department_name(dept), item
+        self.overflow = False          # filled far below the form (SHEET_003)
+        self.keys: dict[str, list[int]] = defaultdict(list)
+        self.row_keys: list[str] = []          # column A of each row, as row_key reads it
+        for r, row in enumerate(self.rows):
+            key = L.row_key(row[0]) if row else ""
+            self.row_keys.append(key)
+            if key:
+                self.keys[key].append(r)
+
+    def run(self) -> None:
+        # calamine's row count bounds the used rows: only a long sheet needs the last filled row found
+        if len(self.rows) > MAX_SHEET_ROWS:
+            used = max((r for r, row in enumerate(self.rows) if any(v not in (None, "") for v in row)), default=0) + 1
+            if used > MAX_SHEET_ROWS:
+                self.add(Code.SHEET_003, rows=used, expected=MAX_SHEET_ROWS)
+                self.overflow = True
+        self.context()
+        self.initiatives()
+        ind = self.item.indicator
+        if ind and ind.reporter == self.dept:
+            self.indicator()
+        if self.item.lead == self.dept:
+            self.evaluation()
+        self.stray_text()
+
+    def context(self) -> None:
+        for label, text in L.context_rows(self.plan, self.item):
+            rows = self.keys.get(label)
+            if rows and clean_text(self.cell(rows[0], 1)).text != text:
+                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
+
+    def initiatives(self) -> None:
+        own = {ini.id: ini for ini in self.plan.initiatives_of(self.item.code, self.dept)}
+        progress_choices = self.progress_choices()
+        for key, rows in self.keys.items():
+            if _INITIATIVE_ID.match(key) and key not in own:
+                self.add(Code.ROW_003, rows[0], L.COL_KEY, field=L.HEADER_KEY, value=key)
+        for ini_id, ini in own.items():
+            rows = self.keys.get(ini_id)
+            if not rows:
+                self.add(Code.ROW_001, field=L.HEADER_KEY, value=ini_id)
+                continue
+            if len(rows) > 1:
+                cells = "、".join(L.a1(r, L.COL_KEY) for r in rows)
+                self.add(Code.ROW_002, rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
+                continue
+            r = rows[0]
+            if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
+                self.add(Code.ROW_004, r, L.COL_TEXT, field=L.FIELD_TEXT, value=self.cell(r, L.COL_TEXT))
+            if clean_text(self.cell(r, L.COL_DEPARTMENTS)).text != L.initiative_departments(self.plan, ini):
+                self.add(Code.ROW_004, r, L.COL_DEPARTMENTS, field=L.FIELD_DEPARTMENTS,
+                         value=self.cell(r, L.COL_DEPARTMENTS))
+            progress = self.choice(r, L.COL_PROGRESS, L.FIELD_PROGRESS, progress_choices)
+            texts = {f: self.text(r, col, f, required) for col, f, required in L.INITIATIVE_INPUTS[1:]}
+            if progress is not None and None not in texts.values():
+                self.out.answers.append(Answer(
+                    initiative_id=ini_id, department_code=self.dept, item_code=self.item.code,
+                    progress=progress, result=texts[L.FIELD_RESULT], issues=texts[L.FIELD_ISSUES],
+                    next_plan=texts[L.FIELD_NEXT],
+                ))
+
+    def labelled_row(self, key: str) -> int | None:
+        rows = self.keys.get(key)
+        if not rows:
+            self.add(Code.ROW_001, field=key, value=key)
+            return None
+        return rows[0]
+
+    def indicator(self) -> None:
+        ind = self.item.indicator
+        for label, text in L.indicator_rows(ind):
+            rows = self.keys.get(label)
+            if rows and clean_text(self.cell(rows[0], 1)).text != text:
+                self.add(Code.ROW_004, rows[0], 1, field=label, value=self.cell(rows[0], 1))
+        r = self.labelled_row(L.KEY_ACTUAL)
+        if r is None:
+            return
+        unit_edited = self.unit_edited(r, L.COL_UNIT, ind)
+        raw = self.value(r, 1, L.FIELD_ACTUAL)
+        if raw is UNREADABLE:
+            return
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)
+            return
+        actual = self.actual(r, raw, ind)
+        if actual is not None and implausible_actual(actual, ind):
+            # taken, then held by collect.run until the secretariat confirms it
+            path = confirmations_path(self.config.returns_dir, self.year)
+            self.add(Code.VALUE_014, r, 1, field=L.FIELD_ACTUAL, value=format_number(actual), unit=ind.unit,
+                     figures=plan_figures(ind), factor=IMPLAUSIBLE_FACTOR, confirm_file=path.name,
+                     line=confirmation_line(self.item.code, actual))
+        if actual is not None and not unit_edited:
+            self.out.actuals.append(IndicatorActual(self.item.code, self.dept, actual))
+
+    def evaluation(self) -> None:
+        r = self.labelled_row(L.KEY_GRADE)
+        if r is None:
+            return
+        grade = self.grade(r, 1)
+        reason_row = self.labelled_row(L.KEY_REASON)
+        reason = self.text(reason_row, 1, L.FIELD_REASON, False) if reason_row is not None else ""
+        if grade is not None and reason is not None:
+            self.out.evaluations.append(Evaluation(self.item.code, self.dept, grade, reason))
 
     def initiative_row(self, key: str) -> bool:
         return key in self.plan.initiative_by_id or bool(key and _INITIATIVE_ID.match(key))

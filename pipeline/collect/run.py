@@ -480,6 +480,17 @@ def refuse_emptying(result: CollectResult, store: Store, *, force: bool = False)
         )
 
 
+def refuse_transcribed(store: Store, year: int, *, force: bool = False) -> None:
+    """UsageError when the year was transcribed from a report done by hand (history import), unless `force`:
+    collecting replaces it with the returns in the inbox, and a transcribed year is never mixed with them."""
+    transcription = store.transcription(year)
+    if transcription is not None and not force:
+        raise UsageError(
+            f"{year}年度は転記票から取り込んだ年度です（{transcription.source}）。collect すると、転記した内容は"
+            f"受付フォルダーの回答で置き換わります。置き換えるときは --force を付けてください（make collect YEAR={year} FORCE=1）。"
+        )
+
+
 def collected_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

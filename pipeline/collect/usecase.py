@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.collect.outputs import stage_collect_outputs
-from pipeline.collect.run import CollectResult, archive, collect, collected_now, refuse_emptying, year_record
+from pipeline.collect.run import (
+    CollectResult,
+    archive,
+    collect,
+    collected_now,
+    refuse_emptying,
+    refuse_transcribed,
+    year_record,
+)
 from pipeline.committee.loop import year_ask
 from pipeline.config import Config
 from pipeline.errors import UsageError
@@ -63,7 +71,7 @@ def run_collect_year(
     """Collect the year: check its inbox, replace the year in the store, write every output, all or nothing.
 
     Raises UsageError (a year outside the plan, an empty inbox that would wipe a collected year without
-    `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
+    `force`, a year transcribed by history import without `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
     `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
     reminder list; `inline` checks the files in this process (tests only)."""
     plan = plan.for_year(year)     # checked against the plan as it stood that year
@@ -76,6 +84,7 @@ def run_collect_year(
         archived = _Listing(config.archive_dir)
         try:
             with Store(config.store_path) as store, Staging() as staging:
+                refuse_transcribed(store, year, force=force)   # before any work
                 clock = _Clock()
                 result = collect(plan, config, year, progress=progress, inline=inline, ask=year_ask(plan, store, year))
                 clock.mark("check")

@@ -33,8 +33,10 @@ from pipeline.survey.look import (
     LINE_HEIGHT,
     PREVIOUS_FILL,
     Look,
+    identity_sheet,
     label_rows,
     length_rule,
+    print_setup,
 )
 
 REGISTER_SCHEMA = "1"
@@ -329,13 +331,7 @@ class _RegisterWriter:
         self._print_setup(ws)
 
     def _print_setup(self, ws) -> None:
-        ws.set_paper(9)          # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)    # fit to width, as many pages down as needed
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.repeat_rows(HEADER_ROW, HEADER_ROW)
-        ws.set_footer("&C&P / &N")
-        ws.protect("", {"format_columns": True, "format_rows": True})
+        print_setup(ws, (HEADER_ROW, HEADER_ROW))
 
     # --- hidden: the lists, the identity ----------------------------------------------------------
     def _lists_sheet(self) -> None:
@@ -365,12 +361,7 @@ class _RegisterWriter:
         ws.hide()
 
     def _identity_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_IDENTITY)
-        for row, (key, value) in enumerate(register_identity(self.plan, self.year).items()):
-            ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
-        ws.protect()
-        ws.very_hidden()
+        identity_sheet(self.wb, L.SHEET_IDENTITY, register_identity(self.plan, self.year))
 
 
 def _lookup(key: str, table: str, unknown: str) -> str:

@@ -11,7 +11,7 @@ from pipeline.errors import UsageError
 from pipeline.findings import Code
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import Store
+from pipeline.store import Store, Transcription
 from pipeline.textwidth import display_width
 from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Arrival, ResponseStatus
 
@@ -91,6 +91,7 @@ class YearStatus:
     departments: tuple[DepartmentStatus, ...]
     to_confirm: tuple[str, ...] = ()     # departments whose choice among several returns needs a look
     opinions: OpinionStatus | None = None  # None when the committee has never given an opinion
+    transcription: Transcription | None = None   # the year was taken in from a 転記票 (history import)
 
     def count(self, status: str) -> int:
         return sum(d.status == status for d in self.departments)
@@ -105,7 +106,10 @@ class YearStatus:
         return (self.deadline - self.today).days
 
     def lines(self) -> list[str]:
-        """One screen: a row per department, the totals, the deadline and the days left."""
+        """One screen: a row per department, the totals, the deadline and the days left; for a year transcribed
+        from a report done by hand, that it was and from what (no department was asked by this tool)."""
+        if self.transcription is not None:
+            return self.transcribed_lines()
         out = [f"{fiscal_year_label(self.year)} 進捗状況調査の提出状況（最後の collect の結果）", ""]
         table = [("コード", "部署", "状況", "エラー", "警告", "ファイル")] + [
             (d.code, d.name, d.label, str(d.errors), str(d.warnings), d.file_name or "—") for d in self.departments]
@@ -128,6 +132,17 @@ class YearStatus:
         if self.to_confirm:
             out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
                        "必要なら採用の指定ファイルに1行書いて collect し直してください）")
+        if self.opinions is not None:
+            out += self.opinions.lines()
+        return out
+
+
+    def transcribed_lines(self) -> list[str]:
+        t = self.transcription
+        out = [f"{fiscal_year_label(self.year)} は、転記票から取り込んだ年度です（このツールで調査票は送っていません）。", "",
+               f"転記元: {t.source}", f"転記票: {t.file_name}",
+               "各部署の提出状況はありません。報告書では、転記した内容をこの年度の実績として扱います。",
+               f"各部署の回答で置き換えるときは make collect YEAR={self.year} FORCE=1 を実行してください。"]
         if self.opinions is not None:
             out += self.opinions.lines()
         return out
@@ -171,7 +186,7 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
                                      arrival))
     doubtful = {f[3] for f in store.findings(year) if f[1] == Code.SUBM_004}
     return YearStatus(year, config.deadline(year), today, tuple(rows), tuple(sorted(doubtful)),
-                      opinion_status(plan, store, year))
+                      opinion_status(plan, store, year), store.transcription(year))
 
 
 def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:

@@ -15,7 +15,7 @@ from pipeline.errors import UsageError
 from pipeline.findings import Code
 from pipeline.plan import Indicator, Plan
 from pipeline.report import achievement as A
-from pipeline.store import Answer, Evaluation, Store
+from pipeline.store import Answer, Evaluation, Store, Transcription
 from pipeline.vocabulary import MISSING, RETURNED
 
 
@@ -27,6 +27,7 @@ class YearState:
     roster: dict[str, str]
     answers: dict[tuple[str, str], Answer]
     evaluations: dict[str, Evaluation]
+    transcribed: bool = False      # taken in from a 転記票 (history import), not collected
 
     def status(self, department: str) -> str:
         return self.roster.get(department, MISSING)
@@ -101,6 +102,7 @@ class ReportData:
     figures: dict[str, IndicatorFigures] = field(default_factory=dict)   # indicator_figures, charter's order
     evaluations: dict[int, dict[str, Evaluation]] = field(default_factory=dict)   # every collected year's
     still_open: tuple[OpinionState, ...] = ()    # given before the year, not settled by its end (charter order)
+    transcribed: dict[int, Transcription] = field(default_factory=dict)   # years taken in from a 転記票
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
         """The reporter's roster status in `year` (A.NOT_ASKED when the item was 対象外 that year), or None when
@@ -141,8 +143,10 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
     plan = plan.for_year(year)
     years = store.years()
 
+    transcribed = store.transcriptions()
+
     def state(y: int) -> YearState:
-        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y))
+        return YearState(y, store.roster(y), store.answers(y), store.evaluations(y), y in transcribed)
 
     actuals = store.actuals()
     rosters = {y: store.roster(y) for y in years}
@@ -165,4 +169,5 @@ def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
         figures=figures,
         evaluations={y: store.evaluations(y) for y in years},
         still_open=tuple(still_open),
+        transcribed=transcribed,
     )

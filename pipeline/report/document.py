@@ -33,7 +33,7 @@ from pipeline.report import summary as S
 from pipeline.report import wordml as W
 from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
 from pipeline.report.data import IndicatorFigures, ReportData, YearState, check_report_year, load_report_data
-from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, PENDING_SHORT, Overview
+from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED, PENDING_SHORT, Overview
 from pipeline.report.revisions import write_changes
 from pipeline.store import Store
 from pipeline.values import format_number
@@ -200,6 +200,11 @@ class _ReportWriter(Overview, DocumentBuilder):
         )
 
         self.heading("(5) 調査票の提出状況", 2)
+        own = data.transcribed.get(year)
+        if own is not None:     # a year done by hand: no workbook was sent by this tool
+            self.para(f"{fiscal_year_label(year)}の進捗状況は、このツールを使う前に手作業で調査・報告したため、"
+                      f"その年度の報告書から転記したものです（{own.source}）。部署ごとの調査票の提出状況はありません。")
+            return
         departments = self.plan.surveyed_departments()
         status = {d.code: data.current.status(d.code) for d in departments}
         returned = [d for d in departments if status[d.code] == RETURNED]
@@ -221,6 +226,8 @@ class _ReportWriter(Overview, DocumentBuilder):
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
         W.keep_together(t.tbl)
+        for text in S.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
+            self.para(text)
 
     # --- 2 計画の体系 and the overview --------------------------------------------------------------
     def part2(self) -> None:
@@ -499,6 +506,8 @@ def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: 
         return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
     if key == PENDING_SHORT:
         return f"{lead}の調査票は差し戻し中のため、未確定です。"
+    if key == NOT_TRANSCRIBED:
+        return f"{year}年度の報告書から自己評価を転記していません。"
     if key == NOT_SUBMITTED:
         if state.status(item.lead) == RETURNED:
             return f"{lead}の調査票に自己評価の記入がありません。"

@@ -22,6 +22,7 @@ from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
 NOT_SUBMITTED = A.NOT_SUBMITTED
+NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
 PENDING_SHORT = A.PENDING
 NO_ANSWER = "未回答"
 
@@ -45,7 +46,7 @@ class Overview:
         return grade_counts(self.plan, state)
 
     def grade_key(self, item: ActionItem, state: YearState) -> str:
-        return grade_of(item, state.year, state.roster, state.evaluations)
+        return grade_of(item, state.year, state.roster, state.evaluations, transcribed=state.transcribed)
 
     def grade_overview(self) -> None:
         data = self.data
@@ -78,7 +79,7 @@ def grade_counts(plan: Plan, state: YearState) -> dict[str, Counter]:
     for pillar in plan.pillars:
         counts[pillar.code] = Counter()
     for item in plan.items:
-        key = grade_of(item, state.year, state.roster, state.evaluations)
+        key = grade_of(item, state.year, state.roster, state.evaluations, transcribed=state.transcribed)
         if key == EXCLUDED:
             continue        # not evaluated this year: neither in the counts nor in the shares
         counts[item.pillar][key] += 1
@@ -191,9 +192,12 @@ def _change(delta: int) -> str:
 
 
 def grade_of(item: ActionItem, year: int, roster: dict[str, str] | None,
-             evaluations: dict[str, Evaluation]) -> str | None:
+             evaluations: dict[str, Evaluation], *, transcribed: bool = False) -> str | None:
     """The item's 自己評価 in `year` as the report counts it (the grade code, 未提出, 未確定 or 対象外), or None
-    when the year was not collected. The plan is the report year's, which keeps every exclusion up to it."""
+    when the year was not collected. The plan is the report year's, which keeps every exclusion up to it.
+    In a `transcribed` year (history import) nobody was asked by this tool: a grade not copied is 転記なし."""
+    if transcribed and roster is not None and not item.excluded_in(year) and item.code not in evaluations:
+        return NOT_TRANSCRIBED
     if roster is None:
         return None
     if item.excluded_in(year):

@@ -30,7 +30,7 @@ from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.data import IndicatorFigures, ReportData
-from pipeline.report.overview import grade_of
+from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
 from pipeline.vocabulary import ResponseStatus
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> No
     final = year >= plan.period_end
     figures = list(w.data.figures.values())
     w.heading(f"{number} {chapter_title(plan, year)}", 1)
-    for text in chapter_intro(plan, year, committee, figures, len(w.data.still_open)):
+    for text in [*chapter_intro(plan, year, committee, figures, len(w.data.still_open)), *transcribed_paragraphs(w.data)]:
         w.para(text)
     w.heading(f"(1) {INDICATORS_FINAL if final else INDICATORS}", 2)
     _indicators(w, figures, width, dash, final)
@@ -197,9 +197,22 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
 
 
 def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
-    """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected."""
-    return {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}))
+    """(item code, year) → the item's 自己評価 that year as counted (grade_of), None: the year not collected.
+    In a transcribed year nobody was asked by this tool: a grade not copied is 転記なし, not 未提出."""
+    return {(item.code, y): grade_of(item, y, data.rosters.get(y), data.evaluations.get(y, {}),
+                                     transcribed=y in data.transcribed)
             for item in plan.items for y in years}
+
+
+def transcribed_paragraphs(data: ReportData) -> list[str]:
+    """What the report says of the years up to its own that were transcribed from reports done by hand."""
+    years = sorted(y for y in data.transcribed if y <= data.year)
+    if not years:
+        return []
+    sources = "、".join(f"{y}年度は「{data.transcribed[y].source}」" for y in years)
+    return [f"{'・'.join(f'{y}年度' for y in years)}の実績は、このツールを使う前に手作業で調査・報告した年度のため、"
+            f"その年度の報告書から転記したものです（{sources}）。転記していない自己評価は「{NOT_TRANSCRIBED}」、"
+            "参考指標の実績は「−」としています。"]
 
 
 def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], str | None], years: list[int],

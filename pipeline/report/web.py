@@ -175,7 +175,7 @@ def _items(plan: Plan, data: ReportData, config: Config) -> list[dict]:
 
 def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dict:
     year, state = data.year, data.current
-    key = O.grade_of(item, year, state.roster, state.evaluations)
+    key = O.grade_of(item, year, state.roster, state.evaluations, transcribed=state.transcribed)
     excluded = item.excluded_in(year)
     rows = []
     if not excluded:
@@ -250,6 +250,7 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
     missing_years = [y for y in years if y not in data.rosters]
     if missing_years:
         notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
+    notes += S.transcribed_paragraphs(data)
     return {
         "intro": (f"各取組項目の進行を管理・点検するための「物差し」として設定した参考指標の、{fiscal_year_label(year)}"
                   "までの実績と達成率です。指標の名前から、その推移のグラフと数値に移動できます。"),
@@ -283,7 +284,8 @@ def _closing(plan: Plan, data: ReportData, config: Config) -> dict:
                  "department": S.opinion_department(plan, st.opinion.department_code),
                  "text": text_of(st.opinion.text), "status": S.latest_status(st)} for st in data.still_open]
     return {
-        "paragraphs": S.chapter_intro(plan, year, committee, figures, len(data.still_open)),
+        "paragraphs": [*S.chapter_intro(plan, year, committee, figures, len(data.still_open)),
+                       *S.transcribed_paragraphs(data)],
         "indicators_title": S.INDICATORS_FINAL,
         "years": years,
         "indicators": indicators,

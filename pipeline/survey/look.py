@@ -69,3 +69,35 @@ def length_rule(field_name: str, required: bool, limit: int) -> dict:
         "error_title": "文字数の超過",
         "error_message": f"{field_name}は{limit}文字以内で記入してください。",
     }
+
+
+def meanings_table(ws, row: int, headers: tuple[str, str], rows: list[tuple[str, str]], look: Look) -> int:
+    """A two-column table on a guide sheet (a choice and what it means) from `row`; the next free row."""
+    ws.write_string(row, 0, headers[0], look.header)
+    ws.write_string(row, 1, headers[1], look.header)
+    for n, (label, meaning) in enumerate(rows, row + 1):
+        ws.write_string(n, 0, label, look.label)
+        ws.write_string(n, 1, meaning, look.cell)
+    return row + 1 + len(rows)
+
+
+def print_setup(ws, repeat: tuple[int, int]) -> None:
+    """A form sheet printed as every workbook we send prints: A4 landscape, fit to width, the rows `repeat`
+    (first, last) on every page, page numbers; then protected (only the yellow cells can be typed into)."""
+    ws.set_paper(9)          # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)    # fit to width, as many pages down as needed
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.repeat_rows(*repeat)
+    ws.set_footer("&C&P / &N")
+    ws.protect("", {"format_columns": True, "format_rows": True})
+
+
+def identity_sheet(wb, name: str, identity: dict[str, str]) -> None:
+    """The workbook's identity as a very hidden, protected sheet `name` (key in A, value in B), read back on intake."""
+    ws = wb.add_worksheet(name)
+    for row, (key, value) in enumerate(identity.items()):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.protect()
+    ws.very_hidden()

@@ -24,7 +24,15 @@ from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
 from pipeline.store import Answer, Evaluation, Store
 from pipeline.survey import layout as L
-from pipeline.survey.look import LINE_HEIGHT, Look, label_rows, length_rule
+from pipeline.survey.look import (
+    LINE_HEIGHT,
+    Look,
+    identity_sheet,
+    label_rows,
+    length_rule,
+    meanings_table,
+    print_setup,
+)
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, ResponseStatus
@@ -246,21 +254,10 @@ class _WorkbookWriter:
         return identity
 
     def _identity_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_IDENTITY)
-        for row, (key, value) in enumerate(self._identity().items()):
-            ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
-        ws.protect()
-        ws.very_hidden()
+        identity_sheet(self.wb, L.SHEET_IDENTITY, self._identity())
 
     def _print_setup(self, ws, repeat_to_row: int) -> None:
-        ws.set_paper(9)          # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)    # fit to width, as many pages down as needed
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        ws.repeat_rows(0, repeat_to_row)
-        ws.set_footer("&C&P / &N")
-        ws.protect("", {"format_columns": True, "format_rows": True})
+        print_setup(ws, (0, repeat_to_row))
 
     # --- 記入要領 ------------------------------------------------------------------------------------
     def _guide_sheet(self) -> None:
@@ -302,12 +299,7 @@ class _WorkbookWriter:
 
     def _meanings(self, ws, row: int, headers: tuple[str, str], rows: list[tuple[str, str]]) -> int:
         """A two-column table on the guide sheet (a choice and what it means) from `row`; the next free row."""
-        ws.write_string(row, 0, headers[0], self.look.header)
-        ws.write_string(row, 1, headers[1], self.look.header)
-        for n, (label, meaning) in enumerate(rows, row + 1):
-            ws.write_string(n, 0, label, self.look.label)
-            ws.write_string(n, 1, meaning, self.look.cell)
-        return row + 1 + len(rows)
+        return meanings_table(ws, row, headers, rows, self.look)
 
     # --- one action item ----------------------------------------------------------------------------
     def _item_sheet(self, item: ActionItem) -> None:
