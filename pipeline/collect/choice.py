@@ -25,6 +25,7 @@ from pathlib import Path
 
 import tomli as tomllib  # the standard library's parser, compiled: 3× faster on a large plan
 
+from pipeline.config import toml_syntax_problem
 from pipeline.errors import UsageError
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -180,7 +181,7 @@ def load_choices(path: Path) -> dict[str, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(
-            f"採用の指定ファイル {path} の書き方に誤りがあります（{exc}）。"
+            f"採用の指定ファイル {path} の{toml_syntax_problem(exc)}"
             '1行に "部署コード" = "ファイル名" の形で書いてください。'
         ) from None
     wrong = [key for key, value in data.items() if not isinstance(value, str)]
