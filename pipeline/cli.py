@@ -13,6 +13,7 @@ import click
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, StorageError
 from pipeline.plan import Plan, load_plan
+from pipeline.usage import Day, FiscalYear, JapaneseGroup
 
 
 class Context:
@@ -88,7 +89,8 @@ def fail(error: PipelineError) -> NoReturn:
     sys.exit(error.exit_code)
 
 
-year_option = click.option("--year", "-y", type=int, required=True, help="対象の年度（西暦、例: 2024）。")
+year_option = click.option("--year", "-y", type=FiscalYear(), required=True,
+                           help="対象の年度（例: 2024、R6、令和6年度、2024年度）。")
 
 
 def output_options(func):
@@ -107,7 +109,7 @@ def output_options(func):
                         help="ファイルごとの処理を表示する。")(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=JapaneseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default="config.toml", show_default=True, help="設定ファイル。相対パスはこのファイルの場所が基準。")
 @click.option("--quiet", "-q", is_flag=True, help="進捗と要約を表示しない（エラーだけ）。")
@@ -222,7 +224,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
 @main.command()
 @year_option
 @output_options
-@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--date", "report_date", type=Day(), default=None,
               help="表紙の作成日（YYYY-MM-DD）。省略すると今日。")
 @click.option("--no-pdf", is_flag=True, help="LibreOffice を使わない（PDF を作らず、目次は Word で開いたときに更新）。")
 @click.pass_obj
@@ -253,7 +255,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 @main.command()
 @year_option
 @output_options
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--today", type=Day(), default=None,
               help="提出期限までの日数を数える基準日（YYYY-MM-DD）。省略すると今日。")
 @click.pass_obj
 @stage_errors
