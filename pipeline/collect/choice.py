@@ -35,7 +35,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 _LIBREOFFICE = "LibreOffice"
 
 CHOICES_HEADER = """\
-# {year}年度: 採用するファイルの指定（python -m pipeline collect が読みます）
+# {year}年度: 採用するファイルの指定（make collect が読みます）
 #
 # 同じ部署から内容の違う回答が複数届き、collect が選んだものとは別のファイルを採用するときに、
 # 部署ごとに1行書きます。書き方（回収状況の「採用の判断」シートに、そのまま使える行があります）:

@@ -366,7 +366,8 @@ def refuse_emptying(result: CollectResult, store: Store, *, force: bool = False)
             s.status == ACCEPTED for s in store.submissions(result.year)) and not force:
         raise UsageError(
             f"{result.inbox} に回答ファイルがありませんが、データベースには{result.year}年度の回答が保存されています。"
-            "受付フォルダーを確認してください（空のフォルダーで上書きするときは --force）。"
+            f"受付フォルダーを確認してください（空のフォルダーで上書きするときは make collect YEAR={result.year} FORCE=1、"
+            "コマンドでは --force）。"
         )
 
 

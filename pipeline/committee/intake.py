@@ -290,7 +290,7 @@ def find_register(config: Config, year: int) -> Path:
     if not found:
         raise UsageError(
             f"{folder} に委員会意見の記録票（ファイル名に「{R.NAME_MARK}」を含む .xlsx）がありません。"
-            f"python -m pipeline opinions template --year {year} で記録票を作り、記入して保存してから、"
+            f"make opinions-template YEAR={year} で記録票を作り、記入して保存してから、"
             "もう一度実行してください。"
         )
     if len(found) > 1:

@@ -182,4 +182,4 @@ def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:
 
 
 def never_collected(year: int) -> UsageError:
-    return UsageError(f"{year}年度はまだ回収（collect）していません。先に python -m pipeline collect --year {year} を実行してください。")
+    return UsageError(f"{year}年度はまだ回収（collect）していません。先に make collect YEAR={year} を実行してください。")
