@@ -14,7 +14,7 @@ def _missing(exc: ModuleNotFoundError) -> bool:
 
 
 def run() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3 the user has, before the .venv exists
         print(NOT_HERE.format(what="Python 3.11 以上", python=sys.executable), file=sys.stderr)
         sys.exit(2)
     try:

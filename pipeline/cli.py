@@ -183,6 +183,7 @@ def check(obj: Context, year: int, today) -> None:
         sys.exit(1)
 
 
+@main.command()
 @year_option
 @output_options
 @click.option("--force", is_flag=True, help="既存の調査票を上書きする（記入中のファイルがないか確認してから）。")
