@@ -20,7 +20,7 @@ TODAY_OPT := $(if $(TODAY),--today $(TODAY))
 # make ends normally. Exit 2 (the run could not go on: a usage or config mistake, the store or an output that
 # cannot be written) still fails make, so that `make collect report` stops there. Scripts that need the exit
 # code run the command itself: .venv/bin/python -m pipeline collect --year 2025.
-INPUT_NEEDS_FIXING := || [ $$? -eq 1 ]
+INPUT_NEEDS_FIXING := || { status=$$?; [ $$status -eq 1 ] || exit $$status; }
 
 .DEFAULT_GOAL := help
 .PHONY: help install check templates collect report status opinions-template opinions-collect plan-check plan-export \
@@ -76,7 +76,7 @@ plan-import: install ## 計画マスタ（MASTER=）を点検し、計画ファ�
 demo: install ## 見本の作業フォルダー demo/ で2022〜2025年度の4年分（調査票→回答→回収→委員会意見→報告書・ウェブページ）を通す
 	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)
 
-test: install ## テストを実行する
+test: install ## テストを実行する（2コアで約10分。LibreOffice・Chromium がなければその部分は理由を示して省略）
 	$(PY) -m pytest -q
 
 bench: install ## 性能を測る（調査票・回収・報告書）。規模は BENCH_SIZES=200,2000,10000 REPORT_ITEMS=250,500,1000

@@ -150,9 +150,9 @@ CATALOGUE: dict[str, Entry] = {
     "SETUP_002": Entry(W, "部署の連絡先がない", "{count} 部署の連絡先が config.toml の [department_contacts] にありません（{departments}）。督促リストの連絡先が空欄になります。「\"05\" = \"情報政策課 田中 内線1234\"」の形で書き足してください。"),
     "SETUP_003": Entry(E, "提出期限が過ぎている", "{year}年度の提出期限 {deadline} は、今日（{today}）より前です。調査票に載る期限なので、config.toml の {field} を今後の日付に直してください（年度ごとなら [survey] の deadlines = {{ {year} = {example} }}）。"),
     "SETUP_004": Entry(W, "LibreOffice がない", "LibreOffice（soffice と python3-uno）が見つかりません。報告書の PDF は作られず、目次のページ番号は Word で開いて更新するまで入りません。LibreOffice を入れてください（Windows: https://ja.libreoffice.org/ から、Debian/Ubuntu: apt-get install libreoffice-writer python3-uno fonts-noto-cjk）。別の場所に入れたときは、環境変数 GYOZAI_SOFFICE に soffice の場所を設定してください。"),
-    "SETUP_005": Entry(E, "フォルダーに書き込めない", "{what}（config.toml の {field}）のフォルダー {value} に書き込めません（{cause}）。フォルダーの場所と書き込みの権限を確かめるか、{field} を書き込めるフォルダーに直してください。"),
+    "SETUP_005": Entry(E, "フォルダーに書き込めない", "{what}（config.toml の {field}）のフォルダー {folder} に書き込めません（{cause}）。フォルダーの場所と書き込みの権限を確かめるか、{field} を書き込めるフォルダーに直してください。"),
     "SETUP_006": Entry(E, "計画ファイルの誤り", "計画ファイル {file}: {problem}"),
-    "SETUP_007": Entry(W, "受付フォルダーがない", "{year}年度の受付フォルダー {value} がありません。回答が届き始める前にフォルダーを作り、届いた添付ファイルをそこに保存してください。"),
+    "SETUP_007": Entry(W, "受付フォルダーがない", "{year}年度の受付フォルダー {folder} がありません。回答が届き始める前にフォルダーを作り、届いた添付ファイルをそこに保存してください。"),
     "SETUP_008": Entry(E, "設定ファイルの誤り", "{problem}"),
     "SETUP_009": Entry(E, "計画期間外の年度", "{year}年度は計画（{start}〜{end}年度）の期間外です。YEAR= を計画期間の年度にするか、config.toml の plan.file で別の計画ファイルを指定してください。"),
 }

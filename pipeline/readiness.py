@@ -89,11 +89,13 @@ def check_readiness(config_path: Path | str, year: int, today: dt.date, office_f
                               ("paths.opinions", "委員会意見の記録票", config.opinions_dir)):
         cause = _unwritable(folder)
         if cause:
-            add(finding(Code.SETUP_005, file=str(config.path), field=key, value=str(folder), what=what, cause=cause))
+            add(finding(Code.SETUP_005, file=str(config.path), field=key, value=str(folder), folder=folder, what=what,
+                        cause=cause))
 
     inbox = config.returns_for(year)
     if not inbox.is_dir():
-        add(finding(Code.SETUP_007, file=str(config.path), field="paths.returns", value=str(inbox), year=year))
+        add(finding(Code.SETUP_007, file=str(config.path), field="paths.returns", value=str(inbox), folder=inbox,
+                    year=year))
     return result
 
 

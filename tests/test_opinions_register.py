@@ -421,7 +421,7 @@ def test_collect__not_a_workbook__the_gate_refuses_it(project):
 def test_cli_collect__no_register__exit_2_says_to_make_one(project):
     result = invoke(project, "collect")
     assert result.exit_code == 2
-    assert "記録票" in result.output and "opinions template --year 2024" in result.output
+    assert "記録票" in result.output and "make opinions-template YEAR=2024" in result.output
 
 
 def test_cli_collect__two_registers__exit_1_names_both(project):
