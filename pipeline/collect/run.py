@@ -397,7 +397,8 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
         data, _ = inbox.read_stable(o.source.path, config.limits, name=o.file_name)
         if data is None or hashlib.sha256(data).hexdigest() != o.sha256:
             raise UsageError(
-                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
+                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 make collect YEAR={result.year} を"
+                "実行してください。"
             )
         keep_copy(config, o.sha256, data)
     if accepted and sync:

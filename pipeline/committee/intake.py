@@ -35,7 +35,7 @@ from pipeline.survey import layout as L
 from pipeline.values import clean_text, normalise_choice
 
 # What a message says when the store was committed but the findings file could not be put in place.
-AFTER_COMMIT = "データベースは更新しましたが、点検結果のファイルは前回のままです（もう一度 opinions collect を実行すると、そろいます）。"
+AFTER_COMMIT = "データベースは更新しましたが、点検結果のファイルは前回のままです（もう一度 make opinions-collect を実行すると、そろいます）。"
 
 
 class SeveralRegistersError(PipelineError):

@@ -122,7 +122,7 @@ class YearStatus:
         ]
         if self.to_confirm:
             out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
-                       "必要なら採用の指定ファイルに1行書いて collect し直してください）")
+                       f"必要なら採用の指定ファイルに1行書いて make collect YEAR={self.year} で回収し直してください）")
         if self.opinions is not None:
             out += self.opinions.lines()
         return out
