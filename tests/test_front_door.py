@@ -111,6 +111,13 @@ def test_printed_commands__no_bare_python_m_pipeline_that_fails_outside_the_venv
     assert bare == []
 
 
+def test_printed_commands__a_step_to_run_again_is_named_by_its_make_command():
+    commands = "|".join(sorted(main.commands, key=len, reverse=True))
+    said = re.compile(rf"(?<![-\w])(?<!make )(?:opinions )?(?:{commands}) ?(?:を実行|し直)")
+    bare = [(where, text) for where, text in _printed_texts() if said.search(text)]
+    assert bare == []
+
+
 def test_printed_commands__every_make_form_names_a_target_and_variables_make_knows():
     targets = _make_targets()
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
