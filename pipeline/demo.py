@@ -27,6 +27,7 @@ from pipeline.plan import load_plan
 from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller, fill_plausibly
 from pipeline.survey.workbook import template_file_name
+from pipeline.usage import FiscalYear, JapaneseCommand
 
 MARKER = ".demo-workspace"
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,10 +167,10 @@ def _arrived(saved: dt.datetime) -> dt.datetime:
     return saved.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=40)
 
 
-@click.command()
+@click.command(cls=JapaneseCommand)
 @click.option("--workspace", type=click.Path(path_type=Path), default=Path("demo"), show_default=True,
               help="見本の作業フォルダー（作り直します）。")
-@click.option("--year", type=int, default=2025, show_default=True, help="見本の年度。")
+@click.option("--year", type=FiscalYear(), default=2025, show_default=True, help="見本の年度（例: 2025、R7）。")
 def main(workspace: Path, year: int) -> None:
     """見本の作業フォルダーで、計画期間の初年度から指定の年度まで、毎年度の流れを通す。
 

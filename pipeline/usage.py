@@ -51,6 +51,10 @@ class Day(click.ParamType):
             self.fail(f"日付「{value}」を読めません。2025-05-20 のように 年-月-日 で書いてください。", param, ctx)
 
 
+# click ≥ 8.2 raises this for a group run without a command (click 8.1 printed the help and ended with 0).
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class JapaneseUsage:
     """Mixed into a click command: its main() says click's usage errors in Japanese."""
 
@@ -59,7 +63,7 @@ class JapaneseUsage:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as exc:
+        except _NO_ARGS_IS_HELP as exc:
             click.echo(exc.ctx.get_help())
             sys.exit(0)
         except click.UsageError as exc:
@@ -94,8 +98,8 @@ class JapaneseGroup(JapaneseUsage, click.Group):
 
 def _usage_failed(exc: click.UsageError) -> NoReturn:
     chain = _chain(exc.ctx) if exc.ctx else []
-    root = chain[0].info_name if chain else ""
-    program = f".venv/bin/python -m {root.split(' -m ')[-1]}" if " -m " in (root or "") else ".venv/bin/python -m pipeline"
+    module = getattr(chain[0].command.callback, "__module__", "") if chain else ""
+    program = f".venv/bin/python -m {module if module not in ('', 'pipeline.cli') else 'pipeline'}"
     command = " ".join([program, *(c.info_name for c in chain[1:] if c.info_name), "--help"])
     click.echo(f"エラー: {japanese_usage_message(exc)}", err=True)
     click.echo(HELP_HINT.format(command=command), err=True)

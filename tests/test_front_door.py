@@ -423,3 +423,13 @@ def test_demo__commands_shown__are_the_make_commands_for_its_workspace(tmp_path)
     config = make_project(tmp_path / "demo").config_path
     assert make_form(config, "opinions", "template", "--year", "2024") == \
         f"make opinions-template YEAR=2024 CONFIG={config.as_posix()}"
+
+
+def test_demo__bad_usage__japanese_like_every_command():
+    from pipeline.demo import main as demo_main
+
+    result = CliRunner().invoke(demo_main, ["--year", "来年"])
+    assert result.exit_code == 2 and not ENGLISH.search(result.output)
+    assert result.output.splitlines() == [
+        f"エラー: --year: 年度「来年」を読めません。{YEAR_FORMS} のように書いてください。",
+        "使い方は make help で、コマンドの詳しい使い方は .venv/bin/python -m pipeline.demo --help で確かめてください。"]
