@@ -148,7 +148,7 @@ CATALOGUE: dict[str, Entry] = {
     # --- before the first workbooks go out (make check): the config, the plan, the machine
     "SETUP_001": Entry(E, "連絡先が設定例のまま", "{place}の連絡先「{value}」は設定例のままです。調査票・督促文に載るので、実際の連絡先に書き換えてください（config.toml の {field}。書き換えたら、その行の「# 設定例」のコメントも消してください）。"),
     "SETUP_002": Entry(W, "部署の連絡先がない", "{count} 部署の連絡先が config.toml の [department_contacts] にありません（{departments}）。督促リストの連絡先が空欄になります。「\"05\" = \"情報政策課 田中 内線1234\"」の形で書き足してください。"),
-    "SETUP_003": Entry(E, "提出期限が過ぎている", "{year}年度の提出期限 {deadline} は、今日（{today}）より前です。調査票に載る期限なので、config.toml の {field} を今後の日付に直してください（年度ごとなら [survey] の deadlines = {{ {year} = {example} }}）。"),
+    "SETUP_003": Entry(E, "提出期限が過ぎている", "{year}年度の提出期限 {deadline} は、今日（{today}）より前です。調査票に載る期限なので、config.toml の {field} を今後の日付に直してください（この年度だけ変えるなら、[survey] の deadlines に {year} = {example} の形で書けます）。"),
     "SETUP_004": Entry(W, "LibreOffice がない", "LibreOffice（soffice と python3-uno）が見つかりません。報告書の PDF は作られず、目次のページ番号は Word で開いて更新するまで入りません。LibreOffice を入れてください（Windows: https://ja.libreoffice.org/ から、Debian/Ubuntu: apt-get install libreoffice-writer python3-uno fonts-noto-cjk）。別の場所に入れたときは、環境変数 GYOZAI_SOFFICE に soffice の場所を設定してください。"),
     "SETUP_005": Entry(E, "フォルダーに書き込めない", "{what}（config.toml の {field}）のフォルダー {folder} に書き込めません（{cause}）。フォルダーの場所と書き込みの権限を確かめるか、{field} を書き込めるフォルダーに直してください。"),
     "SETUP_006": Entry(E, "計画ファイルの誤り", "計画ファイル {file}: {problem}"),

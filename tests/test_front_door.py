@@ -330,7 +330,7 @@ def test_check__deadline_before_today__to_fix(project, tmp_path):
     assert result.findings[0].message == (
         "2024年度の提出期限 令和7年5月31日（2025年5月31日） は、今日（令和7年6月1日（2025年6月1日））より前です。"
         "調査票に載る期限なので、config.toml の survey.deadline を今後の日付に直してください"
-        "（年度ごとなら [survey] の deadlines = { 2024 = 2025-07-01 }）。")
+        "（この年度だけ変えるなら、[survey] の deadlines に 2024 = 2025-07-01 の形で書けます）。")
 
 
 def test_check__no_libreoffice__advice_how_to_install(project, tmp_path):
