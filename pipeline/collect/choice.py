@@ -181,7 +181,7 @@ def load_choices(path: Path) -> dict[str, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(
-            f"採用の指定ファイル {path} の{toml_syntax_problem(exc)}"
+            f"採用の指定ファイル {path} の {toml_syntax_problem(exc)}"
             '1行に "部署コード" = "ファイル名" の形で書いてください。'
         ) from None
     wrong = [key for key, value in data.items() if not isinstance(value, str)]
