@@ -13,6 +13,7 @@ import click
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, StorageError
 from pipeline.plan import Plan, load_plan
+from pipeline.usage import Day, FiscalYear, JapaneseGroup
 
 
 class Context:
@@ -88,7 +89,8 @@ def fail(error: PipelineError) -> NoReturn:
     sys.exit(error.exit_code)
 
 
-year_option = click.option("--year", "-y", type=int, required=True, help="対象の年度（西暦、例: 2024）。")
+year_option = click.option("--year", "-y", type=FiscalYear(), required=True,
+                           help="対象の年度（例: 2024、R6、令和6年度、2024年度）。")
 
 
 def output_options(func):
@@ -107,7 +109,7 @@ def output_options(func):
                         help="ファイルごとの処理を表示する。")(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=JapaneseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default="config.toml", show_default=True, help="設定ファイル。相対パスはこのファイルの場所が基準。")
 @click.option("--quiet", "-q", is_flag=True, help="進捗と要約を表示しない（エラーだけ）。")
@@ -119,9 +121,9 @@ def main(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool) -> N
 
     \b
     例:
-      python -m pipeline templates --year 2024
-      python -m pipeline collect --year 2024
-      python -m pipeline report --year 2024
+      .venv/bin/python -m pipeline templates --year 2024
+      .venv/bin/python -m pipeline collect --year 2024
+      .venv/bin/python -m pipeline report --year 2024
     """
     ctx.obj = Context(config_path, quiet, verbose)
 
@@ -134,7 +136,7 @@ def plan_check(obj: Context) -> None:
 
     \b
     例:
-      python -m pipeline plan-check
+      .venv/bin/python -m pipeline plan-check
     """
     plan = obj.plan
     click.echo(plan.summary())
@@ -149,6 +151,40 @@ def plan_check(obj: Context) -> None:
 
 @main.command()
 @year_option
+@click.option("--today", type=Day(), default=None, help="提出期限と比べる今日の日付（YYYY-MM-DD）。省略すると今日。")
+@click.pass_obj
+@stage_errors
+def check(obj: Context, year: int, today) -> None:
+    """最初の調査票を送る前の点検: 連絡先（設定例のまま・部署の連絡先）、提出期限、計画ファイル、LibreOffice、
+    書き込めるフォルダー、受付フォルダー。直すことを1行ずつ表示する。
+
+    終了コード: 0 = 直すことなし（確認することは表示）、1 = 調査票を送る前に直すことがある。
+
+    \b
+    例:
+      make check YEAR=2025
+      .venv/bin/python -m pipeline check --year 2025 --today 2026-04-01
+    """
+    import datetime as dt
+
+    from pipeline.readiness import check_readiness
+
+    result = check_readiness(obj.config_path, year, today.date() if today else dt.date.today())
+    for f in result.findings:
+        click.echo(f"{'直すこと' if f.is_error else '確認'}: {f.message}（{f.code}）")
+    if result.ok and not result.findings:
+        click.echo(f"点検の結果: {year}年度の調査票を送る準備ができています。make templates YEAR={year} で調査票を作れます。")
+    elif result.ok:
+        click.echo(f"点検の結果: 直すことはありません（確認すること {result.warnings} 件）。"
+                   f"上を確かめてから make templates YEAR={year} で調査票を作れます。")
+    else:
+        click.echo(f"点検の結果: 調査票を送る前に直すことが {result.errors} 件あります（確認すること {result.warnings} 件）。"
+                   f"直してから、もう一度 make check YEAR={year} を実行してください。")
+        sys.exit(1)
+
+
+@main.command()
+@year_option
 @output_options
 @click.option("--force", is_flag=True, help="既存の調査票を上書きする（記入中のファイルがないか確認してから）。")
 @click.option("--department", "-d", "departments", multiple=True, help="この部署コードだけ作る（複数可）。")
@@ -159,8 +195,8 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
 
     \b
     例:
-      python -m pipeline templates --year 2024
-      python -m pipeline templates --year 2024 --force --department 05
+      .venv/bin/python -m pipeline templates --year 2024
+      .venv/bin/python -m pipeline templates --year 2024 --force --department 05
     """
     from pipeline.survey.workbook import write_templates
 
@@ -188,8 +224,8 @@ def collect(obj: Context, year: int, force: bool) -> None:
 
     \b
     例:
-      python -m pipeline collect --year 2024
-      python -m pipeline collect --year 2024 --verbose
+      .venv/bin/python -m pipeline collect --year 2024
+      .venv/bin/python -m pipeline collect --year 2024 --verbose
     """
     from pipeline.collect.usecase import run_collect_year
     from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
@@ -223,7 +259,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
 @main.command()
 @year_option
 @output_options
-@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--date", "report_date", type=Day(), default=None,
               help="表紙の作成日（YYYY-MM-DD）。省略すると今日。")
 @click.option("--no-pdf", is_flag=True, help="LibreOffice を使わない（PDF を作らず、目次は Word で開いたときに更新）。")
 @click.pass_obj
@@ -233,8 +269,8 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 
     \b
     例:
-      python -m pipeline report --year 2024
-      python -m pipeline report --year 2024 --date 2025-06-20 --no-pdf
+      .venv/bin/python -m pipeline report --year 2024
+      .venv/bin/python -m pipeline report --year 2024 --date 2025-06-20 --no-pdf
     """
     import datetime as dt
 
@@ -257,7 +293,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 @main.command()
 @year_option
 @output_options
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--today", type=Day(), default=None,
               help="提出期限までの日数を数える基準日（YYYY-MM-DD）。省略すると今日。")
 @click.pass_obj
 @stage_errors
@@ -269,8 +305,8 @@ def status(obj: Context, year: int, today) -> None:
 
     \b
     例:
-      python -m pipeline status --year 2024
-      python -m pipeline status --year 2024 --today 2025-05-20
+      .venv/bin/python -m pipeline status --year 2024
+      .venv/bin/python -m pipeline status --year 2024 --today 2025-05-20
     """
     import datetime as dt
 
@@ -291,8 +327,8 @@ def opinions() -> None:
 
     \b
     例:
-      python -m pipeline opinions template --year 2024
-      python -m pipeline opinions collect --year 2024
+      .venv/bin/python -m pipeline opinions template --year 2024
+      .venv/bin/python -m pipeline opinions collect --year 2024
     """
 
 
@@ -307,14 +343,14 @@ def opinions_template(obj: Context, year: int, force: bool) -> None:
 
     \b
     例:
-      python -m pipeline opinions template --year 2024
+      .venv/bin/python -m pipeline opinions template --year 2024
     """
     from pipeline.committee.register import write_register
 
     written = write_register(obj.plan, obj.config, year, force=force)
     obj.say(f"{year}年度の報告書に対する委員会意見・優良事例の記録票を作成しました: {written.path}")
     obj.say(f"  委員会意見 {written.opinion_rows} 行、優良事例 {written.practice_rows} 行。記入後に "
-            f"python -m pipeline opinions collect --year {year} で取り込みます。")
+            f"make opinions-collect YEAR={year} で取り込みます。")
 
 
 @opinions.command("collect")
@@ -330,7 +366,7 @@ def opinions_collect(obj: Context, year: int) -> None:
 
     \b
     例:
-      python -m pipeline opinions collect --year 2024
+      .venv/bin/python -m pipeline opinions collect --year 2024
     """
     from pipeline.committee.intake import collect_opinions
 
@@ -357,8 +393,8 @@ def plan_master() -> None:
 
     \b
     例:
-      python -m pipeline plan export --out 計画マスタ.xlsx
-      python -m pipeline plan import 計画マスタ.xlsx --out plan/izunokuni_2022_2025.toml --force
+      .venv/bin/python -m pipeline plan export --out 計画マスタ.xlsx
+      .venv/bin/python -m pipeline plan import 計画マスタ.xlsx --out plan/izunokuni_2022_2025.toml --force
     """
 
 
@@ -374,7 +410,7 @@ def plan_export(obj: Context, out: Path, force: bool) -> None:
 
     \b
     例:
-      python -m pipeline plan export --out 計画マスタ.xlsx
+      .venv/bin/python -m pipeline plan export --out 計画マスタ.xlsx
     """
     from pipeline.plan.master import export_master
 
@@ -382,7 +418,7 @@ def plan_export(obj: Context, out: Path, force: bool) -> None:
     path = export_master(plan, obj.config, out, force=force)
     obj.say(f"計画マスタを作成しました: {path}")
     obj.say(f"  {plan.summary()}")
-    obj.say(f"  編集後に python -m pipeline plan import {path.name} --out <計画ファイル>.toml で計画ファイルにします。")
+    obj.say(f"  編集後に make plan-import MASTER={path} OUT={obj.config.plan_file} FORCE=1 で計画ファイルにします。")
 
 
 @plan_master.command("import")
@@ -401,7 +437,7 @@ def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
 
     \b
     例:
-      python -m pipeline plan import 計画マスタ.xlsx --out plan/新しい計画.toml
+      .venv/bin/python -m pipeline plan import 計画マスタ.xlsx --out plan/新しい計画.toml
     """
     from pipeline.plan.master import import_master
 

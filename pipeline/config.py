@@ -188,7 +188,7 @@ def load_config(path: Path | str) -> Config:
         raw = source.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            f"設定ファイル {source} が見つかりません。--config で場所を指定してください。"
+            f"設定ファイル {source} が見つかりません。--config（make では CONFIG=）で場所を指定してください。"
         ) from None
     except OSError as exc:
         raise ConfigError(f"設定ファイル {source} を読めません: {exc.strerror}") from None
@@ -197,8 +197,43 @@ def load_config(path: Path | str) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"設定ファイル {source} は UTF-8 で保存してください。") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"設定ファイル {source} の書式に誤りがあります: {exc}") from None
+        raise ConfigError(f"設定ファイル {source} の {toml_syntax_problem(exc)}") from None
     return config_from_mapping(source, data)
+
+
+# What the TOML parser's English message means for a person editing the file in a text editor, by its start.
+_TOML_PROBLEMS = (
+    ("Illegal character '\\n'", "文字列を閉じる「\"」がありません。\" で始めた値は、同じ行のうちに \" で閉じてください"),
+    ("Illegal character", "文字列の中に使えない文字（タブ以外の制御文字）があります。その文字を消してください"),
+    ("Unterminated string", "文字列を閉じる「\"」（または「\'」「\"\"\"」）がありません。値の終わりに付けてください"),
+    ("Expected '=' after a key", "キーの後に「=」がありません。「キー = 値」の形で書き、文字の値は \"…\" で囲んでください"),
+    ("Invalid value", "値の書き方が正しくありません。文字は \"…\" で囲み（例: \"行政経営課\"）、数は数字だけ、日付は 2025-05-30 の形で書いてください"),
+    ("Invalid statement", "この行を読めません。「キー = 値」か「[表の名前]」の形で書くか、行の先頭に # を付けてコメントにしてください"),
+    ("Invalid initial character for a key part", "キーの書き方が正しくありません。キーは英数字と _ - で書くか、\"…\" で囲んでください"),
+    ("Cannot declare", "同じ表が2回書かれています。どちらかにまとめてください"),
+    ("Cannot overwrite a value", "同じキーが2回書かれています。どちらかを消してください"),
+    ("Cannot redefine", "同じ名前のキーと表があります。どちらかの名前を直してください"),
+    ("Cannot mutate", "{ } で書いた表に、後からキーを足しています。{ } の中にまとめて書いてください"),
+    ("Duplicate inline table key", "{ } の中に同じキーが2回あります。どちらかを消してください"),
+    ("Unclosed array", "「[」で始めた一覧を閉じる「]」がありません"),
+    ("Unclosed inline table", "「{」で始めた表を閉じる「}」がありません（{ } の中は1行で書いてください）"),
+    ("Unescaped '\\'", "文字列の中の「\\」は「\\\\」と書くか、値を '…' で囲んでください（フォルダーの区切りは / でも書けます）"),
+    ("Invalid hex value", "文字列の中の「\\」は「\\\\」と書くか、値を '…' で囲んでください（フォルダーの区切りは / でも書けます）"),
+    ("Expected newline or end of document", "値の後に余分な文字があります。1行に「キー = 値」を1つだけ書き、文字の値は \"…\" で囲んでください"),
+    ("Expected \"'\"", "文字列を閉じる「'」がありません。' で始めた値は、同じ行のうちに ' で閉じてください"),
+    ("Invalid date or datetime", "日付の書き方が正しくありません。2025-05-30 の形（年-月-日、ゼロ詰め）で書いてください"),
+)
+
+
+def toml_syntax_problem(exc: Exception) -> str:
+    """'18 行目（11 文字目）の書式に誤りがあります: 文字列を閉じる「"」がありません。…' — a TOMLDecodeError said in
+    Japanese with where it is and what to fix (for config.toml, a plan file, any TOML a person edits)."""
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    where = f"{line} 行目（{column} 文字目）の" if line else ""
+    reason = getattr(exc, "msg", str(exc))
+    what = next((text for start, text in _TOML_PROBLEMS if reason.startswith(start)),
+                "書き方が TOML の書式になっていません。前後の行と同じ形（キー = 値、文字は \"…\" で囲む）で書いてください")
+    return f"{where}書式に誤りがあります: {what}。"
 
 
 def config_from_mapping(source: Path, data: dict[str, Any]) -> Config:

@@ -27,6 +27,7 @@ from pipeline.plan import load_plan
 from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller, fill_plausibly
 from pipeline.survey.workbook import template_file_name
+from pipeline.usage import FiscalYear, JapaneseCommand
 
 MARKER = ".demo-workspace"
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +60,24 @@ def prepare_workspace(workspace: Path) -> Path:
 
 
 def pipeline_command(config_path: Path, *args: str) -> int:
-    """Run `python -m pipeline` as a user would; returns its exit status."""
+    """Run `python -m pipeline` as a user would; returns its exit status. Shows the make command that does the
+    same in the demo's workspace (`make collect YEAR=2025 CONFIG=demo/config.toml`), which the reader can run."""
     command = [sys.executable, "-m", "pipeline", "--config", str(config_path), *args]
-    click.secho("$ python -m pipeline " + " ".join(args), fg="cyan")
+    click.secho("$ " + make_form(config_path, *args), fg="cyan")
     return subprocess.run(command, cwd=config_path.parent).returncode
+
+
+def make_form(config_path: Path, *args: str) -> str:
+    """`templates --year 2024` → 'make templates YEAR=2024 CONFIG=demo/config.toml' (the target is the command's
+    words joined by '-', the options the Makefile's variables)."""
+    words = [a for a in args if not a.startswith("--")]
+    year = args[args.index("--year") + 1] if "--year" in args else ""
+    words = [w for w in words if w != year]
+    try:
+        config = config_path.relative_to(Path.cwd())
+    except ValueError:
+        config = config_path
+    return " ".join(["make", "-".join(words), *([f"YEAR={year}"] if year else []), f"CONFIG={config.as_posix()}"])
 
 
 def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -> None:
@@ -127,21 +142,42 @@ def fill_register(config_path: Path, year: int) -> None:
     wb.save(path)
 
 
+def workbook_extras(folder: Path) -> str:
+    """What the year's workbooks carry beyond the item sheets, as they really are: how many have the 委員会意見
+    sheet (the departments asked about an open opinion), and whether the 優良事例 sheet is there (only when the
+    previous year's report named good practices)."""
+    books = sorted(folder.glob("*.xlsx"))
+    sheets = []
+    for path in books:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        sheets.append(set(wb.sheetnames))
+        wb.close()
+    asked = sum(L.SHEET_OPINIONS in s for s in sheets)
+    practices = any(L.SHEET_PRACTICES in s for s in sheets)
+    parts = [f"{len(books)}部署分"]
+    parts.append(f"うち{asked}部署は「{L.SHEET_OPINIONS}」シートつき（委員会意見への対応を尋ねる）" if asked
+                 else f"対応を尋ねる委員会意見はないため「{L.SHEET_OPINIONS}」シートなし")
+    parts.append(f"全部署に「{L.SHEET_PRACTICES}」シートつき" if practices
+                 else f"前年度の報告に優良事例がないため「{L.SHEET_PRACTICES}」シートなし")
+    return "、".join(parts)
+
+
 def _arrived(saved: dt.datetime) -> dt.datetime:
     """When a return saved at `saved` (UTC) reached the inbox: mailed within the hour."""
     return saved.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=40)
 
 
-@click.command()
+@click.command(cls=JapaneseCommand)
 @click.option("--workspace", type=click.Path(path_type=Path), default=Path("demo"), show_default=True,
               help="見本の作業フォルダー（作り直します）。")
-@click.option("--year", type=int, default=2025, show_default=True, help="見本の年度。")
+@click.option("--year", type=FiscalYear(), default=2025, show_default=True, help="見本の年度（例: 2025、R7）。")
 def main(workspace: Path, year: int) -> None:
     """見本の作業フォルダーで、計画期間の初年度から指定の年度まで、毎年度の流れを通す。
 
     \b
     例:
-      python -m pipeline.demo --workspace demo --year 2025
+      make demo YEAR=2025
+      .venv/bin/python -m pipeline.demo --workspace demo --year 2025
     """
     config_path = prepare_workspace(workspace.resolve())
     config = load_config(config_path)
@@ -183,9 +219,11 @@ def main(workspace: Path, year: int) -> None:
     ):
         for path in sorted(out.glob(pattern)):
             click.echo(f"  {path}  … {what}")
+    if not any(out.glob("進捗状況報告書_*.pdf")):
+        click.echo("  （LibreOffice が見つからないため、PDF は作っていません。目次のページ番号は Word で開いて更新すると入ります）")
     for path in sorted(config.opinions_for(year - 1).glob("*.xlsx")):
         click.echo(f"  {path}  … 委員会意見・優良事例の記録票（{fiscal_year_label(year - 1)}の報告に対するもの）")
-    click.echo(f"  {config.templates_for(year)}/  … 部署に送る調査票（委員会意見への対応と優良事例のシートつき）")
+    click.echo(f"  {config.templates_for(year)}/  … 部署に送る調査票（{workbook_extras(config.templates_for(year))}）")
     click.echo(f"  {config.returns_for(year)}/  … 見本の回答（受付フォルダー）")
 
 

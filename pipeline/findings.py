@@ -34,8 +34,8 @@ E, W = Severity.ERROR, Severity.WARNING
 # One catalogue for every code. Prefixes: FILE (the file itself), IDENT (whose workbook it is),
 # SUBM (submissions and the roster), SHEET, ROW (initiative rows), VALUE (a cell's value), RESP (the
 # answers to the committee's opinions in a workbook), OPIN (the committee's register), HIST (a year's
-# 転記票 of a year done by hand), PLAN (the plan master
-# in Excel).
+# 転記票 of a year done by hand), PLAN (the plan master in Excel), SETUP (the config, the plan and the
+# machine before the first workbooks go out: make check).
 CATALOGUE: dict[str, Entry] = {
     # --- the file, before any parser touches it
     "FILE_001": Entry(E, "空のファイル", "ファイルが空（0バイト）です。保存し直した調査票を送ってもらってください。"),
@@ -56,7 +56,7 @@ CATALOGUE: dict[str, Entry] = {
     "FILE_016": Entry(E, "読み取りの時間切れ", "ファイルの読み取りが {seconds:.0f} 秒で終わりませんでした。不要な行や列を削除して保存し直してもらってください。"),
     "FILE_017": Entry(E, "XMLの危険な構造", "ファイル内のXMLに外部実体やエンティティ宣言があり、安全のため読み取りません（{part}）。配布した調査票に記入し直してもらってください。"),
     "FILE_018": Entry(E, "受付フォルダー外へのリンク", "受付フォルダーの外を指すリンク（{target}）です。読み取りません。ファイルそのものを受付フォルダーに保存してください。"),
-    "FILE_019": Entry(E, "読み取り中の変更", "読み取り中にファイルが変更されました（保存・コピーの途中の可能性）。コピーが終わってから、もう一度 collect を実行してください。"),
+    "FILE_019": Entry(E, "読み取り中の変更", "読み取り中にファイルが変更されました（保存・コピーの途中の可能性）。コピーが終わってから、もう一度 make collect を実行してください。"),
     "FILE_020": Entry(E, "ファイルを開けない", "ファイルを開けません（{detail}）。アクセス権やファイルの場所を確認してください。"),
     "FILE_021": Entry(W, "対象外のファイル", "調査票ではないファイル（{detail}）のため取り込みません。必要なら .xlsx で保存し直してください。"),
     # --- whose workbook it is (the hidden identity)
@@ -75,7 +75,7 @@ CATALOGUE: dict[str, Entry] = {
     "SUBM_001": Entry(W, "同じファイルの重複", "同じ内容のファイルが複数あります（{other}）。1件として扱います。"),
     "SUBM_002": Entry(W, "別の回答を採用", "同じ部署の別の回答（{other}）を採用したため、このファイルは使いません（{rule}）。"),
     "SUBM_003": Entry(E, "未提出", "{department}の調査票が提出されていません（提出期限 {deadline}）。督促してください。"),
-    "SUBM_004": Entry(W, "採用の判断に要確認", "同じ部署から内容の違う回答が {count} 件あり、このファイルを採用しました（{rule}）。{doubt}。別のファイルを採用するときは、{choices_file} に {line} の1行を書いて、もう一度 collect を実行してください。"),
+    "SUBM_004": Entry(W, "採用の判断に要確認", "同じ部署から内容の違う回答が {count} 件あり、このファイルを採用しました（{rule}）。{doubt}。別のファイルを採用するときは、{choices_file} に {line} の1行を書いて、もう一度 make collect を実行してください。"),
     "SUBM_005": Entry(W, "事務局の指定で採用", "採用の指定ファイル（{choices_file}）の指定により、このファイルを採用しました。"),
     "SUBM_006": Entry(E, "使えない形で提出", "{department}からは「{value}」（{file}）が届いていますが、このままでは取り込めません（未提出ではありません）。{ask}"),
     # --- sheets
@@ -111,14 +111,14 @@ CATALOGUE: dict[str, Entry] = {
     "RESP_002": Entry(E, "意見の行がない", "委員会意見 {value} の行がありません（削除された可能性）。配布した調査票の行に、対応状況と対応内容を記入してもらってください。"),
     "RESP_003": Entry(E, "不明な意見", "この部署に尋ねていない意見番号「{value}」の行があります。配布した調査票の行に記入してもらってください。"),
     "RESP_004": Entry(E, "対応内容が空", "対応状況が「{status}」のときは、対応内容を記入してください（何をしたか、しない理由など）。"),
-    "RESP_005": Entry(W, "委員会意見を尋ねていない調査票", "この調査票は委員会意見 {value} の登録より前に作られたため、その対応を尋ねていません。対応は「回答なし」として記録し、来年度も尋ねます。今年度中に回答を求めるときは、python -m pipeline templates --year {year} --force --department {department_code} で調査票を作り直して送ってください。"),
+    "RESP_005": Entry(W, "委員会意見を尋ねていない調査票", "この調査票は委員会意見 {value} の登録より前に作られたため、その対応を尋ねていません。対応は「回答なし」として記録し、来年度も尋ねます。今年度中に回答を求めるときは、make templates YEAR={year} FORCE=1 DEPT={department_code} で調査票を作り直して送ってください。"),
     # --- the committee's register (委員会意見・優良事例), kept by the secretariat
-    "OPIN_001": Entry(E, "記録票ではない", "委員会意見・優良事例の記録票の識別情報（非表示シート）が見つかりません{detail}。opinions template で作った記録票に記入してください（シートを別のブックにコピーすると識別情報がなくなります）。"),
-    "OPIN_002": Entry(E, "別の計画の記録票", "別の計画（{value}）の記録票です。今回の計画（{expected}）で opinions template を実行して作った記録票に、内容を書き写してください。"),
-    "OPIN_003": Entry(E, "別の年度の記録票", "{value}年度の報告書についての記録票です（取り込もうとしたのは {expected}年度）。--year の指定を確かめるか、opinions template --year {expected} で作った記録票に内容を書き写してください。"),
-    "OPIN_004": Entry(E, "古い様式の記録票", "様式のバージョン {value} の記録票です（現在は {expected}）。この記録票を別のフォルダーに移してから opinions template で作り直し、内容を書き写してください。"),
+    "OPIN_001": Entry(E, "記録票ではない", "委員会意見・優良事例の記録票の識別情報（非表示シート）が見つかりません{detail}。make opinions-template で作った記録票に記入してください（シートを別のブックにコピーすると識別情報がなくなります）。"),
+    "OPIN_002": Entry(E, "別の計画の記録票", "別の計画（{value}）の記録票です。今回の計画（{expected}）で make opinions-template を実行して作った記録票に、内容を書き写してください。"),
+    "OPIN_003": Entry(E, "別の年度の記録票", "{value}年度の報告書についての記録票です（取り込もうとしたのは {expected}年度）。--year の指定を確かめるか、make opinions-template YEAR={expected} で作った記録票に内容を書き写してください。"),
+    "OPIN_004": Entry(E, "古い様式の記録票", "様式のバージョン {value} の記録票です（現在は {expected}）。この記録票を別のフォルダーに移してから make opinions-template で作り直し、内容を書き写してください。"),
     "OPIN_005": Entry(W, "記録票の作成後に計画が変更", "記録票を作った後に計画ファイルが変わっています（記録票ID {value}、現在の計画では {expected}）。一覧の選択肢が古い可能性があるため、内容は現在の計画で点検しました。管理番号・取組ID・部署が正しいか確認してください。"),
-    "OPIN_006": Entry(E, "記録票のシートがない", "記録票のシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、opinions template で作った記録票に内容を書き写してください。"),
+    "OPIN_006": Entry(E, "記録票のシートがない", "記録票のシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、make opinions-template で作った記録票に内容を書き写してください。"),
     "OPIN_007": Entry(E, "番号の誤り", "行の「{field}」が正しくありません（{problem}）。番号の列は書き換えず、記録票の行をそのまま使ってください（行の追加・並べ替えはしないでください）。"),
     "OPIN_008": Entry(E, "管理番号が空", "意見に管理番号がありません。どの取組項目への意見か、一覧から管理番号を選んでください（計画全体への意見は「全般」）。"),
     "OPIN_009": Entry(E, "不明な管理番号", "管理番号「{value}」は計画にありません。一覧から取組項目の管理番号（例: {example}）を選んでください（計画全体への意見は「全般」）。"),
@@ -145,7 +145,7 @@ CATALOGUE: dict[str, Entry] = {
     "HIST_009": Entry(E, "記入なし", "転記票に、参考指標の実績値・自己評価・進捗状況のどれも記入されていません。印刷した報告書から、分かる欄だけでも記入してから取り込んでください。"),
 
     # --- the plan master (計画マスタ) in Excel
-    "PLAN_001": Entry(E, "計画マスタのシートがない", "計画マスタのシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、python -m pipeline plan export で作った計画マスタに内容を書き写してください。"),
+    "PLAN_001": Entry(E, "計画マスタのシートがない", "計画マスタのシート「{value}」がありません（削除または名前の変更）。シート名を「{value}」に戻すか、make plan-export で作った計画マスタに内容を書き写してください。"),
     "PLAN_002": Entry(E, "見出しがない", "シート「{sheet}」に「{field}」の{place}がありません。{place}を「{field}」に戻してください（列の並べ替えや、メモの列の追加はかまいません）。"),
     "PLAN_003": Entry(E, "必須項目が空", "「{field}」が未記入です。記入してください。"),
     "PLAN_004": Entry(E, "不明な部署", "「{field}」の部署「{value}」は部署シートにありません。一覧の部署名にするか、部署シートに部署を追加してください（複数の部署は「、」で区切り、最後に「ほか」を付けられます）。"),
@@ -165,10 +165,21 @@ CATALOGUE: dict[str, Entry] = {
     "PLAN_018": Entry(E, "文字でない値", "「{field}」が日付や時刻として保存されています（{value}）。セルの表示形式を「文字列」にして、入力し直してください。"),
     "PLAN_019": Entry(E, "変更の内容がない", "取組 {value} の変更に、変わる内容がありません（具体的な取組・担当部署・DX の欄が空欄か、前の年度と同じです）。変わる欄を記入するか、この行を削除してください。"),
     "PLAN_020": Entry(E, "具体的な取組がない", "取組項目 {value} に具体的な取組がありません。具体的な取組シートに、この管理番号の行を1つ以上記入してください。"),
+
+    # --- before the first workbooks go out (make check): the config, the plan, the machine
+    "SETUP_001": Entry(E, "連絡先が設定例のまま", "{place}の連絡先「{value}」は設定例のままです。調査票・督促文に載るので、実際の連絡先に書き換えてください（config.toml の {field}。書き換えたら、その行の「# 設定例」のコメントも消してください）。"),
+    "SETUP_002": Entry(W, "部署の連絡先がない", "{count} 部署の連絡先が config.toml の [department_contacts] にありません（{departments}）。督促リストの連絡先が空欄になります。「\"05\" = \"情報政策課 田中 内線1234\"」の形で書き足してください。"),
+    "SETUP_003": Entry(E, "提出期限が過ぎている", "{year}年度の提出期限 {deadline} は、今日（{today}）より前です。調査票に載る期限なので、config.toml の {field} を今後の日付に直してください（この年度だけ変えるなら、[survey] の deadlines に {year} = {example} の形で書けます）。"),
+    "SETUP_004": Entry(W, "LibreOffice がない", "LibreOffice（soffice と python3-uno）が見つかりません。報告書の PDF は作られず、目次のページ番号は Word で開いて更新するまで入りません。LibreOffice を入れてください（Windows: https://ja.libreoffice.org/ から、Debian/Ubuntu: apt-get install libreoffice-writer python3-uno fonts-noto-cjk）。別の場所に入れたときは、環境変数 GYOZAI_SOFFICE に soffice の場所を設定してください。"),
+    "SETUP_005": Entry(E, "フォルダーに書き込めない", "{what}（config.toml の {field}）のフォルダー {folder} に書き込めません（{cause}）。フォルダーの場所と書き込みの権限を確かめるか、{field} を書き込めるフォルダーに直してください。"),
+    "SETUP_006": Entry(E, "計画ファイルの誤り", "計画ファイル {file}: {problem}"),
+    "SETUP_007": Entry(W, "受付フォルダーがない", "{year}年度の受付フォルダー {folder} がありません。回答が届き始める前にフォルダーを作り、届いた添付ファイルをそこに保存してください。"),
+    "SETUP_008": Entry(E, "設定ファイルの誤り", "{problem}"),
+    "SETUP_009": Entry(E, "計画期間外の年度", "{year}年度は計画（{start}〜{end}年度）の期間外です。YEAR= を計画期間の年度にするか、config.toml の plan.file で別の計画ファイルを指定してください。"),
 }
 
 
-_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN|HIST|PLAN)_\d{3}$")
+_CODE = re.compile(r"^(FILE|IDENT|SUBM|SHEET|ROW|VALUE|RESP|OPIN|HIST|PLAN|SETUP)_\d{3}$")
 _ALWAYS_GIVEN = {"field", "value", "department", "file", "sheet", "cell"}
 
 

@@ -163,7 +163,7 @@ def test_collect__choices_file_line__that_file_counts_and_the_status_workbook_sh
     ('"05" = "ない.xlsx"', "受付フォルダーにそのファイルがありません"),
     ('"01" = "1.xlsx"', "そのファイルは情報政策課の回答です"),
     ('"99" = "1.xlsx"', "部署コード「99」は計画にありません"),
-    ('"05" = 1.xlsx', "書き方に誤りがあります"),
+    ('"05" = 1.xlsx', "1 行目（9 文字目）の書式に誤りがあります"),
 ])
 def test_collect__choices_file_with_a_mistake__exit_2_names_the_line_and_changes_nothing(project, line, says):
     project.filler("05").fill_all().save(project.inbox() / "1.xlsx")

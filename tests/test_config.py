@@ -87,4 +87,5 @@ def test_cli__every_command__has_help_with_an_example():
     for name in main.commands:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
-        assert re.search(r"例:\s+python -m pipeline " + re.escape(name), result.output), f"{name} --help has no example"
+        assert re.search(r"例:(?:\s+make .*)?\s+\.venv/bin/python -m pipeline " + re.escape(name), result.output), \
+            f"{name} --help has no example that runs as printed"

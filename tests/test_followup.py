@@ -331,7 +331,7 @@ def test_status__on_and_after_the_deadline__says_so(project, today, said):
 
 def test_status__year_never_collected__exit_2_and_says_run_collect_first(project):
     result = cli(project, "status", "--year", str(YEAR))
-    assert result.exit_code == 2 and f"先に python -m pipeline collect --year {YEAR} を実行してください" in result.output
+    assert result.exit_code == 2 and f"先に make collect YEAR={YEAR} を実行してください" in result.output
     assert not project.config.store_path.exists()      # looking creates no database
 
     project.return_all(year=2023)

@@ -127,7 +127,7 @@ def test_template__register_in_its_own_year_folder__guide_then_opinions_then_pra
     assert wb.sheetnames == [L.SHEET_GUIDE, R.SHEET_OPINIONS, R.SHEET_PRACTICES, R.SHEET_LISTS, L.SHEET_IDENTITY]
     assert [wb[s].sheet_state for s in wb.sheetnames] == ["visible", "visible", "visible", "hidden", "veryHidden"]
     guide = "\n".join(str(c.value) for row in wb[L.SHEET_GUIDE].iter_rows() for c in row if c.value)
-    assert "令和6年度（2024年度）" in guide and "opinions collect --year 2024" in guide and "主担当課" in guide
+    assert "令和6年度（2024年度）" in guide and "make opinions-collect YEAR=2024" in guide and "主担当課" in guide
 
 
 def test_template__headers_and_numbered_rows(project):
@@ -421,7 +421,7 @@ def test_collect__not_a_workbook__the_gate_refuses_it(project):
 def test_cli_collect__no_register__exit_2_says_to_make_one(project):
     result = invoke(project, "collect")
     assert result.exit_code == 2
-    assert "記録票" in result.output and "opinions template --year 2024" in result.output
+    assert "記録票" in result.output and "make opinions-template YEAR=2024" in result.output
 
 
 def test_cli_collect__two_registers__exit_1_names_both(project):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import tomli as tomllib  # the standard library's parser, compiled: 3× faster on a large plan
 
+from pipeline.config import toml_syntax_problem
 from pipeline.errors import UsageError
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -34,7 +35,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 _LIBREOFFICE = "LibreOffice"
 
 CHOICES_HEADER = """\
-# {year}年度: 採用するファイルの指定（python -m pipeline collect が読みます）
+# {year}年度: 採用するファイルの指定（make collect が読みます）
 #
 # 同じ部署から内容の違う回答が複数届き、collect が選んだものとは別のファイルを採用するときに、
 # 部署ごとに1行書きます。書き方（回収状況の「採用の判断」シートに、そのまま使える行があります）:
@@ -180,7 +181,7 @@ def load_choices(path: Path) -> dict[str, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(
-            f"採用の指定ファイル {path} の書き方に誤りがあります（{exc}）。"
+            f"採用の指定ファイル {path} の {toml_syntax_problem(exc)}"
             '1行に "部署コード" = "ファイル名" の形で書いてください。'
         ) from None
     wrong = [key for key, value in data.items() if not isinstance(value, str)]

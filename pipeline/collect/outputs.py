@@ -88,7 +88,8 @@ def _choices_sheet(ws, plan: Plan, result: CollectResult, title, wrap) -> None:
     path = result.choices_file
     ws.write_string(0, 0, "採用の判断（同じ部署から内容の違う回答が複数あった部署）", title)
     ws.write_string(1, 0, f"採用の指定ファイル: {path}" + ("" if path is None or path.exists() else "（まだありません）")
-                    + "。別のファイルを採用するときは、右端の列の行をこのファイルに書いて、もう一度 collect を実行してください。")
+                    + "。別のファイルを採用するときは、右端の列の行をこのファイルに書いて、"
+                    f"もう一度 make collect YEAR={result.year} を実行してください。")
     rows = []
     for code, decision in sorted(result.choices.items()):
         for c in decision.candidates:

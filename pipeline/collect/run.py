@@ -476,7 +476,8 @@ def refuse_emptying(result: CollectResult, store: Store, *, force: bool = False)
             s.status == ACCEPTED for s in store.submissions(result.year)) and not force:
         raise UsageError(
             f"{result.inbox} に回答ファイルがありませんが、データベースには{result.year}年度の回答が保存されています。"
-            "受付フォルダーを確認してください（空のフォルダーで上書きするときは --force）。"
+            f"受付フォルダーを確認してください（空のフォルダーで上書きするときは make collect YEAR={result.year} FORCE=1、"
+            "コマンドでは --force）。"
         )
 
 
@@ -517,7 +518,8 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
         data, _ = inbox.read_stable(o.source.path, config.limits, name=o.file_name)
         if data is None or hashlib.sha256(data).hexdigest() != o.sha256:
             raise UsageError(
-                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 collect を実行してください。"
+                f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 make collect YEAR={result.year} を"
+                "実行してください。"
             )
         keep_copy(config, o.sha256, data)
     if accepted and sync:

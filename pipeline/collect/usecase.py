@@ -47,7 +47,7 @@ from pipeline.survey.workbook import template_file_name
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
-                "（同じ受付フォルダーでもう一度 collect を実行すると、すべてそろいます）。")
+                "（同じ受付フォルダーでもう一度 make collect を実行すると、すべてそろいます）。")
 
 
 @dataclass

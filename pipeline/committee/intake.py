@@ -35,7 +35,7 @@ from pipeline.survey import layout as L
 from pipeline.values import clean_text, normalise_choice
 
 # What a message says when the store was committed but the findings file could not be put in place.
-AFTER_COMMIT = "データベースは更新しましたが、点検結果のファイルは前回のままです（もう一度 opinions collect を実行すると、そろいます）。"
+AFTER_COMMIT = "データベースは更新しましたが、点検結果のファイルは前回のままです（もう一度 make opinions-collect を実行すると、そろいます）。"
 
 
 class SeveralRegistersError(PipelineError):
@@ -312,7 +312,7 @@ def find_register(config: Config, year: int) -> Path:
     if not found:
         raise UsageError(
             f"{folder} に委員会意見の記録票（ファイル名に「{R.NAME_MARK}」を含む .xlsx）がありません。"
-            f"python -m pipeline opinions template --year {year} で記録票を作り、記入して保存してから、"
+            f"make opinions-template YEAR={year} で記録票を作り、記入して保存してから、"
             "もう一度実行してください。"
         )
     if len(found) > 1:

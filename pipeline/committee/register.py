@@ -139,7 +139,8 @@ def write_register(plan: Plan, config: Config, year: int, force: bool = False) -
         names = "、".join(p.name for p in existing)
         raise AlreadyExistsError(
             f"{folder} に委員会意見の記録票が既にあります（{names}）。記入した内容を守るため上書きしません。"
-            "作り直すときは --force を付けてください（記入済みの内容は消えます）。"
+            f"作り直すときは make opinions-template YEAR={year} FORCE=1 を実行してください"
+            "（コマンドでは --force。記入済みの内容は消えます）。"
         )
     data = build_register(plan, config, year)
     with Staging() as staging:
@@ -216,7 +217,7 @@ class _RegisterWriter:
              f"意見は「{year}-01」のように、年度と行の「{HEADER_NUMBER}」で番号が付き、翌年度からの調査票で"
              "部署に対応状況を尋ねます。取り込んだ後に行を入れ替えたり、別の意見で上書きしたりしないでください。"),
             ("取り込み",
-             f"記入後、保存してから python -m pipeline opinions collect --year {year} を実行してください。"
+             f"記入後、保存してから make opinions-collect YEAR={year} を実行してください。"
              "誤りがあればシートとセルの位置、直し方を表示します。直して保存し、もう一度実行してください"
              "（その年度の意見と優良事例を、記録票の内容で置き換えます）。"),
             ("記入のしかた",

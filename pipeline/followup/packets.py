@@ -107,7 +107,7 @@ def make_packet(job: PacketJob) -> PacketOutcome:
     if data is None:
         return refused(found[0].message if found else "ファイルを読めません。")
     if hashlib.sha256(data).hexdigest() != job.sha256:
-        return refused("点検の後にファイルが変わりました。もう一度 collect を実行してください。")
+        return refused("点検の後にファイルが変わりました。もう一度 make collect を実行してください。")
     inspection = gate.inspect_workbook(data, job.source.relative, job.limits, job.password)
     if inspection.workbook is None:
         return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")

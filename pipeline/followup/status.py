@@ -131,7 +131,7 @@ class YearStatus:
             out += [f"  {d.name}: {d.arrival.label}（{d.file_name}）。{d.arrival.ask}" for d in arrived]
         if self.to_confirm:
             out.append(f"採用の判断に要確認: {'、'.join(self.to_confirm)}（回収状況の「採用の判断」シートを確認し、"
-                       "必要なら採用の指定ファイルに1行書いて collect し直してください）")
+                       f"必要なら採用の指定ファイルに1行書いて make collect YEAR={self.year} で回収し直してください）")
         if self.opinions is not None:
             out += self.opinions.lines()
         return out
@@ -207,4 +207,4 @@ def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:
 
 
 def never_collected(year: int) -> UsageError:
-    return UsageError(f"{year}年度はまだ回収（collect）していません。先に python -m pipeline collect --year {year} を実行してください。")
+    return UsageError(f"{year}年度はまだ回収（collect）していません。先に make collect YEAR={year} を実行してください。")

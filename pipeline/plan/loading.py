@@ -9,6 +9,7 @@ from typing import Any
 
 import tomli as tomllib  # the standard library's parser, compiled: 3× faster on a large plan
 
+from pipeline.config import toml_syntax_problem
 from pipeline.errors import PlanError
 from pipeline.plan.model import (
     DECREASE,
@@ -99,7 +100,7 @@ def load_plan(path: Path | str) -> Plan:
     except UnicodeDecodeError:
         raise PlanError(str(source), ["UTF-8 で保存してください。"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PlanError(str(source), [f"TOMLの書式の誤り: {exc}"]) from None
+        raise PlanError(str(source), [toml_syntax_problem(exc)]) from None
     return plan_from_mapping(data, source=str(source))
 
 

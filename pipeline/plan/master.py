@@ -30,7 +30,7 @@ from pipeline.plan.model import Plan
 
 __all__ = ["MasterImport", "build_master", "export_master", "import_master", "plan_toml", "read_master"]
 
-TOML_HEAD = ("# 計画マスタ（{source}）から python -m pipeline plan import で作成した計画ファイル。書式: plan/README.md\n"
+TOML_HEAD = ("# 計画マスタ（{source}）から make plan-import で作成した計画ファイル。書式: plan/README.md\n"
              "# 計画マスタを直して import し直すと、このファイルは置き換わります（ここに書いたコメントは残りません）。\n\n")
 
 
@@ -43,7 +43,8 @@ def export_master(plan: Plan, config: Config | None, path: Path | str, *, force:
         raise UsageError(f"{path}: 計画マスタのファイル名は .xlsx で終わるようにしてください。")
     if path.exists() and not force:
         raise AlreadyExistsError(
-            f"{path} は既にあります。編集した内容を守るため上書きしません。作り直すときは --force を付けてください。")
+            f"{path} は既にあります。編集した内容を守るため上書きしません。作り直すときは "
+            f"make plan-export MASTER={path} FORCE=1 を実行してください（コマンドでは --force）。")
     write_atomically(path, build_master(plan, config.secretariat.name if config else ""))
     return path
 
@@ -71,7 +72,8 @@ def import_master(path: Path | str, out: Path | str, *, force: bool = False, inl
         raise UsageError(f"計画マスタ {path} がありません。ファイル名と場所を確かめてください。")
     if out.exists() and not force:
         raise AlreadyExistsError(
-            f"{out} は既にあります。上書きするときは --force を付けてください（今の計画ファイルのコメントは残りません）。")
+            f"{out} は既にあります。上書きするときは make plan-import MASTER={path} OUT={out} FORCE=1 を"
+            "実行してください（コマンドでは --force。今の計画ファイルのコメントは残りません）。")
     result = MasterImport(path, out)
     limits = config.limits if config else Limits()
     outcome = take_workbook(path, functools.partial(read_master, source_name=path.name), limits,

@@ -55,7 +55,7 @@ class _MasterWriter:
             "subject": "行財政改革 行動計画（計画マスタ）",
             "author": self.author or plan.city,
             "company": plan.city,
-            "comments": "python -m pipeline plan import で計画ファイル（TOML）にします。",
+            "comments": "make plan-import で計画ファイル（TOML）にします。",
             # fixed, so that the same plan gives the same bytes
             "created": dt.datetime(plan.period_start, 4, 1, 9, 0, 0),
         })
@@ -82,7 +82,7 @@ class _MasterWriter:
         rows = [
             ("この計画マスタ",
              "行動計画の全体（取組項目・具体的な取組・参考指標・部署）を表にしたものです。編集して保存し、"
-             "python -m pipeline plan import 計画マスタ.xlsx --out plan/計画.toml で計画ファイルにします。"
+             "make plan-import MASTER=計画マスタ.xlsx OUT=plan/計画.toml で計画ファイルにします。"
              "誤りがあれば、シートとセルの位置、値と直し方をすべて表示し、計画ファイルは作りません。"),
             (M.SHEET_PLAN, "計画の名称・計画期間などを、A列の項目ごとにB列に記入します。"),
             (M.SHEET_DEPARTMENTS, "計画に出てくるすべての部署（課・福祉事務所）。部署コードは調査票のファイル名に使います。"),

@@ -76,7 +76,7 @@ def load_reference(config: Config) -> tuple[bytes, str | None]:
     except FileNotFoundError:
         return RS.reference_bytes(), (
             f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
-            "（python -m pipeline.report.style で作り直せます）。"
+            "（.venv/bin/python -m pipeline.report.style で作り直せます）。"
         )
     except OSError as exc:
         return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"

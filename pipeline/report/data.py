@@ -116,7 +116,7 @@ def check_report_year(plan: Plan, store: Store, year: int) -> None:
         done = "、".join(str(y) for y in store.years()) or "なし"
         raise UsageError(
             f"{year}年度の回答がデータベースにありません（取り込み済みの年度: {done}）。"
-            f"先に python -m pipeline collect --year {year} を実行してください。"
+            f"先に make collect YEAR={year} を実行してください。"
         )
 
 

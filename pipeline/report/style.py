@@ -17,7 +17,7 @@ Japanese typography, per the notes in DOMAIN.md:
   reads it as Japanese, and LibreOffice writes it as the PDF's /Lang (pipeline.report.builder sets it again
   on an edited reference).
 
-Run `python -m pipeline.report.style [path]` to write the file again.
+Run `.venv/bin/python -m pipeline.report.style [path]` to write the file again.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def make_report(plan: Plan, config: Config, year: int, today: dt.date, *, use_of
     Raises UsageError when there is no store yet or the year was not collected."""
     if not config.store_path.exists():
         raise UsageError(
-            f"データベース {config.store_path} がありません。先に python -m pipeline collect --year {year} を実行してください。"
+            f"データベース {config.store_path} がありません。先に make collect YEAR={year} を実行してください。"
         )
     with run_lock(config.store_path, required=False), Store(config.store_path, readonly=True) as store:
         return write_report(plan, config, store, year, today, use_office=use_office)

@@ -101,7 +101,8 @@ def write_templates(
     plan = plan.for_year(year)     # only the initiatives in force that year, as they stood
     unknown = [d for d in departments or () if d not in plan.department_by_code]
     if unknown:
-        raise UsageError(f"--department: 部署コード {', '.join(unknown)} は計画にありません。")
+        raise UsageError(f"DEPT=（--department）の部署コード {', '.join(unknown)} は計画にありません。"
+                         "計画の部署コード（make plan-export で書き出す計画マスタの部署シート）を指定してください。")
     folder = config.templates_for(year)
     targets = [d for d in plan.surveyed_departments() if departments is None or d.code in departments]
     paths = [(d, folder / template_file_name(plan, year, d)) for d in targets]
@@ -115,9 +116,10 @@ def write_templates(
     existing = [p for _, p in paths if p.exists()] + stale
     if existing and not force:
         names = "、".join(p.name for p in existing[:3]) + (" ほか" if len(existing) > 3 else "")
+        dept = f" DEPT={','.join(departments)}" if departments else ""
         raise AlreadyExistsError(
             f"{folder} に調査票が既にあります（{names}、{len(existing)}件）。記入中のファイルを守るため上書きしません。"
-            "作り直すときは --force を付けてください。"
+            f"作り直すときは make templates YEAR={year} FORCE=1{dept} を実行してください（コマンドでは --force）。"
         )
     result = TemplatesResult(year, folder, history=load_history(config, year), ask=load_year_ask(plan, config, year),
                              removed=stale)
