@@ -465,8 +465,8 @@ def history() -> None:
 
     \b
     例:
-      python -m pipeline history template --year 2024
-      python -m pipeline history import --year 2024
+      .venv/bin/python -m pipeline history template --year 2024
+      .venv/bin/python -m pipeline history import --year 2024
     """
 
 
@@ -481,7 +481,7 @@ def history_template(obj: Context, year: int, force: bool) -> None:
 
     \b
     例:
-      python -m pipeline history template --year 2024
+      .venv/bin/python -m pipeline history template --year 2024
     """
     from pipeline.history.transcript import write_transcript
 
@@ -506,8 +506,8 @@ def history_import(obj: Context, year: int, file: Path | None, force: bool) -> N
 
     \b
     例:
-      python -m pipeline history import --year 2024
-      python -m pipeline history import --year 2024 転記票_R06_2024年度.xlsx --force
+      .venv/bin/python -m pipeline history import --year 2024
+      .venv/bin/python -m pipeline history import --year 2024 転記票_R06_2024年度.xlsx --force
     """
     from pipeline.history.intake import import_transcript
 

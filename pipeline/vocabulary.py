@@ -82,13 +82,13 @@ class Arrival(Enum):
     def ask(self) -> str:
         """What the secretariat does about it (the reminder list holds the letter to the department)."""
         if self is Arrival.IN_ZIP:
-            return "ZIP を展開し、中の調査票を受付フォルダーに保存してから、もう一度 collect を実行してください（部署への督促は不要です）。"
+            return "ZIP を展開し、中の調査票を受付フォルダーに保存してから、もう一度 make collect を実行してください（部署への督促は不要です）。"
         if self in (Arrival.MAIL_MSG, Arrival.MAIL_EML):
-            return ("メールを開き、添付の調査票をそのまま受付フォルダーに保存してから、もう一度 collect を実行してください"
+            return ("メールを開き、添付の調査票をそのまま受付フォルダーに保存してから、もう一度 make collect を実行してください"
                     "（部署への督促は不要です）。")
         if self is Arrival.NOT_READ_HERE:
             return ("ファイルのコピーが終わっているか、アクセス権と保存場所（受付フォルダーの中に実物があるか）を確かめてから、"
-                    "もう一度 collect を実行してください（部署への督促は不要です）。")
+                    "もう一度 make collect を実行してください（部署への督促は不要です）。")
         if self is Arrival.IN_LOCKED_ZIP:
             return "部署にパスワードを確かめて展開するか、ZIP にせずに送ってもらってください（督促リストに文例があります）。"
         return "今年度配布した調査票に記入して送ってもらってください（督促リストに文例があります）。"

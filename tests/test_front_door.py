@@ -64,10 +64,11 @@ def test_make_collect__department_missing__last_line_is_the_japanese_summary_not
 def test_make_collect__config_cannot_be_read__exit_2_still_fails_make_after_the_japanese_error(project):
     text = project.config_path.read_text(encoding="utf-8")
     project.config_path.write_text(text.replace('deadline = "05-31"', 'deadline = "05-31'), encoding="utf-8")
+    at = next(n for n, x in enumerate(text.splitlines(), 1) if x.startswith('deadline = "05-31"'))
     run = make("collect", f"YEAR={YEAR}", f"CONFIG={project.config_path}")
     assert run.returncode != 0
     line = next(x for x in lines(run) if x.startswith("エラー: "))
-    assert line == (f"エラー: 設定ファイル {project.config_path} の 18 行目（18 文字目）の書式に誤りがあります: "
+    assert line == (f"エラー: 設定ファイル {project.config_path} の {at} 行目（18 文字目）の書式に誤りがあります: "
                     "文字列を閉じる「\"」がありません。\" で始めた値は、同じ行のうちに \" で閉じてください。")
 
 
@@ -256,7 +257,7 @@ def test_cli__unknown_command__japanese_with_the_close_one_and_the_list():
     result = CliRunner().invoke(main, ["colect", "--year", "2024"])
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == ("エラー: 「colect」というコマンドはありません。「collect」のことですか。使えるコマンド: "
-                                             "check、collect、opinions、plan、plan-check、report、status、templates。")
+                                             "check、collect、history、opinions、plan、plan-check、report、status、templates。")
 
 
 def test_cli__bad_date__japanese_with_the_form():

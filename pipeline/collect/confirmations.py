@@ -23,7 +23,7 @@ from pipeline.errors import UsageError
 from pipeline.values import spreadsheet_number
 
 CONFIRMATIONS_HEADER = """\
-# {year}年度: 確認した指標実績値（python -m pipeline collect が読みます）
+# {year}年度: 確認した指標実績値（make collect が読みます）
 #
 # 計画の基準値・目標値とくらべて桁違いに大きい実績値は、事務局が確認するまで報告書・公開用の表・
 # ウェブページに載せません（「確認中」と表示）。部署に確かめて正しい数値だったときに、指標ごとに1行書きます

@@ -488,7 +488,7 @@ def refuse_transcribed(store: Store, year: int, *, force: bool = False) -> None:
     if transcription is not None and not force:
         raise UsageError(
             f"{year}年度は転記票から取り込んだ年度です（{transcription.source}）。collect すると、転記した内容は"
-            f"受付フォルダーの回答で置き換わります。置き換えるときは --force を付けてください（make collect YEAR={year} FORCE=1）。"
+            f"受付フォルダーの回答で置き換わります。置き換えるときは --force を付けてください（make collect FORCE=1 YEAR={year}）。"
         )
 
 

@@ -122,13 +122,13 @@ def require_year_under_way(plan: Plan, config: Config, year: int) -> None:
     if not any((made / template_file_name(plan, year, d)).is_file() for d in plan.surveyed_departments()):
         raise UsageError(
             f"{year}年度の調査票がまだ作られていません（{made} に調査票がありません）。何も変更していません。"
-            f"先に python -m pipeline templates --year {year} で調査票を作って各部署に送り、"
-            "回答が届いてから collect を実行してください。")
+            f"先に make templates YEAR={year} で調査票を作って各部署に送り、"
+            "回答が届いてから make collect を実行してください。")
     inbox = config.returns_for(year)
     if not inbox.is_dir():
         raise UsageError(
             f"受付フォルダー {inbox} がありません。何も変更していません。"
-            f"このフォルダーを作り、届いた回答のファイルを保存してから、もう一度 collect を実行してください。")
+            f"このフォルダーを作り、届いた回答のファイルを保存してから、もう一度 make collect を実行してください。")
 
 
 class _Clock:

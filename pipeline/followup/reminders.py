@@ -113,7 +113,7 @@ def arrival_text(plan: Plan, config: Config, year: int, department: Department, 
     if arrival.by_secretariat:
         what = "ZIP ファイルを展開し、中の調査票" if arrival is Arrival.IN_ZIP else "メールを開き、添付の調査票"
         return (f"【事務局の作業。{department.name}への督促は不要です】受付フォルダーの「{file_name}」は{arrival.label}。"
-                f"{what}をそのまま受付フォルダーに保存してから、もう一度 collect を実行してください。")
+                f"{what}をそのまま受付フォルダーに保存してから、もう一度 make collect を実行してください。")
     deadline = format_date_ja(config.deadline(year))
     overdue = today > config.deadline(year)
     template = template_file_name(plan, year, department)

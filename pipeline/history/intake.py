@@ -243,7 +243,7 @@ def refuse_collected(store: Store, year: int, *, force: bool) -> bool:
     if collected and not force:
         raise AlreadyExistsError(
             f"{year}年度は collect で各部署の回答を取り込み済みです。転記票で置き換えると、その回答はデータベースから消えます。"
-            f"置き換えるときは --force を付けてください（make history-import YEAR={year} FORCE=1）。"
+            f"置き換えるときは --force を付けてください（make history-import FORCE=1 YEAR={year}）。"
         )
     return collected
 

@@ -130,7 +130,7 @@ def write_transcript(plan: Plan, config: Config, year: int, force: bool = False)
     if path.exists() and not force:
         raise AlreadyExistsError(
             f"{path} が既にあります。記入した内容を守るため上書きしません。"
-            f"作り直すときは --force を付けてください（make history-template YEAR={year} FORCE=1。記入済みの内容は消えます）。"
+            f"作り直すときは --force を付けてください（make history-template FORCE=1 YEAR={year}。記入済みの内容は消えます）。"
         )
     data = build_transcript(plan, config, year)
     with Staging() as staging:

@@ -48,7 +48,7 @@ class ReportResult:
         if self.reflected * 2 >= self.surveyed:
             return None
         return (f"回答を反映した部署が半数に届きません（{self.coverage}）。残りの部署は報告書で「未提出」"
-                "「差し戻し中」と表示されます。回答がそろってから collect し直し、報告書を作り直してください。")
+                "「差し戻し中」と表示されます。回答がそろってから make collect をもう一度実行し、報告書を作り直してください。")
 
     @property
     def paths(self) -> list[Path]:
