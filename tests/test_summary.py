@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -220,8 +221,8 @@ def test_final__verdict_of_every_indicator_and_the_counts(reports):
     assert table(reports[2025], "", "達成", "未達成") == [["", "達成", "未達成", "判定不能", "計"],
                                                         ["指標の数", "10", "4", "3", "17"]]
     text = chapter(reports[2025])
-    assert ("計画期間の4年間で、参考指標17指標のうち10指標が目標を達成し、4指標が未達成、3指標は達成状況を"
-            f"判定できませんでした。また、{COMMITTEE}の意見3件は対応が完了していません。"
+    assert ("計画期間の4年間で、参考指標17指標のうち、目標を達成した指標は10指標、未達成の指標は4指標、"
+            f"達成状況を判定できなかった指標は3指標でした。また、{COMMITTEE}の意見3件は対応が完了していません。"
             "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。") in text
     assert any(S.MET_RULE in p for p in text)          # the rule for "met", stated under the table
 
@@ -412,3 +413,15 @@ def test_excluded_item__its_grade_reads_対象外_in_that_year_only(cycle):
                                                     2025, REPORT_DAY[2025])))
     assert by_code(item_grades(document))["1102"][2:] == ["A", "対象外", "A", "A"]
     assert pillar_grades(document)[1][1:3] == ["S 1 / A 1 / B 0 / C 0", "S 0 / A 1 / B 0 / C 0\n対象外 1"]
+
+
+@pytest.mark.parametrize(("counts", "sentence"), [
+    ({S.MET: 10, S.NOT_MET: 4, S.UNMEASURABLE: 3},
+     "参考指標17指標のうち、目標を達成した指標は10指標、未達成の指標は4指標、達成状況を判定できなかった指標は3指標でした。"),
+    ({S.MET: 13, S.NOT_MET: 4},          # none unmeasurable: no 「0指標は達成状況を判定できませんでした」
+     "参考指標17指標のうち、目標を達成した指標は13指標、未達成の指標は4指標でした。"),
+    ({S.MET: 17}, "参考指標17指標は、すべて目標を達成しました。"),
+    ({S.UNMEASURABLE: 17}, "参考指標17指標は、すべて達成状況を判定できませんでした。"),
+])
+def test_verdict_sentence__names_only_the_verdicts_some_indicator_has(counts, sentence):
+    assert S.verdict_sentence(17, Counter(counts)) == sentence

@@ -205,8 +205,8 @@ class _ReportWriter(Overview, DocumentBuilder):
         returned = [d for d in departments if status[d.code] == RETURNED]
         pending = [d for d in departments if status[d.code] == WITH_ERRORS]
         missing = [d for d in departments if status[d.code] not in (RETURNED, WITH_ERRORS)]
-        text = (f"{fiscal_year_label(year)}の調査票は{len(departments)}部署に送付し、"
-                f"{len(returned)}部署から提出がありました。")
+        text = f"{fiscal_year_label(year)}の調査票は{len(departments)}部署に送付し、" + (
+            f"{len(returned)}部署から提出がありました。" if returned else "提出のあった部署はありません。")
         if pending:
             text += (f"{'、'.join(d.name for d in pending)}の調査票は誤りがあり差し戻し中のため、"
                      f"その内容を「{PENDING}」としています。")
