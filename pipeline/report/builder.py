@@ -45,6 +45,7 @@ from pipeline.values import clean_text
 HALF_WIDTH_TWIPS = 100      # a half-width character of the tables' 9 pt text (4.5 pt = 90 twips, with room)
 CELL_MARGINS_TWIPS = 2 * 108 + 20   # the table style's left and right cell margins, and a little air
 LINE_TWIPS = 260            # a line of 9 pt table text (single spacing in the CJK fonts)
+PICTURE_GAP_TWIPS = 120    # 6 pt between a table and a picture right under it
 SHORT_LINE = 12             # a line up to this display width (6 全角) is one word or figure: never broken
 _FIGURE = re.compile(r"[*＊▲△+＋\-−]?\d[\d,.]*(?:[%％]|\s?[%％])?")
 
@@ -314,8 +315,13 @@ class DocumentBuilder:
         alt_text = text_of(alt).strip()
         if not alt_text:
             raise ValueError("図には代替テキスト（図が何を示しているかの説明）が必要です。")
+        previous = self._sect_pr.getprevious()
         p = self._paragraph("Normal")
         W.align(p, WD_ALIGN_PARAGRAPH.CENTER)
+        if previous is not None and previous.tag == qn("w:tbl"):
+            # room between a table and the picture under it: drawn on screen, the picture's white ground
+            # would otherwise cover the table's bottom rule
+            p.get_or_add_pPr().spacing_before = Twips(PICTURE_GAP_TWIPS)
         width = Cm(width_cm)
         section = Section(self._sect_pr, self.doc.part)      # the section the body's end belongs to
         if section.page_width and section.left_margin is not None and section.right_margin is not None:
