@@ -117,10 +117,22 @@ def table_units(docx_path: Path) -> set[str]:
     return units
 
 
-def _cell_lines(page, bbox) -> list[str]:
+def cell_text_page(page, bbox):
+    """The page with only the characters whose centre lies in the cell `bbox` (a character drawn over the
+    cell's edge still belongs to it; pdfplumber's within_bbox would drop it)."""
     x0, top, x1, bottom = bbox
-    inner = page.within_bbox((x0 + 0.5, top + 0.5, x1 - 0.5, bottom - 0.5))
-    return [re.sub(r"\s+", "", ln["text"]) for ln in inner.extract_text_lines()]
+
+    def inside(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return x0 <= cx <= x1 and top <= cy <= bottom
+
+    return page.filter(inside)
+
+
+def _cell_lines(page, bbox) -> list[str]:
+    return [re.sub(r"\s+", "", ln["text"]) for ln in cell_text_page(page, bbox).extract_text_lines()]
 
 
 def broken_in_cells(pdf_path: Path, units: set[str]) -> list[tuple[int, str, str]]:
