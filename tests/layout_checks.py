@@ -160,14 +160,25 @@ def _spans(line: str, after: str, by_start: dict[str, list[str]]) -> bool:
                for u in by_start.get(line[:1], ()))
 
 
+def digits_split(line: str, after: str) -> bool:
+    """A break between two digits of one number in running text (「第0 / 0012課」, 「（100 / 1）」): what
+    LibreOffice still does in a long line of a cell, as its line breaking for Latin text tagged ja-JP (the
+    document's language, kept for screen readers and the PDF's /Lang) allows a break between digits. Known,
+    not yet fixed; told apart so that a test can pin it while every other break still fails."""
+    return bool(re.search(r"\d$", line) and re.match(r"\d", after)) and len(line) > 6
+
+
 # --- all of them --------------------------------------------------------------------------------------
 
-def report_pdf_problems(pdf_path: Path, docx_path: Path) -> list[str]:
-    """Every layout problem of the report's PDF, in Japanese, one a line ([] when none)."""
+def report_pdf_problems(pdf_path: Path, docx_path: Path, *, found: tuple | None = None) -> list[str]:
+    """Every layout problem of the report's PDF, in Japanese, one a line ([] when none). `found`: the three
+    checks' results when already made (split_rows, overflow_pages, broken_in_cells)."""
+    split, overflow, broken = found or (split_rows(pdf_path), overflow_pages(pdf_path),
+                                        broken_in_cells(pdf_path, table_units(docx_path)))
     problems = [f"表の行がページをまたいでいます（{'・'.join(map(str, pages))}ページ、直前: {text}）"
-                for pages, text in split_rows(pdf_path)]
+                for pages, text in split]
     problems += [f"{n}ページは前のページからあふれた{len(lines)}行だけです: {' / '.join(lines)}"
-                 for n, lines in overflow_pages(pdf_path)]
+                 for n, lines in overflow]
     problems += [f"{n}ページ: 表のセルの中で数値や語が途中で改行されています（{line} / {after}）"
-                 for n, line, after in broken_in_cells(pdf_path, table_units(docx_path))]
+                 for n, line, after in broken]
     return problems
