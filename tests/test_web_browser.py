@@ -141,3 +141,24 @@ def test_reflow__a_return_with_a_long_unbroken_text__the_page_still_does_not_scr
     inner, scroll = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]")
     assert scroll <= inner
     assert not browser.script("return [...document.querySelectorAll('a[href^=\"http\"]')].length")
+
+
+# table cells of figures and years whose text takes more lines than it has (a figure or a year broken inside)
+BROKEN_FIGURES = """
+const broken = [];
+for (const el of document.querySelectorAll('td.c, th.c')) {
+  const tops = new Set(), walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+  }
+  if (tops.size > el.textContent.trim().split('\\n').length) broken.push(el.textContent);
+}
+return broken;"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_reflow__no_figure_or_year_broken_in_a_table_cell(browser, pages, width):
+    browser.open(pages[2025], width=width)
+    assert browser.script(BROKEN_FIGURES) == []
