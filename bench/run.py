@@ -18,6 +18,10 @@ with N departments and N filled returns, then times, each in a fresh child proce
 Then, for each REPORT_ITEMS (default 250,500,1000), a plan of that many items with a store of two
 collected years, and `report.write_report(..., use_office=False)`: the .docx and the indicator table.
 
+With --layout ITEMS (or BENCH_LAYOUT=ITEMS), the report of that many items is made through LibreOffice too
+and its PDF checked page by page (tests/layout_checks.py: no split table row, no page of overflow, no figure
+or word broken in a cell; pdfplumber from the dev extras): `python -m bench.run --layout 1000`.
+
 Peak memory is sampled every 20 ms over the child and all its descendants (the collect workers):
 the sum of RSS (what the issue asks; pages shared after fork are counted once per process) and the
 sum of PSS (shared pages divided among the processes that share them).
@@ -256,9 +260,32 @@ def child_report(config_path: str) -> dict[str, Any]:
             "departments": len(plan.departments), "docx_bytes": result.docx.stat().st_size}
 
 
+def child_layout(config_path: str) -> dict[str, Any]:
+    """The report through LibreOffice, then its PDF's layout checked (tests/layout_checks.py)."""
+    from bench import synthetic as S
+    from pipeline.report.usecase import write_report
+    from pipeline.store import Store
+    from tests import layout_checks as LC
+
+    config, plan = S.load_workspace(Path(config_path))
+    if config.store_path.exists():
+        config.store_path.unlink()
+    S.fill_store(plan, config, (S.YEAR - 1, S.YEAR))
+    with Store(config.store_path) as store:
+        result = write_report(plan, config, store, S.YEAR, dt.date(S.YEAR + 1, 6, 20), office_timeout=3600.0)
+    if result.pdf is None:
+        return {"items": len(plan.items), "pdf": None, "warnings": result.warnings, "problems": []}
+    start = time.perf_counter()
+    split, overflow = LC.split_rows(result.pdf), LC.overflow_pages(result.pdf)
+    broken = LC.broken_in_cells(result.pdf, LC.table_units(result.docx))
+    return {"items": len(plan.items), "pdf": str(result.pdf), "check_seconds": time.perf_counter() - start,
+            "split_rows": split, "overflow_pages": overflow, "broken": broken,
+            "problems": LC.report_pdf_problems(result.pdf, result.docx, found=(split, overflow, broken))}
+
+
 CHILDREN = {
     "generate": child_generate, "templates": child_templates, "xlsxwriter": child_xlsxwriter,
-    "openpyxl": child_openpyxl, "report": child_report,
+    "openpyxl": child_openpyxl, "report": child_report, "layout": child_layout,
 }
 
 
@@ -417,6 +444,13 @@ def run_report(workdir: Path, items: int) -> ReportRun:
     report = run_child("report", config_path)
     _say(f"[report {items} items] {report.figures['seconds']:.1f} s, peak RSS {report.peak_rss_mib:.0f} MiB")
     return ReportRun(items, report)
+
+
+def check_layout(workdir: Path, items: int) -> dict[str, Any]:
+    """The `items`-item report's PDF checked page by page: {"problems": [...], ...} (see child_layout)."""
+    from bench import synthetic as S
+    config_path = str(S.make_workspace(workdir / f"layout{items}", max(20, items // 2), items))
+    return child_layout(config_path)
 
 
 # --- RESULTS.md --------------------------------------------------------------------------------------
@@ -600,11 +634,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="workspace folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the workspace folder")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--layout", type=int, default=int(os.environ.get("BENCH_LAYOUT", "0") or 0),
+                        metavar="ITEMS", help="only check the layout of the report of ITEMS items (LibreOffice)")
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
         print(json.dumps(CHILDREN[kind](*rest)), flush=True)
         return 0
+    if args.layout:
+        workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gyozai-bench-"))
+        try:
+            found = check_layout(workdir, args.layout)
+        finally:
+            if not args.keep and args.workdir is None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        _say(f"[layout {args.layout} items] " + ("; ".join(found["warnings"]) if found["pdf"] is None else
+             f"{len(found['problems'])} problems" + "".join(f"\n  {p}" for p in found["problems"])))
+        return 1 if found["pdf"] is None or found["problems"] else 0
 
     sizes = _sizes(os.environ.get("BENCH_SIZES", DEFAULT_SIZES))
     report_items = _sizes(os.environ.get("REPORT_ITEMS", DEFAULT_REPORT_ITEMS))

@@ -151,3 +151,49 @@ def test_assess_plan__every_indicator_from_store_shaped_actuals():
 def test_judgement_label__says_why_an_actual_is_missing(status, label):
     assert A.judgement_label(assess("1101", {}), status) == label
     assert A.judgement_label(assess("1101", {2024: 7500}), status) == A.BEHIND
+
+
+# --- the final-year rule (A.FINAL_YEAR_RULE): a verdict on the target is made on the year's own actual ---------
+
+def final(code, actuals):
+    return A.assess(indicator(code), actuals, 2025, first_year=FIRST)
+
+
+def test_final_year__cumulative_2302_short_of_target_without_2025__no_actual_not_not_achieved():
+    # 延べ7件: 2 + 2 + 2 = 6 through 2024, 2025 not reported → no verdict; 6 ÷ 7 = 85.714… → 85.7 said as reference
+    r = final("2302", {2022: 2, 2023: 2, 2024: 2})
+    assert (r.value, r.value_year, r.rate, r.judgement) == (6, 2024, None, A.NO_ACTUAL)
+    assert "目標年度以降の2025年度の実績がないため、前の年度の実績では判定していません（2024年度までの達成率は 85.7%）。" in r.note
+    assert A.judgement_label(r, MISSING) == A.NOT_SUBMITTED
+
+
+def test_final_year__cumulative_2302_already_at_target_without_2025__achieved():
+    # 2 + 3 + 2 = 7 ≥ 7 through 2024: counts only add up, so the missing 2025 cannot undo it
+    r = final("2302", {2022: 2, 2023: 3, 2024: 2})
+    assert (r.value, r.value_year, r.rate, r.judgement) == (7, 2024, 100.0, A.ACHIEVED)
+    assert "2025年度の実績はありませんが、2024年度までの累計で目標値に達しています。" in r.note
+    assert A.judgement_label(r, MISSING) == A.ACHIEVED
+
+
+def test_final_year__latest_value_2301_pending__not_judged_on_2024():
+    # (1500 − 0) ÷ (2000 − 0) = 75.0 in 2024; 2025 is being corrected → 未確定, not 未達成
+    r = final("2301", {2023: 900, 2024: 1500})
+    assert (r.value, r.value_year, r.rate, r.judgement) == (1500, 2024, None, A.NO_ACTUAL)
+    assert "2024年度までの達成率は 75.0%" in r.note
+    assert "2024年度の実績（1,500件）で判定しています" not in r.note
+    assert A.judgement_label(r, WITH_ERRORS) == A.PENDING
+
+
+def test_final_year__latest_value_at_target_in_an_earlier_year__still_no_actual():
+    # 1201: 20 回 in 2024 is 100.0 %, but a latest-value figure may fall back: no 2025 actual, no verdict
+    assert final("1201", {2024: 20}).judgement == A.NO_ACTUAL
+    assert final("2401", {2024: 5}).judgement == A.NO_ACTUAL      # 減少: below the baseline in 2024 only
+
+
+def test_final_year__with_the_years_actual__judged_as_before():
+    assert final("2301", {2024: 1500, 2025: 1800}).judgement == A.NOT_ACHIEVED    # 90.0
+    assert final("2302", {2022: 2, 2023: 2, 2024: 2, 2025: 0}).judgement == A.NOT_ACHIEVED  # 6 ÷ 7, 2025 reported 0
+
+
+def test_final_year__rule_is_printed_with_the_method():
+    assert A.FINAL_YEAR_RULE in A.METHOD

@@ -145,6 +145,24 @@ def test_report__counts_by_status_and_how_many_stay_open(report_2024):
     assert any("対応が完了していなかった5件について" in p for p in text)
 
 
+def test_report__none_settled__no_clause_of_zero_settled_and_no_zero_counts(tmp_path):
+    # 2024: two opinions asked, one 対応中 and one 未対応: nothing to take away, so no 「…の0件を除く2件」
+    plan, config = F.plan(), F.config(tmp_path)
+    store = Store(config.store_path)
+    try:
+        store.replace_year(F.year_record(plan, 2023))
+        store.replace_year(dataclasses.replace(F.year_record(plan, 2024), responses=[
+            (Response("2023-01", 2024, "05", IN_PROGRESS, "検討会を設置した。"), "sha-05"),
+            (Response("2023-02", 2024, "01", NOT_YET, "来年度に検討する。"), "sha-01")]))
+        store.replace_opinions(2023, [ON_2101, ON_1101], [], file_name="r2023.xlsx", sha256="x")
+        text = chapter(report(plan, config, store, 2024))
+    finally:
+        store.close()
+    assert ("2024年度の対応状況は、対応中 1件、未対応 1件です。"
+            "これらの2件はいずれも、2025年度の調査票でも引き続き対応状況を尋ねます。") in text
+    assert not any("0件" in p for p in text)
+
+
 def test_report__an_open_opinion_is_asked_again_until_settled(report_2025):
     rows = opinion_rows(report_2025)
     ids = [r[0] for r in rows if r[0] != r[1]]
@@ -157,7 +175,7 @@ def test_report__an_open_opinion_is_asked_again_until_settled(report_2025):
     assert by_id["2023-04"][4:] == ["回答なし", "−", "2024年度 回答なし"]      # no record this year either
     assert by_id["2024-01"][1:3] == ["2024年度", "協働まちづくり課"]
     assert group("1102 積極的な情報公開の推進") in rows
-    assert ("2025年度の対応状況は、対応済 1件、対応中 1件、未対応 1件、対応しない 0件、回答なし 1件です。"
+    assert ("2025年度の対応状況は、対応済 1件、対応中 1件、未対応 1件、回答なし 1件です。"   # no 対応しない 0件
             "対応済・対応しないの1件を除く3件は、計画期間の最終年度を終えても対応が完了していません。"
             "次の計画での扱いを検討します。") in chapter(report_2025)      # 2025 is the plan's last year: no 2026 workbook
 

@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -195,9 +196,10 @@ def test_final__the_four_kinds_of_indicator_by_hand(reports):
     assert got["2103"] == ["2103", "未利用資産の売却公募実施数", "0回\n(2021年度)", "1回\n(累計 1回)",
                            "0回\n(累計 1回)", "1回\n(累計 2回)", "1回\n(累計 3回)", "延べ3回", "累計 3回",
                            "100.0%", "達成", "達成"]
-    # 減少: 2025 missing (総務管財課 returned nothing), so the 2024 figure: 6 < 7 (baseline) → 達成, no rate
+    # 減少: 2025 missing (総務管財課 returned nothing): the target year's verdict is not made on the 2024 figure
+    # (6 < 7 would have been 達成) — A.FINAL_YEAR_RULE: 未提出, so 判定不能
     assert got["2401"] == ["2401", "病気休暇者数 (基準値比較)", "7名\n(2021年度)", "8名", "7名", "6名", "未提出",
-                           "減少", "6名\n(2024年度)", "−", "達成", "達成"]
+                           "減少", "6名\n(2024年度)", "−", "未提出", "判定不能"]
     # 商工課 never returned: no actual at all → 判定不能
     assert got["2302"][3:] == ["未提出", "未提出", "未提出", "未提出", "延べ7件", "−", "−", "未提出", "判定不能"]
 
@@ -208,17 +210,19 @@ def test_final__verdict_of_every_indicator_and_the_counts(reports):
     #   1101 (100 − 6794) ÷ (9000 − 6794) < 0, 1102 (100 − 5820) ÷ (6402 − 5820) < 0,
     #   2301 (100 − 0) ÷ (2000 − 0) = 5.0% → 未達成;
     #   1201 900%, 1202 (100 − 25) ÷ 75 = 100%, 1401, 1402 100 ÷ 100, 2102 (100 − 44.7) ÷ 55.3 = 100%,
-    #   2104 100 ÷ 100, 2201, 2402, 2403 (100 − 10) ÷ 90 = 100% (2024's figure: 総務管財課 absent in 2025) → 達成
+    #   2104 100 ÷ 100, 2201, 2402 → 達成;
+    #   2401, 2403: 総務管財課 returned nothing in 2025, the target year: no verdict on the 2024 figure
+    #   (A.FINAL_YEAR_RULE) → 判定不能, as 2302 whose 商工課 never returned
     assert verdicts == {
         "1101": "未達成", "1102": "未達成", "1201": "達成", "1202": "達成", "1301": "未達成", "1401": "達成",
         "1402": "達成", "2101": "達成", "2102": "達成", "2103": "達成", "2104": "達成", "2201": "達成",
-        "2301": "未達成", "2302": "判定不能", "2401": "達成", "2402": "達成", "2403": "達成",
+        "2301": "未達成", "2302": "判定不能", "2401": "判定不能", "2402": "達成", "2403": "判定不能",
     }
     assert table(reports[2025], "", "達成", "未達成") == [["", "達成", "未達成", "判定不能", "計"],
-                                                        ["指標の数", "12", "4", "1", "17"]]
+                                                        ["指標の数", "10", "4", "3", "17"]]
     text = chapter(reports[2025])
-    assert ("計画期間の4年間で、参考指標17指標のうち12指標が目標を達成し、4指標が未達成、1指標は達成状況を"
-            f"判定できませんでした。また、{COMMITTEE}の意見3件は対応が完了していません。"
+    assert ("計画期間の4年間で、参考指標17指標のうち、目標を達成した指標は10指標、未達成の指標は4指標、"
+            f"達成状況を判定できなかった指標は3指標でした。また、{COMMITTEE}の意見3件は対応が完了していません。"
             "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。") in text
     assert any(S.MET_RULE in p for p in text)          # the rule for "met", stated under the table
 
@@ -409,3 +413,15 @@ def test_excluded_item__its_grade_reads_対象外_in_that_year_only(cycle):
                                                     2025, REPORT_DAY[2025])))
     assert by_code(item_grades(document))["1102"][2:] == ["A", "対象外", "A", "A"]
     assert pillar_grades(document)[1][1:3] == ["S 1 / A 1 / B 0 / C 0", "S 0 / A 1 / B 0 / C 0\n対象外 1"]
+
+
+@pytest.mark.parametrize(("counts", "sentence"), [
+    ({S.MET: 10, S.NOT_MET: 4, S.UNMEASURABLE: 3},
+     "参考指標17指標のうち、目標を達成した指標は10指標、未達成の指標は4指標、達成状況を判定できなかった指標は3指標でした。"),
+    ({S.MET: 13, S.NOT_MET: 4},          # none unmeasurable: no 「0指標は達成状況を判定できませんでした」
+     "参考指標17指標のうち、目標を達成した指標は13指標、未達成の指標は4指標でした。"),
+    ({S.MET: 17}, "参考指標17指標は、すべて目標を達成しました。"),
+    ({S.UNMEASURABLE: 17}, "参考指標17指標は、すべて達成状況を判定できませんでした。"),
+])
+def test_verdict_sentence__names_only_the_verdicts_some_indicator_has(counts, sentence):
+    assert S.verdict_sentence(17, Counter(counts)) == sentence

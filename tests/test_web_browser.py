@@ -75,10 +75,55 @@ def test_reflow__no_page_scroll_sideways_wide_tables_scroll_in_their_box(browser
             "return [...document.querySelectorAll('.scroll')].some(b => b.scrollWidth > b.clientWidth)")
 
 
-def test_charts__scale_to_the_column(browser, pages):
+def test_charts__on_a_phone__in_a_box_that_scrolls_sideways_no_wider_than_the_page(browser, pages):
     browser.open(pages[2025], width=320)
-    widths = browser.script("return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
-    assert len(widths) == 17 and all(0 < w <= 320 for w in widths)
+    boxes = browser.script(
+        "return [...document.querySelectorAll('svg.chart')].map(s => {const b = s.parentElement;"
+        " return [b.classList.contains('scroll'), getComputedStyle(b).overflowX, b.getBoundingClientRect().right,"
+        " b.scrollWidth > b.clientWidth]})")
+    assert len(boxes) == 17 and all(box and o == "auto" and right <= 320.5 and scrolls
+                                    for box, o, right, scrolls in boxes)
+
+
+# every text of every chart: its font size in CSS pixels as drawn (the computed size in the SVG's units times
+# the scale of the text's screen transform, which holds the SVG's viewBox scaling and any rotation)
+CHART_TEXT_SIZES = """
+return [...document.querySelectorAll('svg.chart text')].map(t => {
+  const m = t.getScreenCTM();
+  return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)];
+});"""
+
+# captions and headings whose text runs past what their box shows (a scroll box's visible part, or the page)
+CUT_TEXT = """
+const cut = [];
+for (const el of document.querySelectorAll('caption, h1, h2, h3, h4, h5')) {
+  const box = el.closest('.scroll') || document.documentElement;
+  const r = box.getBoundingClientRect();
+  const left = box === document.documentElement ? 0 : r.left, right = left + box.clientWidth;
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  for (const rect of range.getClientRects()) {
+    if (rect.width > 0 && (rect.left < left - 0.5 || rect.right > right + 0.5)) { cut.push(el.textContent); break; }
+  }
+}
+return cut;"""
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+@pytest.mark.parametrize("width", [320, 1280])
+def test_charts__every_text_at_least_12_css_px(browser, pages, year, width):
+    browser.open(pages[year], width=width)
+    sizes = browser.script(CHART_TEXT_SIZES)
+    assert len(sizes) > 17 * 5
+    small = [(text, round(px, 1)) for text, px in sizes if px < 12 - 0.01]
+    assert small == []
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_reflow__no_caption_or_heading_cut(browser, pages, year, width):
+    browser.open(pages[year], width=width)
+    assert browser.script(CUT_TEXT) == []
 
 
 def test_reflow__a_return_with_a_long_unbroken_text__the_page_still_does_not_scroll_sideways(browser, tmp_path):
@@ -96,3 +141,24 @@ def test_reflow__a_return_with_a_long_unbroken_text__the_page_still_does_not_scr
     inner, scroll = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]")
     assert scroll <= inner
     assert not browser.script("return [...document.querySelectorAll('a[href^=\"http\"]')].length")
+
+
+# table cells of figures and years whose text takes more lines than it has (a figure or a year broken inside)
+BROKEN_FIGURES = """
+const broken = [];
+for (const el of document.querySelectorAll('td.c, th.c')) {
+  const tops = new Set(), walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+  }
+  if (tops.size > el.textContent.trim().split('\\n').length) broken.push(el.textContent);
+}
+return broken;"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_reflow__no_figure_or_year_broken_in_a_table_cell(browser, pages, width):
+    browser.open(pages[2025], width=width)
+    assert browser.script(BROKEN_FIGURES) == []

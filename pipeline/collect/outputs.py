@@ -18,8 +18,10 @@ from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe, made_on
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
 from pipeline.plan import Plan
+from pipeline.textwidth import row_lines
 from pipeline.vocabulary import MISSING
 
+MAX_ROW_LINES = 20      # a row grows with its text up to this many lines
 CSV_HEADER = ("severity", "code", "file", "sheet", "cell", "field", "message")
 
 
@@ -108,6 +110,8 @@ def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int]
     for col, width in enumerate(widths):
         ws.set_column(col, col, width, wrap)
     data = [[("" if v is None else v) for v in row] for row in rows]
+    for n, row in enumerate(data, 1):      # as tall as the wrapped text, so that a printed row shows it whole
+        ws.set_row(top + n, 15 * row_lines(row, widths, MAX_ROW_LINES))
     ws.add_table(top, 0, top + max(len(data), 1), len(headers) - 1, {
         "columns": [{"header": h} for h in headers],
         "data": data or [[""] * len(headers)],
@@ -118,6 +122,7 @@ def _table(ws, top: int, headers: list[str], rows: list[list], widths: list[int]
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(top)
+    ws.set_footer("&C&P / &N")
 
 
 def stage_collect_outputs(plan: Plan, result: CollectResult, folder: Path, staging: Staging,

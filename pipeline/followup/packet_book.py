@@ -121,6 +121,8 @@ def _packet_list(ws, findings: list[Finding], header: list[str]) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{top}:{top}"        # the column headings on every printed page
+    ws.oddFooter.center.text = "&P / &N"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 

@@ -183,6 +183,8 @@ def reminder_workbook(plan: Plan, config: Config, year: int, items: list[Reminde
         for n, r in enumerate(items, 1):
             ws.set_row(top + n, 15 * min(wrapped_lines(r.text, 70), 20))
         ws.freeze_panes(top + 1, 2)
+        ws.repeat_rows(top)             # the column headings on every printed page
+    ws.set_footer("&C&P / &N")
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)

@@ -12,6 +12,15 @@ One formula per kind of indicator, chosen once and stated in every output (see `
 
 A non-cumulative indicator is judged on its latest actual up to the report year. Rates are rounded half
 up to one decimal (小数第2位を四捨五入) before they are compared, so a printed 100.0% is always 達成.
+
+The rule for a missing actual in the year the verdict is final (`FINAL_YEAR_RULE`, the one place it is
+decided): from the target year on, a judgement is no longer a course but the verdict on the target, so it
+is made on that year's own actual. Without it (未提出, 差し戻し中, 確認中) the indicator is 実績なし — printed
+with the reason the roster knows, and counted as 判定不能 — whatever an earlier year's figure says: a
+latest-value indicator may have moved either way since. The one exception is a 延べ target whose total up
+to the last reported year already reaches the target: the yearly actuals are counts that only add up, so
+the missing year cannot undo it, and it is 達成. Before the target year a missing actual is bridged by the
+latest one (the note says which year), as the course is only a guide.
 """
 
 from __future__ import annotations
@@ -50,6 +59,12 @@ FORMULAS = {
     DIRECTION: "達成率は算定しない（基準値を下回れば達成）",
 }
 
+# How a missing actual is judged in and after the target year (see the module's docstring): printed once in
+# the report's 1(4) and the public table's notes, and applied by `assess`.
+FINAL_YEAR_RULE = (
+    "目標年度以降に当該年度の実績の報告がない指標（未提出・差し戻し中・確認中）は、前の年度の実績では判定せず、"
+    "「実績なし」（判定不能）とします。ただし「延べ」の指標で、前の年度までの累計が目標値に達しているものは「達成」とします。"
+)
 # The method as printed in the report and in the Excel table's notes.
 METHOD = (
     "達成率は、基準値がある指標は「（実績 − 基準値）÷（目標値 − 基準値）× 100」で算定します"
@@ -59,6 +74,7 @@ METHOD = (
     "「累計 ÷ 目標値 × 100」で算定します（基準値が0の指標は、上の基準値からの式と同じ値になります）。",
     "目標が「減少」の指標は達成率を算定せず、実績が基準値を下回っていれば達成とします。",
     "延べ以外の指標は、当該年度までの最新の実績で算定します。達成率は小数第2位を四捨五入しています。",
+    FINAL_YEAR_RULE,
 )
 JUDGEMENTS = (
     (ACHIEVED, "達成率が100％以上（「減少」の指標は実績が基準値を下回った）"),
@@ -66,7 +82,7 @@ JUDGEMENTS = (
     (BEHIND, "目標年度の前で、見込みの達成率を下回る"),
     (NOT_ACHIEVED, "目標年度以降で、達成率が100％未満"),
     (NOT_ASSESSABLE, "計画の数値から達成率を算定できない"),
-    (NO_ACTUAL, "当該年度までの実績の報告がない"),
+    (NO_ACTUAL, "当該年度までの実績の報告がない（目標年度以降は、当該年度の実績の報告がない）"),
 )
 
 
@@ -120,6 +136,9 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
         return result(note=f"{year}年度までの実績の報告がありません。")
 
     notes: list[str] = []
+    # FINAL_YEAR_RULE: in and after the target year, the year's own actual or no verdict (延べ: unless reached)
+    final_missing = year >= ind.target_year and year not in known
+    unjudged = f"目標年度以降の{year}年度の実績がないため、前の年度の実績では判定していません。"
     if kind == CUMULATIVE:
         summed = sorted(known)
         value, value_year = float(sum(known[y] for y in summed)), summed[-1]
@@ -134,7 +153,7 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
     else:
         value_year = max(known)
         value = float(known[value_year])
-        if value_year < year:
+        if value_year < year and not final_missing:
             notes.append(f"{year}年度の実績がないため、{value_year}年度の実績（{format_number(value)}{unit}）で判定しています。")
 
     if kind == DIRECTION:
@@ -144,6 +163,8 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
         moved = value < ind.baseline if ind.direction == DECREASE else value > ind.baseline
         word = "減少" if ind.direction == DECREASE else "増加"
         notes.insert(0, f"目標は「{word}」: 基準値 {format_number(ind.baseline)}{unit} と比べて判定します（達成率は算定しません）。")
+        if final_missing:
+            return result(value, value_year, judgement=NO_ACTUAL, note=" ".join([*notes, unjudged]))
         judgement = ACHIEVED if moved else (NOT_ACHIEVED if year >= ind.target_year else BEHIND)
         return result(value, value_year, judgement=judgement, note=" ".join(notes))
 
@@ -172,8 +193,13 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
     expected = None
     if ind.target_year > start:
         expected = round_rate(min(100.0, max(0.0, (value_year - start) / (ind.target_year - start) * 100)))
+    if final_missing and not (kind == CUMULATIVE and rate >= 100):
+        notes.append(f"{unjudged[:-1]}（{value_year}年度までの達成率は {_percent(rate)}）。")
+        return result(value, value_year, judgement=NO_ACTUAL, note=" ".join(notes))
     if rate >= 100:
         judgement = ACHIEVED
+        if final_missing:
+            notes.append(f"{year}年度の実績はありませんが、{value_year}年度までの累計で目標値に達しています。")
     elif year >= ind.target_year:
         judgement = NOT_ACHIEVED
     elif expected is not None and rate >= expected:
@@ -181,6 +207,10 @@ def assess(indicator: Indicator, actuals: Mapping[int, float], year: int, *, fir
     else:
         judgement = BEHIND
     return result(value, value_year, rate, expected, judgement, " ".join(notes))
+
+
+def _percent(rate: float) -> str:
+    return f"▲{-rate:.1f}%" if rate < 0 else f"{rate:.1f}%"
 
 
 def by_item(actuals: Mapping[tuple[int, str], float]) -> dict[str, dict[int, float]]:

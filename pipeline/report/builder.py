@@ -14,6 +14,7 @@ content with it.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass
@@ -37,7 +38,16 @@ from pipeline.config import Config
 from pipeline.files import stamped_package
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
+from pipeline.textwidth import display_width, wrapped_lines
 from pipeline.values import clean_text
+
+# Table cells are sized from what they hold (`fit_columns`): a figure or a short word is never broken inside.
+HALF_WIDTH_TWIPS = 100      # a half-width character of the tables' 9 pt text (4.5 pt = 90 twips, with room)
+CELL_MARGINS_TWIPS = 2 * 108 + 20   # the table style's left and right cell margins, and a little air
+LINE_TWIPS = 260            # a line of 9 pt table text (single spacing in the CJK fonts)
+PICTURE_GAP_TWIPS = 120    # 6 pt between a table and a picture right under it
+SHORT_LINE = 12             # a line up to this display width (6 全角) is one word or figure: never broken
+_FIGURE = re.compile(r"[*＊▲△+＋\-−]?\d[\d,.]*(?:[%％]|\s?[%％])?")
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,86 @@ class _Row:
 def text_of(value: object) -> str:
     """A text fit for the document: forbidden control characters removed, line endings unified."""
     return clean_text(value).text
+
+
+def unbreakable(text: str) -> list[str]:
+    """The parts of a cell's text that must stay on one line: a short line whole (「管理番号」, 「▲100.0%」,
+    「（2025年度）」), and in a longer line every figure (「1,234」). A longer line is prose and wraps."""
+    units = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if display_width(line) <= SHORT_LINE:
+            units.append(line)
+            continue
+        units.extend(m.group() for m in _FIGURE.finditer(line))
+    return units
+
+
+def min_width(text: str) -> int:
+    """The narrowest column (twips) in which no unbreakable part of `text` is broken."""
+    widest = max((display_width(u) for u in unbreakable(text)), default=0)
+    return widest * HALF_WIDTH_TWIPS + CELL_MARGINS_TWIPS if widest else 0
+
+
+def _cell_text(tc) -> str:
+    return "\n".join(p.text for p in tc.p_lst)
+
+
+def fitted_widths(widths: Sequence[int], needs: Sequence[int]) -> list[int]:
+    """Column widths summing to sum(`widths`), each at least its need where the total allows: a column too
+    narrow for its content is widened, and the width comes from the columns with room to spare, in
+    proportion to that room. When the needs add up to more than the whole, every column gets its need scaled
+    down alike (a table too wide for the page; no column is then favoured)."""
+    total = sum(widths)
+    grown = [max(w, n) for w, n in zip(widths, needs, strict=True)]
+    excess = sum(grown) - total
+    if excess <= 0:
+        return list(widths)
+    room = [g - n for g, n in zip(grown, needs, strict=True)]
+    if sum(room) >= excess:
+        out = [g - int(r * excess / sum(room)) for g, r in zip(grown, room, strict=True)]
+    else:
+        out = [int(n * total / sum(needs)) for n in needs]
+    out[-1] += total - sum(out)
+    return out
+
+
+def fit_columns(tbl) -> None:
+    """Size the columns of the `w:tbl` from the text they hold (see `fitted_widths`): the grid's w:gridCol
+    and every cell's w:tcW (a merged cell: the sum of its columns). A merged cell's text does not size a column."""
+    grid = tbl.tblGrid.gridCol_lst
+    widths = [g.w.twips for g in grid]
+    needs = [0] * len(widths)
+    for tr in tbl.tr_lst:
+        col = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            if span == 1 and col < len(needs) and not W.is_merge_continuation(tc):
+                needs[col] = max(needs[col], min_width(_cell_text(tc)))
+            col += span
+    fitted = fitted_widths(widths, needs)
+    if fitted == widths:
+        return
+    for g, w in zip(grid, fitted, strict=True):
+        g.w = Twips(w)
+    for tr in tbl.tr_lst:
+        col = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            tc.get_or_add_tcPr().width = Twips(sum(fitted[col:col + span]))
+            col += span
+
+
+def row_height(widths: Sequence[int], texts: Sequence[object]) -> int:
+    """A row's height (twips) as its tallest cell's wrapped lines make it, from the column widths."""
+    lines = 1
+    for width, text in zip(widths, texts, strict=True):
+        chars = max(1.0, (width - CELL_MARGINS_TWIPS) / HALF_WIDTH_TWIPS)
+        parts = text if isinstance(text, list | tuple) else [text]
+        lines = max(lines, sum(wrapped_lines(text_of(p[1] if isinstance(p, tuple) else p), chars) for p in parts))
+    return lines * LINE_TWIPS
 
 
 # --- the reference document -----------------------------------------------------------------------
@@ -169,6 +259,8 @@ class DocumentBuilder:
     def package(self, stamp) -> bytes:
         """The .docx bytes, every part stamped `stamp`; Word is asked to update the fields when it opens it."""
         W.update_fields_on_open(self.doc.settings.element)
+        for tbl in self.doc.element.body.iter(qn("w:tbl")):
+            fit_columns(tbl)
         buffer = io.BytesIO()
         self.doc.save(buffer)
         return stamped_package(buffer.getvalue(), stamp)
@@ -183,9 +275,13 @@ class DocumentBuilder:
 
     def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
         """Append a paragraph; returns its w:p element."""
+        previous = self._sect_pr.getprevious()
         p = self._paragraph(style)
-        if keep_with_next:
+        if keep_with_next or style == RS.CAPTION:      # a caption or lead-in stays with what it introduces
             W.keep_with_next(p)
+        if style == RS.NOTE and previous is not None and previous.tag == qn("w:tbl"):
+            # a table's note goes to the next page with the table's last row, never alone (a page of overflow)
+            W.keep_last_row_with_next(previous)
         if text:
             W.add_text(p, text_of(text))
         if align is not None:
@@ -219,8 +315,13 @@ class DocumentBuilder:
         alt_text = text_of(alt).strip()
         if not alt_text:
             raise ValueError("図には代替テキスト（図が何を示しているかの説明）が必要です。")
+        previous = self._sect_pr.getprevious()
         p = self._paragraph("Normal")
         W.align(p, WD_ALIGN_PARAGRAPH.CENTER)
+        if previous is not None and previous.tag == qn("w:tbl"):
+            # room between a table and the picture under it: drawn on screen, the picture's white ground
+            # would otherwise cover the table's bottom rule
+            p.get_or_add_pPr().spacing_before = Twips(PICTURE_GAP_TWIPS)
         width = Cm(width_cm)
         section = Section(self._sect_pr, self.doc.part)      # the section the body's end belongs to
         if section.page_width and section.left_margin is not None and section.right_margin is not None:
@@ -282,10 +383,11 @@ class DocumentBuilder:
             split: bool = False) -> _Row:
         """Append a row. A text is a str (one paragraph, line breaks kept) or a list (one paragraph each).
 
-        A row stays on one page unless `split` (rows holding a return's long texts may break).
+        A row stays on one page. One holding a return's long texts (`split`) breaks across pages only when it is
+        taller than a page's text area (estimated from its wrapped lines), which no layout could keep whole.
         """
         tr = table.tbl.add_tr()
-        if header or not split:
+        if header or not split or row_height(table.widths, texts) < self._text_height():
             W.cant_split(tr)
             if header:
                 W.repeat_as_header(tr)
@@ -305,6 +407,11 @@ class DocumentBuilder:
                     W.align(p, align[i])
             tcs.append(tc)
         return _Row(tr, tcs)
+
+    def _text_height(self) -> int:
+        """The current section's text area height in twips."""
+        section = Section(self._sect_pr, self.doc.part)
+        return int(section.page_height - section.top_margin - section.bottom_margin) // 635
 
     def write_cell(self, tc, text: object, style: str) -> None:
         """Write `text` into the cell `tc` (a w:tc element), as python-docx's cell.paragraphs[0] (then

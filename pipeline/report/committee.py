@@ -19,6 +19,7 @@ from pipeline.fiscal import fiscal_year_label
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import text_of
+from pipeline.report.wording import breakdown
 from pipeline.vocabulary import ResponseStatus
 
 if TYPE_CHECKING:
@@ -75,16 +76,17 @@ def _responses(w: _ReportWriter, width: int, dash: str, group_fill: str) -> None
         f"{year - 1}年度までの報告に対する{committee}の意見のうち、{year}年度の初めに対応が完了していなかった"
         f"{len(asked)}件について、{fiscal_year_label(year)}の調査票で担当部署に対応状況と対応内容を尋ねました。"
     )
-    breakdown = "、".join(f"{status.label} {counts[status]}件" for status in STATUS_ORDER)
+    statuses = breakdown(((status.label, counts[status]) for status in STATUS_ORDER), "件")
+    # the open ones: "対応済・対応しないの2件を除く3件は", or, when none was settled, "これらの3件はいずれも"
+    open_ones = (f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}の{settled}件を除く{still_open}件は"
+                 if settled else f"これらの{still_open}件はいずれも")
     if still_open and year >= w.plan.period_end:
-        carry = (f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}の{settled}件を除く{still_open}件は、"
-                 "計画期間の最終年度を終えても対応が完了していません。次の計画での扱いを検討します。")
+        carry = f"{open_ones}、計画期間の最終年度を終えても対応が完了していません。次の計画での扱いを検討します。"
     elif still_open:
-        carry = (f"{ResponseStatus.DONE.label}・{ResponseStatus.DECLINED.label}の{settled}件を除く{still_open}件は、"
-                 f"{year + 1}年度の調査票でも引き続き対応状況を尋ねます。")
+        carry = f"{open_ones}、{year + 1}年度の調査票でも引き続き対応状況を尋ねます。"
     else:
         carry = f"すべての意見の対応が完了し、{year + 1}年度に引き続き尋ねる意見はありません。"
-    w.para(f"{year}年度の対応状況は、{breakdown}です。{carry}", keep_with_next=True)
+    w.para(f"{year}年度の対応状況は、{statuses}です。{carry}", keep_with_next=True)
 
     t = w.table((1.1, 1.2, 1.8, 4.0, 1.1, 4.0, 2.4), width)
     w.row(t, ("意見番号", "対象の報告", "担当部署", "委員会の意見", f"対応状況\n（{year}年度）",

@@ -210,8 +210,8 @@ class _ReportWriter(Overview, DocumentBuilder):
         returned = [d for d in departments if status[d.code] == RETURNED]
         pending = [d for d in departments if status[d.code] == WITH_ERRORS]
         missing = [d for d in departments if status[d.code] not in (RETURNED, WITH_ERRORS)]
-        text = (f"{fiscal_year_label(year)}の調査票は{len(departments)}部署に送付し、"
-                f"{len(returned)}部署から提出がありました。")
+        text = f"{fiscal_year_label(year)}の調査票は{len(departments)}部署に送付し、" + (
+            f"{len(returned)}部署から提出がありました。" if returned else "提出のあった部署はありません。")
         if pending:
             text += (f"{'、'.join(d.name for d in pending)}の調査票は誤りがあり差し戻し中のため、"
                      f"その内容を「{PENDING}」としています。")
@@ -383,7 +383,7 @@ class _ReportWriter(Overview, DocumentBuilder):
         t = self.table([2.0, 1.9, *[1.4] * len(years), 1.9])
         self.row(t, ("区分", f"基準値\n（{ind.baseline_year}年度）", *[f"{y}年度" for y in years],
                      f"目標値\n（{ind.target_year}年度）"), header=True)
-        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(years) + 2)}
+        center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(years) + 3)}    # every figure, the target too
         self.row(t, (f"実績（{ind.unit}）", baseline_text(ind), *[self.actual_text(ind, y) for y in years],
                      ind.target_shown), labels=(0,), align=center)
         running = self.data.figures[ind.item_code].running       # from assess: the one computation

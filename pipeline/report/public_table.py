@@ -27,6 +27,7 @@ from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement as A
 from pipeline.report.data import IndicatorFigures, held_actuals, indicator_figures
 from pipeline.store import Store
+from pipeline.textwidth import row_lines, wrap_to_width
 from pipeline.values import clean_text, format_number
 
 TABLE_NAME = "参考指標一覧"
@@ -37,6 +38,8 @@ FONT = "游ゴシック"
 HEADER_FILL = "#D9D9D9"
 RATE_HEADER = "達成率(%)"
 FIRST_ROW = 3            # the table's header row (0-based); title and date above it
+LINE_HEIGHT = 15.0       # a row's height per line of its 10 pt text (points)
+NOTE_MARGIN = 6          # a note's line is this much narrower than the table (display width): its indent, and air
 
 Cell = str | int | float | None
 
@@ -178,7 +181,6 @@ def _table_sheet(wb: xlsxwriter.Workbook, plan: Plan, table: IndicatorTable, tod
     f_rate = wb.add_format({**base, **border, "num_format": "0.0"})
     f_header = wb.add_format({**base, **border, "bold": True, "bg_color": HEADER_FILL, "text_wrap": True,
                               "align": "center", "valign": "vcenter"})
-    f_note = wb.add_format({**base, "font_size": 9})
 
     columns = table.headers
     year_cols = {i for i, h in enumerate(columns) if h.endswith("年度実績")}
@@ -210,15 +212,26 @@ def _table_sheet(wb: xlsxwriter.Workbook, plan: Plan, table: IndicatorTable, tod
         "autofilter": False,
         "columns": [{"header": h, "header_format": f_header} for h in columns],
     })
-    ws.set_row(FIRST_ROW, 30)
+    # every row as tall as its wrapped text (a long indicator name, the 注記 column), so that it prints whole
+    widths = [width for _kind, _fmt, width in kinds]
+    ws.set_row(FIRST_ROW, LINE_HEIGHT * max(2, row_lines(columns, widths)))
     for r, row in enumerate(table.rows, start=FIRST_ROW + 1):
+        ws.set_row(r, LINE_HEIGHT * row_lines(row, widths))
         for c, value in enumerate(row):
             kind, fmt, _width = kinds[c]
             write_cell(ws, r, c, value, fmt)
     row = last_row + 2
     ws.write_string(row, 0, "注記", wb.add_format({**base, "bold": True}))
+    # a note is cut into lines as wide as the table (a row each, in column A, running over the empty cells to
+    # its right): one long line ran past the print area's last column and was cut off on paper. No merged
+    # cell: the sheet stays machine-readable
+    f_note = wb.add_format({**base, "font_size": 9})
+    line = row + 1
     for n, note in enumerate(table.notes, 1):
-        ws.write_string(row + n, 0, f"注{n}　{note}", f_note)
+        for k, text in enumerate(wrap_to_width(f"注{n}　{note}", sum(widths) - NOTE_MARGIN)):
+            ws.write_string(line, 0, text if k == 0 else f"　　{text}", f_note)
+            line += 1
+    last_printed = line - 1
 
     ws.ignore_errors({"number_stored_as_text": f"A{FIRST_ROW + 2}:A{last_row + 1}"})
     ws.freeze_panes(FIRST_ROW + 1, 3)
@@ -227,7 +240,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, plan: Plan, table: IndicatorTable, tod
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.repeat_rows(FIRST_ROW)
-    ws.print_area(0, 0, row + len(table.notes), len(columns) - 1)
+    ws.print_area(0, 0, last_printed, len(columns) - 1)
     ws.set_footer("&C&P / &N")
     ws.activate()
 

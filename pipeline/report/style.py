@@ -7,6 +7,8 @@ report builds the same styles in memory (`reference_bytes()`), so a deleted file
 
 Japanese typography, per the notes in DOMAIN.md:
 - A4 portrait, 30 mm top, 25 mm bottom/left/right; no line grid, so small table text stays compact.
+- Widow and orphan control is on (w:widowControl in Normal) and a note keeps its lines together: a page never
+  starts or ends with a paragraph's lone line (the tail of a footnote alone on the last page).
 - Every font is named explicitly in w:ascii, w:hAnsi and w:eastAsia (no theme font attributes), so
   Japanese text does not fall back to a theme's East Asian font. The fonts are 游明朝 (body) and
   游ゴシック (headings, labels); office.py maps them to Noto Serif/Sans CJK JP where they are not installed.
@@ -125,7 +127,7 @@ def styles_xml() -> str:
     normal_rpr = f'{fonts(MINCHO)}<w:kern w:val="2"/><w:sz w:val="21"/><w:szCs w:val="21"/>'
     styles = [
         _style("paragraph", "Normal", "Normal",
-               f'<w:pPr><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr><w:rPr>{normal_rpr}</w:rPr>',
+               f'<w:pPr><w:widowControl/><w:jc w:val="both"/></w:pPr><w:rPr>{normal_rpr}</w:rPr>',
                default=True),
         _style("character", "DefaultParagraphFont", "Default Paragraph Font", "", default=True, qformat=False,
                extra='<w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/>'),
@@ -165,7 +167,7 @@ def styles_xml() -> str:
                f'<w:rPr>{fonts(GOTHIC)}<w:b/><w:bCs/></w:rPr>',
                based_on="Normal", custom=True),
         _style("paragraph", "Note", NOTE,
-               '<w:pPr><w:spacing w:before="40" w:after="80"/><w:ind w:left="210" w:hanging="210"/></w:pPr>'
+               '<w:pPr><w:keepLines/><w:spacing w:before="40" w:after="80"/><w:ind w:left="210" w:hanging="210"/></w:pPr>'
                '<w:rPr><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr>',
                based_on="Normal", custom=True),
         _style("paragraph", "TableText", TABLE_TEXT,

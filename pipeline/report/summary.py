@@ -31,6 +31,7 @@ from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
+from pipeline.report.wording import breakdown
 from pipeline.vocabulary import ResponseStatus
 
 if TYPE_CHECKING:
@@ -95,8 +96,7 @@ def chapter_intro(plan: Plan, year: int, committee: str, figures: list[Indicator
             f"計画期間を通じた目標の達成状況は、最終年度（{fiscal_year_label(end)}）の報告書で総括します。"
         ]
     counts = Counter(verdict(f.achievement) for f in figures)
-    text = (f"計画期間の{end - start + 1}年間で、参考指標{len(figures)}指標のうち{counts[MET]}指標が目標を達成し、"
-            f"{counts[NOT_MET]}指標が未達成、{counts[UNMEASURABLE]}指標は達成状況を判定できませんでした。")
+    text = f"計画期間の{end - start + 1}年間で、{verdict_sentence(len(figures), counts)}"
     if still_open:
         text += f"また、{committee}の意見{still_open}件は対応が完了していません。"
     return [
@@ -105,6 +105,24 @@ def chapter_intro(plan: Plan, year: int, committee: str, figures: list[Indicator
         "対応状況を総括します。",
         text + "目標に届かなかった指標と残された課題は、次の計画の策定にあたって引き継ぎ、取組の見直しに活かします。",
     ]
+
+
+# how each verdict is said of its indicators: in a list ("…は3指標"), and of all of them ("すべて…")
+_VERDICT_SUBJECTS = {MET: "目標を達成した指標", NOT_MET: "未達成の指標", UNMEASURABLE: "達成状況を判定できなかった指標"}
+_VERDICT_ALL = {MET: "目標を達成しました", NOT_MET: "目標に届きませんでした", UNMEASURABLE: "達成状況を判定できませんでした"}
+
+
+def verdict_sentence(total: int, counts: Counter) -> str:
+    """The targets met, not met and not measurable among `total` indicators, in one sentence that names only
+    the verdicts some indicator has: '参考指標17指標のうち、目標を達成した指標は10指標、未達成の指標は4指標、
+    達成状況を判定できなかった指標は3指標でした。', or '参考指標17指標は、すべて目標を達成しました。'."""
+    if not total:
+        return "参考指標はありません。"
+    given = [v for v in VERDICTS if counts[v]]
+    if len(given) == 1:
+        return f"参考指標{total}指標は、すべて{_VERDICT_ALL[given[0]]}。"
+    return (f"参考指標{total}指標のうち、"
+            + breakdown(((_VERDICT_SUBJECTS[v] + "は", counts[v]) for v in given), "指標", between="") + "でした。")
 
 
 def _years(w: _ReportWriter) -> list[int]:

@@ -8,12 +8,21 @@ something refers to get the chart's prefix, the others go); the text keeps its f
 page's Japanese fonts. It is an image with a name and a description (`role="img"`, `aria-labelledby` to its
 own `<title>` and `<desc>`): the description says the chart's numbers, and the page puts them in a table
 beside it too.
+
+Its text stays readable however narrow the screen: the chart is never drawn narrower than the width at which
+its smallest text is `READABLE_PX` CSS pixels (`min-width` on the element, from its viewBox and font sizes);
+on a narrower screen the page puts it in a box that scrolls sideways, as it does the wide tables. One
+drawing, the report's, rather than a second narrow layout: the chart and the table below it say the same
+numbers, and the table reflows.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from html import escape
+
+READABLE_PX = 12       # the smallest text of a chart, in CSS pixels, at any screen width
 
 # The page's fonts (the web page's style sheet uses the same list): Japanese system fonts on Windows, macOS,
 # Linux and phones, then the generic family.
@@ -26,6 +35,7 @@ _ROOT = re.compile(r"<svg\b[^>]*>")
 _ID = re.compile(r'\sid="([^"]+)"')
 _FONT = re.compile(r"(font-family: )([^;\"]+)")
 _VIEWBOX = re.compile(r'viewBox="([^"]+)"')
+_FONT_SIZE = re.compile(r"font-size: ([\d.]+)px")
 
 
 def inline_svg(svg: bytes, chart_id: str, title: str, desc: str) -> str:
@@ -44,10 +54,21 @@ def inline_svg(svg: bytes, chart_id: str, title: str, desc: str) -> str:
         raise ValueError("matplotlib の SVG に viewBox がありません")
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     opening = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-               f'viewBox="{box.group(1)}" class="chart" role="img" aria-labelledby="{title_id} {desc_id}">'
+               f'viewBox="{box.group(1)}" class="chart" style="min-width: {readable_width(text, box.group(1))}px" '
+               f'role="img" aria-labelledby="{title_id} {desc_id}">'
                f'\n<title id="{title_id}">{escape(title, quote=False)}</title>'
                f'\n<desc id="{desc_id}">{escape(desc, quote=False)}</desc>')
     return text[:root.start()] + opening + text[root.end():].rstrip()
+
+
+def readable_width(svg: str, viewbox: str) -> int:
+    """The narrowest width (CSS px) at which the smallest text of `svg` renders at READABLE_PX: its viewBox
+    units are scaled by width ÷ viewBox width."""
+    sizes = [float(v) for v in _FONT_SIZE.findall(svg)]
+    box_width = float(viewbox.split()[2])
+    if not sizes:
+        return 0
+    return math.ceil(READABLE_PX / min(sizes) * box_width)
 
 
 def _unique_ids(text: str, prefix: str) -> str:

@@ -137,6 +137,16 @@ def keep_together(tbl) -> None:
                     keep_with_next(p)
 
 
+def keep_last_row_with_next(tbl) -> None:
+    """The table's last row stays on the page of the paragraph after the table (its note)."""
+    tr_lst = tbl.tr_lst
+    if tr_lst:
+        for tc in tr_lst[-1].tc_lst:
+            if not is_merge_continuation(tc):
+                for p in tc.p_lst:
+                    keep_with_next(p)
+
+
 # --- language and alternative text --------------------------------------------------------------
 
 def set_language(rpr, language: str) -> None:
