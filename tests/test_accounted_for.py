@@ -49,7 +49,7 @@ def test_collect__no_inbox_folder__exit_2_one_line_and_nothing_written(project):
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [
         f"エラー: 受付フォルダー {project.inbox()} がありません。何も変更していません。"
-        "このフォルダーを作り、届いた回答のファイルを保存してから、もう一度 collect を実行してください。"]
+        "このフォルダーを作り、届いた回答のファイルを保存してから、もう一度 make collect を実行してください。"]
     assert _everything(project) == before
     assert not project.config.store_path.exists()
     assert not project.config.output_for(YEAR).exists()
@@ -64,8 +64,8 @@ def test_collect__no_templates_made_for_the_year__exit_2_and_nothing_written(pro
     made = project.config.templates_for(YEAR)
     assert result.output.strip().splitlines() == [
         f"エラー: {YEAR}年度の調査票がまだ作られていません（{made} に調査票がありません）。何も変更していません。"
-        f"先に python -m pipeline templates --year {YEAR} で調査票を作って各部署に送り、"
-        "回答が届いてから collect を実行してください。"]
+        f"先に make templates YEAR={YEAR} で調査票を作って各部署に送り、"
+        "回答が届いてから make collect を実行してください。"]
     assert _everything(project) == before
     assert not project.config.store_path.exists()
     assert not list(project.config.output_for(YEAR).glob("*"))
@@ -94,7 +94,7 @@ def test_report__few_returns__says_how_many_and_warns(project):
     assert f"{len(surveyed)}部署のうち 5部署の回答を反映（提出状況は報告書の 1(5) にあります）。" in result.output
     assert (f"注意: 回答を反映した部署が半数に届きません（{len(surveyed)}部署のうち 5部署の回答を反映）。"
             "残りの部署は報告書で「未提出」「差し戻し中」と表示されます。"
-            "回答がそろってから collect し直し、報告書を作り直してください。") in result.output
+            "回答がそろってから make collect をもう一度実行し、報告書を作り直してください。") in result.output
 
 
 def test_report__every_return_in__says_so_without_a_warning(project):
@@ -192,10 +192,10 @@ def test_collect__zip_holding_the_workbook__in_the_zip_not_missing_and_nobody_ch
         assert store.arrivals(YEAR) == {"11": (Arrival.IN_ZIP, "回答.zip")}
     assert findings[("FILE_022", "回答.zip")] == (
         "ZIP ファイルの中に 「総務管財課_回答.xlsx」 があります。collect は ZIP を展開しません。展開して、中の調査票を"
-        "受付フォルダーに保存してから、もう一度 collect を実行してください（ZIP は残して構いません）。")
+        "受付フォルダーに保存してから、もう一度 make collect を実行してください（ZIP は残して構いません）。")
     assert findings[("SUBM_006", "回答.zip")] == (
         "総務管財課からは「ZIP の中にあります」（回答.zip）が届いていますが、このままでは取り込めません（未提出では"
-        "ありません）。ZIP を展開し、中の調査票を受付フォルダーに保存してから、もう一度 collect を実行してください"
+        "ありません）。ZIP を展開し、中の調査票を受付フォルダーに保存してから、もう一度 make collect を実行してください"
         "（部署への督促は不要です）。")
     assert not any(code == "SUBM_003" for code, _ in findings)
 
@@ -374,4 +374,4 @@ def test_collect__a_link_out_of_the_inbox_named_after_a_department__ours_to_fix_
     assert reminder["督促文"] == (
         "【事務局の作業。商工課への督促は不要です】受付フォルダーの「商工課_回答.xlsx」を読めませんでした。"
         "ファイルのコピーが終わっているか、アクセス権と保存場所（受付フォルダーの中に実物があるか）を確かめてから、"
-        "もう一度 collect を実行してください（部署への督促は不要です）。")
+        "もう一度 make collect を実行してください（部署への督促は不要です）。")

@@ -29,7 +29,7 @@ from pipeline.cli import main
 from pipeline.collect.usecase import run_collect_year
 from pipeline.history import transcript as T
 from pipeline.history.transcript import build_transcript, transcript_file_name
-from pipeline.store import Store
+from pipeline.store import SCHEMA_VERSION, Store
 from pipeline.survey import layout as L
 from tests.conftest import ROOT, make_project
 from tests.office_support import Calc, need_office, requires_office
@@ -191,8 +191,8 @@ def test_history__final_report_closes_the_period_over_transcribed_and_collected_
                                "71.4%", "未達成", "未達成"]
     # the other indicators have 2025's 100 alone: 1102 (100 − 5820) ÷ (6402 − 5820) < 0, 2301 100 ÷ 2000 = 5.0%,
     # 2401 100名 is not below 7名 → 未達成 (with 1101 and 2302: 5); the other 12 reach their targets
-    assert ("計画期間の4年間で、参考指標17指標のうち12指標が目標を達成し、5指標が未達成、0指標は達成状況を"
-            "判定できませんでした。") in paragraphs_after(report, "6 計画期間の総括")[2]
+    assert ("計画期間の4年間で、参考指標17指標のうち、目標を達成した指標は12指標、未達成の指標は5指標でした。"
+            in paragraphs_after(report, "6 計画期間の総括")[2])
 
 
 def test_history__grades_of_each_year_transcribed_or_not(cycle):
@@ -390,7 +390,7 @@ def test_history_import__over_a_collected_year__refused_unless_forced(project):
     assert refused.exit_code == 2
     assert refused.stderr.strip() == (
         "エラー: 2024年度は collect で各部署の回答を取り込み済みです。転記票で置き換えると、その回答はデータベースから消えます。"
-        "置き換えるときは --force を付けてください（make history-import YEAR=2024 FORCE=1）。")
+        "置き換えるときは --force を付けてください（make history-import FORCE=1 YEAR=2024）。")
     with Store(project.config.store_path, readonly=True) as store:
         assert store.dump() == before
     forced = cli(project, "history", "import", "--year", "2024", "--force")
@@ -412,7 +412,7 @@ def test_collect__over_a_transcribed_year__refused_unless_forced(project):
     assert refused.exit_code == 2
     assert refused.stderr.strip() == (
         "エラー: 2024年度は転記票から取り込んだ年度です（令和6年度進捗状況報告書から転記）。collect すると、転記した内容は"
-        "受付フォルダーの回答で置き換わります。置き換えるときは --force を付けてください（make collect YEAR=2024 FORCE=1）。")
+        "受付フォルダーの回答で置き換わります。置き換えるときは --force を付けてください（make collect FORCE=1 YEAR=2024）。")
     with Store(project.config.store_path, readonly=True) as store:
         assert store.dump() == before
     forced = cli(project, "collect", "--year", "2024", "--force")
@@ -469,7 +469,7 @@ def test_store__a_schema_2_store_gains_the_transcriptions_table(fresh):
     with Store(path, readonly=True) as store:       # read as it is: no transcribed year
         assert store.transcriptions() == {}
     with Store(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.transcriptions() == {}
 
 

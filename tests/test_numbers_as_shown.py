@@ -219,7 +219,7 @@ def test_collect_and_report__actual_1e15__warning_at_the_cell_held_as_確認中_
         "「指標実績値」が 1,000,000,000,000,000件 です。計画の基準値 5,820件・目標値 6,402件の 100 倍を超えており、"
         "桁・単位・貼り付けの誤りの可能性があります。事務局が確認するまで、この実績値は取り込まず、報告書・公開用の表・"
         "ウェブページでは「確認中」とします。部署に確かめて正しい数値なら、"
-        f"{YEAR}_実績値の確認.toml に {line} の1行を書いて、もう一度 collect を実行してください。"
+        f"{YEAR}_実績値の確認.toml に {line} の1行を書いて、もう一度 make collect を実行してください。"
         "誤りなら、正しい数値を記入し直してもらってください。")
     listed = (project.config.output_for(YEAR) / "findings.csv").read_bytes().decode("utf-8-sig")
     assert "VALUE_014" in listed and line.replace('"', '""') in listed

@@ -264,7 +264,7 @@ def test_year__outside_the_plan_or_not_collected(filled_store):
     plan, config, store = filled_store
     with pytest.raises(UsageError, match="計画期間"):
         build_report(plan, config, store, 2030, TODAY)
-    with pytest.raises(UsageError, match="collect --year 2025"):
+    with pytest.raises(UsageError, match="make collect YEAR=2025"):
         build_report(plan, config, store, 2025, TODAY)
 
 
