@@ -24,8 +24,9 @@ from typing import Any
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Department, Plan, load_plan
-from pipeline.store import Answer, Evaluation, IndicatorActual, Store, YearRecord
-from pipeline.survey import layout as L
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, YearRecord
+from pipeline.sheets import layout as L
+from pipeline.store import Store
 from pipeline.survey.workbook import build_workbook, template_file_name
 from pipeline.vocabulary import RETURNED
 

@@ -227,7 +227,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
       .venv/bin/python -m pipeline collect --year 2024
       .venv/bin/python -m pipeline collect --year 2024 --verbose
     """
-    from pipeline.collect.usecase import run_collect_year
+    from pipeline.usecases.collect_year import run_collect_year
     from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
@@ -412,7 +412,7 @@ def plan_export(obj: Context, out: Path, force: bool) -> None:
     例:
       .venv/bin/python -m pipeline plan export --out 計画マスタ.xlsx
     """
-    from pipeline.plan.master import export_master
+    from pipeline.plan_master.commands import export_master
 
     plan = obj.plan
     path = export_master(plan, obj.config, out, force=force)
@@ -439,7 +439,7 @@ def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
     例:
       .venv/bin/python -m pipeline plan import 計画マスタ.xlsx --out plan/新しい計画.toml
     """
-    from pipeline.plan.master import import_master
+    from pipeline.plan_master.commands import import_master
 
     config = obj.config if obj.config_path.exists() else None
     result = import_master(master, out, force=force, config=config)

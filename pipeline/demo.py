@@ -24,7 +24,7 @@ from pipeline.committee import register as R
 from pipeline.config import load_config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import load_plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout as L
 from pipeline.survey.filling import ReturnFiller, fill_plausibly
 from pipeline.survey.workbook import template_file_name
 from pipeline.usage import FiscalYear, JapaneseCommand

@@ -8,16 +8,21 @@ return replaces that department's answers. Other years are never touched.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.committee.model import GoodPractice, Opinion, Response
 from pipeline.errors import (
     NOTHING_CHANGED,
     PipelineError,
     StorageError,
 )
-from pipeline.findings import Finding
+from pipeline.records.opinions import GoodPractice, Opinion, Response
+from pipeline.records.year import (
+    Answer,
+    Evaluation,
+    Submission,
+    Transcription,
+    YearRecord,
+)
 from pipeline.storefile import create_store, diagnose, sqlite_code, tidy_on_failure
 from pipeline.storefile import (
     run_lock as run_lock,  # one collect or report at a time: part of the store's interface
@@ -147,76 +152,6 @@ CREATE TABLE IF NOT EXISTS runs (
     collected_at    TEXT    NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class Submission:
-    file_name: str
-    sha256: str
-    size: int
-    department_code: str | None
-    template_id: str | None
-    schema_version: str | None
-    status: SubmissionStatus
-    saved_at: str | None
-    received_at: str
-    errors: int
-    warnings: int
-
-
-@dataclass(frozen=True)
-class Answer:
-    initiative_id: str
-    department_code: str
-    item_code: str
-    progress: str
-    result: str
-    issues: str
-    next_plan: str
-
-
-@dataclass(frozen=True)
-class IndicatorActual:
-    item_code: str
-    department_code: str
-    value: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    item_code: str
-    department_code: str
-    grade: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Transcription:
-    """A year the store holds from a transcript of a report done by hand, not from collected returns."""
-
-    fiscal_year: int
-    source: str          # what the secretariat wrote: 令和5年度進捗状況報告書から転記
-    file_name: str
-    sha256: str
-
-
-@dataclass
-class YearRecord:
-    """Everything one collect run decided for one fiscal year: what the store will hold."""
-
-    fiscal_year: int
-    plan_id: str
-    plan_digest: str
-    collected_at: str
-    submissions: list[Submission]
-    roster: dict[str, tuple[RosterStatus, str | None]]   # department → (status, file_name)
-    answers: list[tuple[Answer, str]]                 # (answer, sha256)
-    actuals: list[tuple[IndicatorActual, str]]        # (actual, sha256) for fiscal_year
-    evaluations: list[tuple[Evaluation, str]]
-    findings: list[Finding]
-    responses: list[tuple[Response, str]] = field(default_factory=list)   # answers to the committee's opinions
-    arrivals: dict[str, Arrival] = field(default_factory=dict)   # department → what came that could not be used
-    transcription: Transcription | None = None   # the year came from a transcript (history import), not collect
 
 
 class Store:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Plan, load_plan
-from pipeline.store import Answer, Evaluation, IndicatorActual, Store, YearRecord
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, YearRecord
+from pipeline.store import Store
 from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.collect import held
 from pipeline.collect.checks import departments_named
-from pipeline.collect.inbox import InboxFile
 from pipeline.collect.outputs import status_workbook_name
 from pipeline.followup.reminders import reminder_list_name
+from pipeline.intake.inbox import InboxFile
 from pipeline.report.usecase import write_report
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import template_file_name
 from pipeline.vocabulary import RETURNED, Arrival
 from tests.conftest import YEAR

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench import synthetic as S
-from pipeline.collect.run import collect
+from pipeline.collect.returns import collect
 from pipeline.plan import load_plan
 from pipeline.survey.workbook import build_workbook
 

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.collect import choice
 from pipeline.collect.outputs import status_workbook_name
-from pipeline.collect.run import collect, merge
-from pipeline.followup.run import write_followup
+from pipeline.collect.returns import collect, merge
+from pipeline.followup.outputs import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.vocabulary import ACCEPTED, RETURNED, SUPERSEDED, WITH_ERRORS
 from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
+from pipeline.collect.returns import collect, merge
 from pipeline.findings import flatten
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Arrival
 from tests.conftest import YEAR
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from pipeline.collect.run import collect, merge
+from pipeline.collect.returns import collect, merge
 from pipeline.findings import Severity, flatten
-from pipeline.followup.run import write_followup
+from pipeline.followup.outputs import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import YEAR

@@ -13,17 +13,17 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
-from pipeline.collect.usecase import run_collect_year
+from pipeline.collect.returns import collect, merge
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.fiscal import format_date_ja
+from pipeline.followup.outputs import write_followup
 from pipeline.followup.packet_book import PACKET_FILL, PACKET_HEADERS
 from pipeline.followup.packets import packet_file_name
 from pipeline.followup.reminders import reminder_list_name
-from pipeline.followup.run import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import RETURNED
 from tests.conftest import YEAR
 from tests.filling import ReturnFiller

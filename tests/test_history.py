@@ -26,11 +26,11 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
-from pipeline.collect.usecase import run_collect_year
 from pipeline.history import transcript as T
 from pipeline.history.transcript import build_transcript, transcript_file_name
+from pipeline.sheets import layout as L
 from pipeline.store import SCHEMA_VERSION, Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import ROOT, make_project
 from tests.office_support import Calc, need_office, requires_office
 

@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from pipeline.collect.run import archive_path, collect, merge
+from pipeline.collect.returns import archive_path, collect, merge
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.vocabulary import ACCEPTED, RETURNED
 from tests.conftest import YEAR
 from tests.test_gate import (

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.collect.run import collect, merge
+from pipeline.collect.returns import collect, merge
 from pipeline.findings import Severity
 from pipeline.plan import Plan
+from pipeline.records.year import Answer, Evaluation
 from pipeline.report.usecase import write_report
-from pipeline.store import Answer, Evaluation, Store
-from pipeline.survey import layout as L
+from pipeline.sheets import layout as L
+from pipeline.store import Store
 from pipeline.survey.filling import ReturnFiller
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import ROOT, YEAR, Project, make_project
@@ -319,8 +320,8 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
 
 @requires_office()
 def test_calc__committee_opinions_answered_from_the_dropdown__collected_and_asked_again_while_open(project, calc):
-    from pipeline.collect.usecase import run_collect_year
     from pipeline.survey.workbook import write_templates
+    from pipeline.usecases.collect_year import run_collect_year
     from pipeline.vocabulary import ResponseStatus
     from tests.test_opinions_loop import give_opinions, responses
 

@@ -16,16 +16,16 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
-from pipeline.collect.usecase import run_collect_year
+from pipeline.collect.returns import collect, merge
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions
 from pipeline.findings import Severity, flatten
 from pipeline.report.public_table import RATE_HEADER, public_file_name
 from pipeline.report.usecase import report_file_name
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import WITH_ERRORS, ResponseStatus
 from tests import report_fixtures as F
 from tests.conftest import YEAR

@@ -18,12 +18,12 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions, findings_file_name
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import Department
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.store import Store
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
 from tests.conftest import YEAR
 
 REGISTER_NAME = "R06_2024年度_委員会意見・優良事例.xlsx"

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion, Response
 from pipeline.followup.status import year_status
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, Response
 from pipeline.report.document import build_report
 from pipeline.store import Store
 from pipeline.vocabulary import ResponseStatus

@@ -17,10 +17,10 @@ import tomli_w
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect import gate
+from pipeline.intake import gate
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED, Plan, content_digest, load_plan
-from pipeline.plan import master_layout as M
-from pipeline.plan.master import build_master, export_master, import_master
+from pipeline.plan_master import layout as M
+from pipeline.plan_master.commands import build_master, export_master, import_master
 from pipeline.survey.workbook import build_workbook
 from tests.conftest import PLAN_FILE, make_project
 from tests.office_support import Calc, need_office, requires_office

@@ -12,14 +12,14 @@ import openpyxl
 import pytest
 import tomli_w
 
-from pipeline.collect.usecase import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import PlanError
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED, load_plan, plan_from_mapping
 from pipeline.report.document import build_report
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import build_workbook, write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import PLAN_FILE, Project, make_project
 
 TODAY = dt.date(2025, 6, 20)

@@ -22,15 +22,15 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.collect.usecase import run_collect_year
-from pipeline.committee.model import GENERAL, Opinion, opinion_id
 from pipeline.plan import Exclusion
+from pipeline.records.opinions import GENERAL, Opinion, opinion_id
 from pipeline.report import summary as S
 from pipeline.report.document import build_report
 from pipeline.report.public_table import FIRST_ROW, SHEET_TABLE, csv_text, write_public_table
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import make_project
 
 YEARS = (2022, 2023, 2024, 2025)

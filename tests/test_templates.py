@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import plan_from_mapping
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.survey.workbook import build_workbook, write_templates
 from tests.conftest import PLAN_FILE, YEAR
 
@@ -204,7 +204,7 @@ def test_cli_templates__writes_the_year_folder(tmp_path):
 # --- carry-over: next year's workbooks show last year's answers ---------------------------------------
 
 def _collect(project, year):
-    from pipeline.collect.run import collect, merge
+    from pipeline.collect.returns import collect, merge
     from pipeline.store import Store
     result = collect(project.plan, project.config, year)
     with Store(project.config.store_path) as store:

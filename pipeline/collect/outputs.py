@@ -13,7 +13,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.collect import choice
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe, made_on
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short

@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import checks, choice, confirmations, gate, held, inbox
-from pipeline.collect.reader import read_values
-from pipeline.committee.loop import YearAsk
+from pipeline.collect import checks, choice, confirmations, held
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import format_date_ja
+from pipeline.intake import gate, inbox
+from pipeline.intake.reader import read_values
 from pipeline.plan import Plan
-from pipeline.store import Store, Submission, YearRecord
+from pipeline.records.year import Submission, YearRecord
+from pipeline.store import Store
 from pipeline.vocabulary import (
     ACCEPTED,
     DUPLICATE,
@@ -42,6 +43,7 @@ from pipeline.vocabulary import (
     Arrival,
     SubmissionStatus,
 )
+from pipeline.year_ask import YearAsk
 
 
 @dataclass(kw_only=True)
@@ -175,7 +177,7 @@ def collect(
 ) -> CollectResult:
     """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
     `now`: the moment against which saved times are judged (default: the clock). `ask`: the committee's
-    opinions the year's workbooks ask about (pipeline.committee.loop.year_ask; default: none)."""
+    opinions the year's workbooks ask about (pipeline.year_ask.year_ask; default: none)."""
     plan = plan.for_year(year)     # only the initiatives in force that year, as they stood
     ask = ask or YearAsk(year)
     asked = {d.code: ask.ids_of(d.code) for d in plan.departments}

@@ -19,19 +19,19 @@ from pathlib import Path
 
 from pipeline.collect.checks import read_identity
 from pipeline.collect.outputs import findings_csv
-from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import keep_copy
-from pipeline.collect.single import take_workbook
+from pipeline.collect.returns import keep_copy
 from pipeline.committee import register as R
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
+from pipeline.intake.reader import WorkbookValues
+from pipeline.intake.single import take_workbook
 from pipeline.plan import Plan
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.sheets import layout as L
 from pipeline.store import Store, run_lock
-from pipeline.survey import layout as L
 from pipeline.values import clean_text, normalise_choice
 
 # What a message says when the store was committed but the findings file could not be put in place.
@@ -326,7 +326,7 @@ def find_register(config: Config, year: int) -> Path:
 
 def _register_values(book: WorkbookValues, *, plan: Plan, config: Config, year: int,
                      file: str) -> tuple[RegisterCheck, list[Finding]]:
-    """In the worker (pipeline.collect.single): the register's values checked."""
+    """In the worker (pipeline.intake.single): the register's values checked."""
     check = read_register(book, plan, config, year, file)
     return check, check.findings
 

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipeline.collect.inbox import WORKBOOK_EXTENSIONS
-from pipeline.committee.model import GENERAL, GENERAL_TITLE
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError
 from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
+from pipeline.intake.inbox import WORKBOOK_EXTENSIONS
 from pipeline.plan import Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.records.opinions import GENERAL, GENERAL_TITLE
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import (
     FONT,
     FONT_SIZE,
     INPUT_FILL,

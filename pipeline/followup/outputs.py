@@ -1,5 +1,5 @@
 """After collect: the year's return packets and reminder list, made and staged together with collect's
-own outputs (pipeline.collect.usecase), or written on their own (write_followup)."""
+own outputs (pipeline.usecases.collect_year), or written on their own (write_followup)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.config import Config
 from pipeline.files import Staging
 from pipeline.followup.packets import PacketsResult, stage_packets

@@ -18,8 +18,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from pipeline.files import stamped_package
 from pipeline.findings import Finding
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.textwidth import wrapped_lines
 
 # Excel's own "bad" cell colour: clearly not the yellow of an input cell, and black text stays readable.

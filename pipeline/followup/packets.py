@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import gate, inbox
-from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
+from pipeline.collect.returns import CollectResult, FileOutcome, out_of_memory
 from pipeline.config import Config, Limits
 from pipeline.errors import our_failure
 from pipeline.files import Staging, made_on
 from pipeline.findings import Code, Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.intake import gate, inbox
 from pipeline.plan import Department, Plan
 
 PACKET_FOLDER = "差し戻し"

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.config import Config
 from pipeline.files import XLSX_INERT_TEXT, made_on
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.followup.packets import PacketsResult
 from pipeline.plan import Department, Plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout as L
 from pipeline.survey.workbook import template_file_name
 from pipeline.textwidth import wrapped_lines
 from pipeline.vocabulary import MISSING, WITH_ERRORS, Arrival

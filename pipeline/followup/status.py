@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.committee.model import answer_in, opinions_asked
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.findings import Code
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import Store, Transcription
+from pipeline.records.opinions import answer_in, opinions_asked
+from pipeline.records.year import Transcription
+from pipeline.store import Store
 from pipeline.textwidth import display_width
 from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Arrival, ResponseStatus
 

@@ -17,27 +17,19 @@ from pathlib import Path
 
 from pipeline.collect.checks import UNREADABLE, CellRules, read_identity
 from pipeline.collect.outputs import findings_csv
-from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import collected_now, keep_copy
-from pipeline.collect.single import take_workbook
+from pipeline.collect.returns import collected_now, keep_copy
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError, UsageError
 from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
 from pipeline.history import transcript as T
+from pipeline.intake.reader import WorkbookValues
+from pipeline.intake.single import take_workbook
 from pipeline.plan import Plan
-from pipeline.store import (
-    Answer,
-    Evaluation,
-    IndicatorActual,
-    Store,
-    Submission,
-    Transcription,
-    YearRecord,
-    run_lock,
-)
-from pipeline.survey import layout as L
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, Submission, Transcription, YearRecord
+from pipeline.sheets import layout as L
+from pipeline.store import Store, run_lock
 from pipeline.values import clean_text
 from pipeline.vocabulary import RosterStatus, SubmissionStatus
 
@@ -207,7 +199,7 @@ class _Progress(_Table):
 
 def _transcript_values(book: WorkbookValues, *, plan: Plan, config: Config, year: int,
                        file: str) -> tuple[TranscriptCheck, list[Finding]]:
-    """In the worker (pipeline.collect.single): the 転記票's values checked."""
+    """In the worker (pipeline.intake.single): the 転記票's values checked."""
     check = read_transcript(book, plan, config, year, file)
     return check, check.findings
 

@@ -22,8 +22,8 @@ from pipeline.errors import AlreadyExistsError
 from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, wareki
 from pipeline.plan import ActionItem, Indicator, Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import (
     LINE_HEIGHT,
     Look,
     identity_sheet,

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pipeline import isolation
-from pipeline.collect import gate, inbox
-from pipeline.collect.reader import WorkbookValues, read_values
 from pipeline.config import Limits
 from pipeline.errors import our_failure
 from pipeline.findings import Code, Finding, finding
+from pipeline.intake import gate, inbox
+from pipeline.intake.reader import WorkbookValues, read_values
 
 T = TypeVar("T")
 

@@ -14,10 +14,10 @@ import io
 import xlsxwriter
 
 from pipeline.files import XLSX_INERT_TEXT
-from pipeline.plan import master_layout as M
 from pipeline.plan.model import DECREASE, Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import LINE_HEIGHT, Look, label_rows
+from pipeline.plan_master import layout as M
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import LINE_HEIGHT, Look, label_rows
 from pipeline.textwidth import wrapped_lines
 
 SPARE_ROWS = 300              # rows below the data that the dropdowns still cover (rows typed in later)

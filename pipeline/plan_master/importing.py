@@ -1,7 +1,7 @@
 """Reading the plan master (計画マスタ) back: every cell checked where a person sees it, then the plan.
 
 `read_master` takes a workbook's values (not a path: the bytes went through the gate and were read in a
-worker, see `pipeline.plan.master`) and gives the plan file's mapping, in the shape and key order of
+worker, see `pipeline.plan_master.commands`) and gives the plan file's mapping, in the shape and key order of
 plan/README.md with every optional key at its default left out, or None and every finding: each at its
 sheet and A1 cell, with the value found there. When every cell reads, the mapping goes through
 `plan_from_mapping`, and any mistake it still finds becomes a finding at the cell it came from.
@@ -15,13 +15,13 @@ import re
 import unicodedata
 from typing import Any, NamedTuple
 
-from pipeline.collect.reader import WorkbookValues
 from pipeline.errors import PlanError
 from pipeline.findings import Code, Finding, finding
-from pipeline.plan import master_layout as M
+from pipeline.intake.reader import WorkbookValues
 from pipeline.plan.loading import plan_from_mapping
 from pipeline.plan.model import DECREASE, INCREASE
-from pipeline.survey import layout as L
+from pipeline.plan_master import layout as M
+from pipeline.sheets import layout as L
 from pipeline.values import clean_text, normalise_choice, parse_number, spreadsheet_number
 
 _DASHES = {"-", "－", "―", "‐", "—", "ー"}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.committee.model import GoodPractice, OpinionState, open_opinions, opinions_asked
 from pipeline.errors import UsageError
 from pipeline.findings import Code
 from pipeline.plan import Indicator, Plan
+from pipeline.records.opinions import GoodPractice, OpinionState, open_opinions, opinions_asked
+from pipeline.records.year import Answer, Evaluation, Transcription
 from pipeline.report import achievement as A
-from pipeline.store import Answer, Evaluation, Store, Transcription
+from pipeline.store import Store
 from pipeline.vocabulary import MISSING, RETURNED
 
 

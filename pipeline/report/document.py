@@ -24,24 +24,35 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from pipeline.config import Config
 from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
-from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
+from pipeline.plan import ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report import charts
 from pipeline.report import committee as C
 from pipeline.report import style as RS
 from pipeline.report import summary as S
 from pipeline.report import wordml as W
-from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
-from pipeline.report.data import IndicatorFigures, ReportData, YearState, check_report_year, load_report_data
-from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED, PENDING_SHORT, Overview
+from pipeline.report.builder import TocLine, load_reference, text_of
+from pipeline.report.data import YearState, check_report_year, load_report_data
+from pipeline.report.overview import NOT_SUBMITTED, PENDING_SHORT
 from pipeline.report.revisions import write_changes
+from pipeline.report.texts import (
+    DASH,
+    PENDING,
+    actual_text,
+    baseline_text,
+    grade_text,
+    progress_answer,
+    quantity,
+    rate_text,
+    reason_text,
+    remark,
+)
+from pipeline.report.writer import ReportWriter
 from pipeline.store import Store
 from pipeline.values import format_number
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
-PENDING = "未確定（差し戻し中）"
-DASH = "−"
 SUBMITTED = "提出済み"
 SUBTLE_FILL = "F2F2F2"     # the initiative rows of a progress table
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
@@ -67,13 +78,8 @@ def build_report(
     return writer.save()
 
 
-class _ReportWriter(Overview, DocumentBuilder):
-    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, *,
-                 svg_charts: bool = False):
-        super().__init__(reference)
-        self.plan, self.config, self.data, self.today = plan, config, data, today
-        self.year = data.year
-        self.svg_charts = svg_charts      # the charts saved as SVG too (for the web page), from the same drawing
+class _ReportWriter(ReportWriter):
+    """The whole report, chapter by chapter (chapters 5 and 6 in `committee` and `summary`)."""
 
     def save(self) -> bytes:
         plan = self.plan
@@ -100,10 +106,6 @@ class _ReportWriter(Overview, DocumentBuilder):
         self.part4()
         self.part5()
         self.part6()
-
-    @property
-    def committee_name(self) -> str:
-        return self.plan.committee or "行財政改革推進委員会"
 
     def cover(self) -> None:
         plan, year = self.plan, self.year
@@ -278,9 +280,6 @@ class _ReportWriter(Overview, DocumentBuilder):
                 for item in plan.items_of(pillar):
                     self.item(item)
 
-    def departments_text(self, codes: Sequence[str], etc: bool, sep: str = "、") -> str:
-        return sep.join(self.plan.department_name(c) for c in codes) + ("ほか" if etc else "")
-
     def item(self, item: ActionItem) -> None:
         plan, year = self.plan, self.year
         self.heading(f"{item.code} {item.title}", 4)
@@ -359,7 +358,7 @@ class _ReportWriter(Overview, DocumentBuilder):
                      f"実績\n（{year}年度）", "達成率", "判定"), header=True)
         actual = self.actual_text(ind, year)
         if ind.cumulative and result.value is not None:
-            actual += f"\n（累計 {_quantity(result.value, ind.unit)}）"
+            actual += f"\n（累計 {quantity(result.value, ind.unit)}）"
         right = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 6)}
         self.row(t, (ind.name, baseline_text(ind), ind.target_shown, actual, rate_text(result),
                      self.judgement_text(ind, result)), align=right)
@@ -388,7 +387,7 @@ class _ReportWriter(Overview, DocumentBuilder):
                      ind.target_shown), labels=(0,), align=center)
         running = self.data.figures[ind.item_code].running       # from assess: the one computation
         if ind.cumulative:
-            totals = [_quantity(running[y], ind.unit) if y in running else DASH for y in years]
+            totals = [quantity(running[y], ind.unit) if y in running else DASH for y in years]
             self.row(t, ("累計", DASH, *totals, ind.target_shown), labels=(0,), align=center)
         W.keep_together(t.tbl)
         figure = self.charts_by_item[ind.item_code]
@@ -470,96 +469,5 @@ class _ReportWriter(Overview, DocumentBuilder):
         S.write_chapter(self, 6, width=width, dash=DASH)
 
 
-# --- small pieces shared with public_table and the web page (pipeline.report.web) -------------------
-
-def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, tuple[str, str, str] | str]:
-    """The department's answer on the initiative as the report shows it: (進捗状況, (取組実績, 課題, 次年度の
-    予定)), a blank text as "", or (未確定 / 未提出 / 未回答, the sentence that says why there is none)."""
-    status = state.status(dept)
-    if status == WITH_ERRORS:
-        return PENDING_SHORT, "調査票に誤りがあり差し戻し中のため、内容は未確定です。"
-    if status != RETURNED:
-        return NOT_SUBMITTED, "調査票が提出されていません。"
-    answer = state.answers.get((ini.id, dept))
-    if answer is None:
-        return NO_ANSWER, "この取組の回答がありません。"
-    return (text_of(answer.progress) or NO_ANSWER,
-            (text_of(answer.result), text_of(answer.issues), text_of(answer.next_plan)))
-
-
-def grade_text(config: Config, key: str | None, short: bool = False) -> str:
-    """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出, 未確定…"""
-    if key == PENDING_SHORT:
-        return PENDING_SHORT if short else PENDING
-    if key == NOT_SUBMITTED:
-        return NOT_SUBMITTED
-    grade = next((g for g in config.grades if g.code == key), None)
-    if grade is None:
-        return text_of(key)
-    return grade.code if short else f"{grade.code}\n（{grade.label}）"
-
-
-def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: str | None) -> str:
-    """The reason given for the item's 自己評価 (`key`, grade_of's), or why there is none."""
-    lead = plan.department_name(item.lead)
-    if key == EXCLUDED:
-        return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
-    if key == PENDING_SHORT:
-        return f"{lead}の調査票は差し戻し中のため、未確定です。"
-    if key == NOT_TRANSCRIBED:
-        return f"{year}年度の報告書から自己評価を転記していません。"
-    if key == NOT_SUBMITTED:
-        if state.status(item.lead) == RETURNED:
-            return f"{lead}の調査票に自己評価の記入がありません。"
-        return f"{lead}の調査票が提出されていません。"
-    return text_of(state.evaluations[item.code].reason) or DASH
-
-
-def actual_text(figures: IndicatorFigures, year: int) -> str:
-    """The year's own figure as the report prints it, from the figures the public table shows too."""
-    value = figures.actuals.get(year)
-    if value is not None:
-        return _quantity(value, figures.indicator.unit)
-    return figures.missing.get(year) or DASH
-
-
-def remark(ind: Indicator, result: A.Achievement, year: int) -> str:
-    """The 備考 of the indicator list: how the indicator is judged."""
-    parts = []
-    if result.kind == A.CUMULATIVE:
-        if result.value is not None:
-            parts.append(f"延べ: 累計 {_quantity(result.value, ind.unit)}")
-        else:
-            parts.append("延べ（累計）で判定")
-    elif result.kind == A.RATIO:
-        parts.append("基準値なし: 実績÷目標値")
-    elif result.kind == A.DIRECTION:
-        parts.append("基準値と比べて判定")
-    if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < year:
-        parts.append(f"{result.value_year}年度の実績で判定")
-    return "\n".join(parts)
-
-
-def _quantity(value: float, unit: str) -> str:
-    return f"{_signed(value)}{unit}"
-
-
-def _signed(value: float) -> str:
-    return f"▲{format_number(-value)}" if value < 0 else format_number(value)
-
-
 def _status_text(status: str) -> str:
     return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING}.get(status, NOT_SUBMITTED)
-
-
-def baseline_text(ind: Indicator) -> str:
-    """As the charter prints it: '6,794件', '*3件', '-'."""
-    if ind.baseline_shown is None:
-        return "-"
-    return ("*" if ind.baseline_marked else "") + ind.baseline_shown
-
-
-def rate_text(result: A.Achievement) -> str:
-    if result.rate is None:
-        return DASH
-    return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"

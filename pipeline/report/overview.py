@@ -12,12 +12,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Initiative, Plan
+from pipeline.records.year import Evaluation
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
-from pipeline.store import Evaluation
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 

@@ -18,24 +18,22 @@ roster says why) is not measurable (判定不能); anything else (未達成) is 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.committee.model import GENERAL, OpinionState, item_title
 from pipeline.config import Config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import EXCLUDED, Plan
+from pipeline.records.opinions import GENERAL, OpinionState, item_title
 from pipeline.report import achievement as A
 from pipeline.report import style as RS
 from pipeline.report import wordml as W
 from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
+from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text
 from pipeline.report.wording import breakdown
+from pipeline.report.writer import ReportWriter
 from pipeline.vocabulary import ResponseStatus
-
-if TYPE_CHECKING:
-    from pipeline.report.document import _ReportWriter
 
 CLOSING = "計画期間の総括"
 INDICATORS_FINAL = "参考指標の推移と達成状況"
@@ -68,7 +66,7 @@ def verdict(result: A.Achievement) -> str:
     return NOT_MET
 
 
-def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> None:
+def write_chapter(w: ReportWriter, number: int, *, width: int, dash: str) -> None:
     """Chapter `number` of the report, written with the report's writer on pages `width` twips wide; `dash`
     is the report's word for "nothing"."""
     plan, year, committee = w.plan, w.year, w.committee_name
@@ -125,7 +123,7 @@ def verdict_sentence(total: int, counts: Counter) -> str:
             + breakdown(((_VERDICT_SUBJECTS[v] + "は", counts[v]) for v in given), "指標", between="") + "でした。")
 
 
-def _years(w: _ReportWriter) -> list[int]:
+def _years(w: ReportWriter) -> list[int]:
     return [y for y in w.plan.years if y <= w.year]
 
 
@@ -133,8 +131,6 @@ def indicator_cells(plan: Plan, f: IndicatorFigures, years: list[int], dash: str
     """An indicator's row of (1) between its name and its rate: the baseline (with its year), each year's own
     figure (延べ: with the running total), the target (with its year when not the period's last), and the
     final or latest figure (延べ: the total; another year's figure says its year)."""
-    # the report's own formats (imported here: document.py imports this module)
-    from pipeline.report.document import _quantity, actual_text, baseline_text
 
     ind, result = f.indicator, f.achievement
     base = baseline_text(ind)
@@ -144,22 +140,21 @@ def indicator_cells(plan: Plan, f: IndicatorFigures, years: list[int], dash: str
     for y in years:
         text = actual_text(f, y)
         if y in f.running:
-            text += f"\n(累計 {_quantity(f.running[y], ind.unit)})"
+            text += f"\n(累計 {quantity(f.running[y], ind.unit)})"
         yearly.append(text)
     target = ind.target_shown + ("" if ind.target_year == plan.period_end else f"\n({ind.target_year}年度)")
     if result.value is None:
         value = dash
     elif result.kind == A.CUMULATIVE:
-        value = f"累計 {_quantity(result.value, ind.unit)}"
+        value = f"累計 {quantity(result.value, ind.unit)}"
     else:
-        value = _quantity(result.value, ind.unit)
+        value = quantity(result.value, ind.unit)
         if result.value_year is not None and result.value_year < result.year:
             value += f"\n({result.value_year}年度)"
     return [base, *yearly, target, value]
 
 
-def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
-    from pipeline.report.document import rate_text  # imported here: document.py imports this module
+def _indicators(w: ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
 
     plan, year = w.plan, w.year
     years = _years(w)
@@ -254,7 +249,7 @@ def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], st
     return out
 
 
-def _grades(w: _ReportWriter, width: int, dash: str) -> None:
+def _grades(w: ReportWriter, width: int, dash: str) -> None:
     plan, data = w.plan, w.data
     years = _years(w)
     keys = grade_keys(plan, data, years)
@@ -297,7 +292,7 @@ def opinions_text(year: int, committee: str, given: int, still_open: int, final:
     return text + f"{year + 1}年度の調査票で引き続き対応状況を尋ねます。"
 
 
-def _opinions(w: _ReportWriter, width: int, final: bool) -> None:
+def _opinions(w: ReportWriter, width: int, final: bool) -> None:
     year, data, committee = w.year, w.data, w.committee_name
     still_open, given = data.still_open, data.opinions_before
     text = opinions_text(year, committee, given, len(still_open), final)

@@ -38,13 +38,13 @@ from pipeline.report import overview as O
 from pipeline.report import summary as S
 from pipeline.report.builder import text_of
 from pipeline.report.data import ReportData
-from pipeline.report.document import (
+from pipeline.report.texts import (
     DASH,
-    _quantity,
     actual_text,
     baseline_text,
     grade_text,
     progress_answer,
+    quantity,
     rate_text,
     reason_text,
     remark,
@@ -229,7 +229,7 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
                    "cells": [actual_text(f, y) for y in years]}]
         if ind.cumulative:      # as the report's table beside its chart
             course.append({"label": "累計", "baseline": DASH,
-                           "cells": [_quantity(f.running[y], ind.unit) if y in f.running else DASH for y in years]})
+                           "cells": [quantity(f.running[y], ind.unit) if y in f.running else DASH for y in years]})
         courses.append({
             "id": _slug("ind", code),
             "heading": f"{code} {ind.name}",

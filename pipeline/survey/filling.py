@@ -19,7 +19,7 @@ import openpyxl
 
 from pipeline.config import Config
 from pipeline.plan import Indicator, Plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout as L
 
 COLUMN = {
     L.FIELD_PROGRESS: L.COL_PROGRESS + 1,

@@ -15,16 +15,15 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline import isolation
-from pipeline.committee.loop import YearAsk, load_year_ask
-from pipeline.committee.model import OpinionState, item_title
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
-from pipeline.store import Answer, Evaluation, Store
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.records.opinions import OpinionState, item_title
+from pipeline.records.year import Answer, Evaluation
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import (
     LINE_HEIGHT,
     Look,
     identity_sheet,
@@ -33,9 +32,11 @@ from pipeline.survey.look import (
     meanings_table,
     print_setup,
 )
+from pipeline.store import Store
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, ResponseStatus
+from pipeline.year_ask import YearAsk, load_year_ask
 
 # column widths (in characters) of an item sheet: A key, B 具体的な取組, C 担当部署, D 進捗状況, E-G inputs
 ITEM_WIDTHS = (14, 44, 16, 12, 40, 30, 30)

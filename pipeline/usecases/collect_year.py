@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.collect.outputs import stage_collect_outputs
-from pipeline.collect.run import (
+from pipeline.collect.returns import (
     CollectResult,
     archive,
     collect,
@@ -35,15 +35,15 @@ from pipeline.collect.run import (
     refuse_transcribed,
     year_record,
 )
-from pipeline.committee.loop import year_ask
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import Staging, remove_leftovers
+from pipeline.followup.outputs import FollowupResult, stage_followup
 from pipeline.followup.packets import PACKET_FOLDER
-from pipeline.followup.run import FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
 from pipeline.survey.workbook import template_file_name
+from pipeline.year_ask import year_ask
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
