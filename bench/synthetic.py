@@ -225,7 +225,7 @@ def _write_return(department: Department) -> int:
     plan, config, folder, taking = _JOB["plan"], _JOB["config"], _JOB["folder"], _JOB["taking"]
     rng = random.Random(f"{plan.id}/{department.code}")
     prefill = prefill_for(plan, config, department.code, taking[department.code], rng)
-    data = build_workbook(plan, config, YEAR, department, prefill=prefill)
+    data = build_workbook(plan.for_year(YEAR), config, YEAR, department, prefill=prefill)
     (folder / template_file_name(plan, YEAR, department)).write_bytes(data)
     return len(data)
 

@@ -394,13 +394,13 @@ def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_the
 
 def test_store__full_in_the_middle_of_replace_year__storage_error_and_the_old_year_kept(collected):
     p = collected
-    result = collect(p.plan, p.config, YEAR)
+    result = collect(p.plan.for_year(YEAR), p.config, YEAR)
     before = state(p)
     with Store(p.config.store_path) as store:
         pages = store.db.execute("PRAGMA page_count").fetchone()[0]
         store.db.execute(f"PRAGMA max_page_count = {pages}")    # SQLITE_FULL as soon as the year grows
         with pytest.raises(StorageError) as caught:
-            store.replace_year(collect_module.year_record(p.plan, result, "2025-06-01T00:00:00Z"))
+            store.replace_year(collect_module.year_record(p.plan.for_year(YEAR), result, "2025-06-01T00:00:00Z"))
         assert not store.db.in_transaction
     assert caught.value.cause == FULL and str(p.config.store_path) in str(caught.value)
     assert state(p) == before
@@ -480,7 +480,7 @@ def test_collect__archive_copy_cannot_be_written_in_a_worker__storage_error_not_
     monkeypatch.setattr(collect_module, "keep_copy", no_room)   # before the workers fork: they inherit it
     project.return_all()
     with pytest.raises(StorageError) as caught:
-        collect(project.plan, project.config, YEAR)
+        collect(project.plan.for_year(YEAR), project.config, YEAR)
     assert caught.value.cause == FULL and str(project.config.archive_dir) in str(caught.value)
 
 

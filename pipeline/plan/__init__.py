@@ -19,9 +19,10 @@ from pipeline.plan.model import (
     Plan,
     Revision,
     Section,
+    YearPlan,
     content_digest,
 )
 
 __all__ = ["ADDED", "DECREASE", "ENDED", "EXCLUDED", "INCREASE", "REVISED", "ActionItem", "Change", "Department",
-           "Exclusion", "Indicator", "Initiative", "Pillar", "Plan", "Revision", "Section", "content_digest",
+           "Exclusion", "Indicator", "Initiative", "Pillar", "Plan", "Revision", "Section", "YearPlan", "content_digest",
            "load_plan", "plan_from_mapping"]

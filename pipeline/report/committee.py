@@ -139,7 +139,7 @@ def _item_text(w: ReportWriter, opinion: Opinion) -> str:
 
 
 def _department(w: ReportWriter, code: str) -> str:
-    return w.plan.department_name(code) if code in w.plan.department_by_code else code
+    return w.plan.department_name_or(code, code)
 
 
 def _earlier_text(response: Response) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import UsageError
 from pipeline.findings import Code
-from pipeline.plan import Indicator, Plan
+from pipeline.plan import Indicator, Plan, YearPlan
 from pipeline.records.opinions import GoodPractice, OpinionState, open_opinions, opinions_asked
 from pipeline.records.year import Answer, Evaluation, Transcription
 from pipeline.report import achievement as A
@@ -99,7 +99,7 @@ class ReportData:
     opinions: tuple[OpinionState, ...] = ()      # asked in the year (opinions_asked), in the charter's order
     opinions_before: int = 0                     # opinions given on the reports before the year
     practices: tuple[GoodPractice, ...] = ()     # named on the previous year's report
-    plan: Plan | None = None                     # the year's plan (Plan.for_year)
+    plan: YearPlan | None = None                 # the year's plan (Plan.for_year)
     figures: dict[str, IndicatorFigures] = field(default_factory=dict)   # indicator_figures, charter's order
     evaluations: dict[int, dict[str, Evaluation]] = field(default_factory=dict)   # every collected year's
     still_open: tuple[OpinionState, ...] = ()    # given before the year, not settled by its end (charter order)
@@ -141,6 +141,10 @@ def held_actuals(store: Store, years: list[int], actuals: dict[tuple[int, str], 
 
 
 def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
+    """Everything the report on `year` shows, read from the store once: the Word report, the public table and
+    CSV, and the web page each read this, with the year's plan in `ReportData.plan`. UsageError for a year
+    outside the plan or not in the store."""
+    check_report_year(plan, store, year)
     plan = plan.for_year(year)
     years = store.years()
 

@@ -1,8 +1,9 @@
-"""Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the store.
+"""Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the year's report data.
 
-`build_report` makes the .docx bytes and writes no file: the same store, year and date give the same
-bytes (fixed document timestamps, no random IDs, no revision numbers). The report command's use case,
-`pipeline.report.usecase.write_report`, writes it with the public table and, through LibreOffice, the PDF.
+`ReportDocument` writes the report from the year's `ReportData` and `save` gives the .docx bytes, writing
+no file: the same data and date give the same bytes (fixed document timestamps, no random IDs, no revision
+numbers). The report command's use case, `pipeline.report.usecase.make_report`, writes it with the public
+table, the web page and, through LibreOffice, the PDF.
 
 The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
 year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
@@ -13,7 +14,6 @@ Every text from a return is a plain run, with the characters XML forbids removed
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
@@ -21,23 +21,21 @@ from functools import cached_property
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.config import Config
 from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
-from pipeline.plan import ActionItem, Indicator, Initiative, Plan
+from pipeline.plan import ActionItem, Indicator, Initiative
 from pipeline.report import achievement as A
 from pipeline.report import charts
 from pipeline.report import committee as C
 from pipeline.report import style as RS
 from pipeline.report import summary as S
 from pipeline.report import wordml as W
-from pipeline.report.builder import TocLine, load_reference, text_of
-from pipeline.report.data import YearState, check_report_year, load_report_data
-from pipeline.report.overview import NOT_SUBMITTED, PENDING_SHORT
+from pipeline.report.builder import TocLine, text_of
+from pipeline.report.data import YearState
+from pipeline.report.overview import NOT_SUBMITTED
 from pipeline.report.revisions import write_changes
 from pipeline.report.texts import (
     DASH,
-    PENDING,
     actual_text,
     baseline_text,
     grade_text,
@@ -48,9 +46,8 @@ from pipeline.report.texts import (
     remark,
 )
 from pipeline.report.writer import ReportWriter
-from pipeline.store import Store
 from pipeline.values import format_number
-from pipeline.vocabulary import RETURNED, WITH_ERRORS
+from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
 SUBMITTED = "提出済み"
@@ -59,26 +56,7 @@ TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 TOC_PLACEHOLDER = "目次を表示するには、ここを右クリックして「フィールド更新」を選んでください。"
 
 
-def build_report(
-    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
-    reference: bytes | None = None, toc: Sequence[TocLine] | None = None,
-) -> bytes:
-    """The report's .docx bytes. The same store, year, date and reference give the same bytes.
-
-    `reference` is the reference .docx (default: config.report_reference, or the built-in styles);
-    `toc` fills in the table of contents (from LibreOffice); without it the field waits for an update.
-    """
-    check_report_year(plan, store, year)
-    plan = plan.for_year(year)        # the plan as it stood that year: a later revision changes nothing here
-    data = load_report_data(plan, store, year)
-    if reference is None:
-        reference, _note = load_reference(config)
-    writer = _ReportWriter(plan, config, data, today, reference)
-    writer.write(toc)
-    return writer.save()
-
-
-class _ReportWriter(ReportWriter):
+class ReportDocument(ReportWriter):
     """The whole report, chapter by chapter (chapters 5 and 6 in `committee` and `summary`)."""
 
     def save(self) -> bytes:
@@ -197,7 +175,7 @@ class _ReportWriter(ReportWriter):
             self.row(t, (label, meaning), labels=(0,))
         W.keep_together(t.tbl)
         self.para(
-            f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING_SHORT}（差し戻し中）"
+            f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING}（差し戻し中）"
             f"または「{DASH}」（実績なし）と表示しています。", RS.NOTE,
         )
 
@@ -216,7 +194,7 @@ class _ReportWriter(ReportWriter):
             f"{len(returned)}部署から提出がありました。" if returned else "提出のあった部署はありません。")
         if pending:
             text += (f"{'、'.join(d.name for d in pending)}の調査票は誤りがあり差し戻し中のため、"
-                     f"その内容を「{PENDING}」としています。")
+                     f"その内容を「{PENDING_SENT_BACK}」としています。")
         if missing:
             text += (f"{'、'.join(d.name for d in missing)}からは提出がなく、"
                      f"該当する欄を「{NOT_SUBMITTED}」としています。")
@@ -446,7 +424,7 @@ class _ReportWriter(ReportWriter):
         if plan.baseline_note:
             notes.append(f"注）{plan.baseline_note}")
         notes.append(f"達成率の算定方法と判定の基準は、1(4)のとおりです。「{DASH}」は実績・達成率がないことを示します。")
-        notes.append(f"{NOT_SUBMITTED}: 調査票の提出がない。{PENDING_SHORT}: 調査票の差し戻し中。")
+        notes.append(f"{NOT_SUBMITTED}: 調査票の提出がない。{PENDING}: 調査票の差し戻し中。")
         missing_years = [y for y in years if y not in data.rosters]
         if missing_years:
             notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
@@ -454,7 +432,7 @@ class _ReportWriter(ReportWriter):
             self.para(n, RS.NOTE)
 
     def remark(self, ind: Indicator, result: A.Achievement) -> str:
-        return remark(ind, result, self.year)
+        return remark(ind, result)
 
     # --- 5 委員会意見への対応 (on the indicator list's landscape pages: its table is as wide) -----------
     def part5(self) -> None:
@@ -470,4 +448,4 @@ class _ReportWriter(ReportWriter):
 
 
 def _status_text(status: str) -> str:
-    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING}.get(status, NOT_SUBMITTED)
+    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING_SENT_BACK}.get(status, NOT_SUBMITTED)

@@ -19,11 +19,10 @@ from pipeline.report import wordml as W
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
 from pipeline.values import format_number
-from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import MISSING, PENDING, RETURNED, WITH_ERRORS
 
 NOT_SUBMITTED = A.NOT_SUBMITTED
 NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
-PENDING_SHORT = A.PENDING
 NO_ANSWER = "未回答"
 
 
@@ -90,8 +89,8 @@ def grade_counts(plan: Plan, state: YearState) -> dict[str, Counter]:
 def grade_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
     """The columns of the grade counts: the grades, any other word found, then 未提出 and 未確定."""
     codes = [g.code for g in config.grades]
-    extra = sorted({k for c in counts.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
-    return codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
+    extra = sorted({k for c in counts.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING})
+    return codes + extra + [NOT_SUBMITTED, PENDING]
 
 
 def grade_intro(plan: Plan, config: Config, year: int) -> str:
@@ -119,7 +118,7 @@ def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
     """The department's 進捗状況 on the initiative as counted: the choice, 未確定, 未提出 or 未回答."""
     status = state.status(dept)
     if status == WITH_ERRORS:
-        return PENDING_SHORT
+        return PENDING
     if status != RETURNED:
         return NOT_SUBMITTED
     answer = state.answers.get((ini.id, dept))
@@ -129,9 +128,9 @@ def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
 def progress_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
     """The columns of the progress counts: the choices, any other word found, 未提出, 未確定 (and 未回答 if any)."""
     labels = [c.label for c in config.progress_choices]
-    fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
+    fixed = {NOT_SUBMITTED, PENDING, NO_ANSWER}
     extra = sorted({k for c in counts.values() for k in c} - set(labels) - fixed)
-    columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
+    columns = labels + extra + [NOT_SUBMITTED, PENDING]
     if any(c[NO_ANSWER] for c in counts.values()):
         columns.append(NO_ANSWER)
     return columns
@@ -204,7 +203,7 @@ def grade_of(item: ActionItem, year: int, roster: dict[str, str] | None,
         return EXCLUDED
     status = roster.get(item.lead, MISSING)
     if status == WITH_ERRORS:
-        return PENDING_SHORT
+        return PENDING
     evaluation = evaluations.get(item.code)
     if evaluation is None or status != RETURNED:
         return NOT_SUBMITTED

@@ -33,7 +33,7 @@ from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
 from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text
 from pipeline.report.wording import breakdown
 from pipeline.report.writer import ReportWriter
-from pipeline.vocabulary import ResponseStatus
+from pipeline.vocabulary import PENDING, ResponseStatus
 
 CLOSING = "計画期間の総括"
 INDICATORS_FINAL = "参考指標の推移と達成状況"
@@ -49,7 +49,7 @@ MET_RULE = (
     "達成率を算定できない（「評価不能」）か実績の報告がない（「実績なし」「未提出」「未確定」「対象外」）指標を"
     "「判定不能」、それ以外（「未達成」）の指標を「未達成」としています。"
 )
-NOT_SUBMITTED, PENDING = A.NOT_SUBMITTED, A.PENDING     # 未提出, 未確定: as chapter 2 counts them
+NOT_SUBMITTED = A.NOT_SUBMITTED     # 未提出: as chapter 2 counts it
 GRADE_EXTRAS = (NOT_SUBMITTED, PENDING, EXCLUDED)
 
 
@@ -329,4 +329,4 @@ def opinion_item_text(plan: Plan, code: str) -> str:
 
 
 def opinion_department(plan: Plan, code: str) -> str:
-    return plan.department_name(code) if code in plan.department_by_code else code
+    return plan.department_name_or(code, code)

@@ -8,11 +8,10 @@ from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement as A
 from pipeline.report.builder import text_of
 from pipeline.report.data import IndicatorFigures, YearState
-from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED, PENDING_SHORT
+from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED
 from pipeline.values import format_number
-from pipeline.vocabulary import RETURNED, WITH_ERRORS
+from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
 
-PENDING = "未確定（差し戻し中）"
 DASH = "−"
 
 
@@ -21,7 +20,7 @@ def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, 
     予定)), a blank text as "", or (未確定 / 未提出 / 未回答, the sentence that says why there is none)."""
     status = state.status(dept)
     if status == WITH_ERRORS:
-        return PENDING_SHORT, "調査票に誤りがあり差し戻し中のため、内容は未確定です。"
+        return PENDING, "調査票に誤りがあり差し戻し中のため、内容は未確定です。"
     if status != RETURNED:
         return NOT_SUBMITTED, "調査票が提出されていません。"
     answer = state.answers.get((ini.id, dept))
@@ -33,8 +32,8 @@ def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, 
 
 def grade_text(config: Config, key: str | None, short: bool = False) -> str:
     """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出, 未確定…"""
-    if key == PENDING_SHORT:
-        return PENDING_SHORT if short else PENDING
+    if key == PENDING:
+        return PENDING if short else PENDING_SENT_BACK
     if key == NOT_SUBMITTED:
         return NOT_SUBMITTED
     grade = next((g for g in config.grades if g.code == key), None)
@@ -48,7 +47,7 @@ def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: 
     lead = plan.department_name(item.lead)
     if key == EXCLUDED:
         return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
-    if key == PENDING_SHORT:
+    if key == PENDING:
         return f"{lead}の調査票は差し戻し中のため、未確定です。"
     if key == NOT_TRANSCRIBED:
         return f"{year}年度の報告書から自己評価を転記していません。"
@@ -67,7 +66,7 @@ def actual_text(figures: IndicatorFigures, year: int) -> str:
     return figures.missing.get(year) or DASH
 
 
-def remark(ind: Indicator, result: A.Achievement, year: int) -> str:
+def remark(ind: Indicator, result: A.Achievement) -> str:
     """The 備考 of the indicator list: how the indicator is judged."""
     parts = []
     if result.kind == A.CUMULATIVE:
@@ -79,9 +78,18 @@ def remark(ind: Indicator, result: A.Achievement, year: int) -> str:
         parts.append("基準値なし: 実績÷目標値")
     elif result.kind == A.DIRECTION:
         parts.append("基準値と比べて判定")
-    if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < year:
-        parts.append(f"{result.value_year}年度の実績で判定")
+    earlier = judged_on_earlier_year(result)
+    if earlier:
+        parts.append(earlier)
     return "\n".join(parts)
+
+
+def judged_on_earlier_year(result: A.Achievement) -> str | None:
+    """'2023年度の実績で判定' when the indicator is judged on the actual of a year before the report's (not 延べ),
+    in the report's 備考 and the public table's 注記 alike; None otherwise."""
+    if result.kind != A.CUMULATIVE and result.value_year is not None and result.value_year < result.year:
+        return f"{result.value_year}年度の実績で判定"
+    return None
 
 
 def quantity(value: float, unit: str) -> str:

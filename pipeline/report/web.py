@@ -51,6 +51,7 @@ from pipeline.report.texts import (
 )
 from pipeline.report.web_charts import FONT_STACK, inline_svg
 from pipeline.values import format_number
+from pipeline.vocabulary import PENDING
 
 WEB_FOLDER = "web"
 PAGE_NAME = "index.html"
@@ -130,7 +131,7 @@ def _about(plan: Plan, data: ReportData, config: Config) -> dict:
             f"取りまとめた結果は{committee}に報告し、広報紙やホームページなどを通じて公表します。"
             f"このページは、計画期間の{year - start + 1}年度目にあたる{fiscal_year_label(year)}の進捗状況です。",
             f"調査票の提出がない部署の欄は「{A.NOT_SUBMITTED}」、調査票に誤りがあり差し戻し中の部署の欄は"
-            f"「{A.PENDING}」、その年度に評価しない取組項目は「{A.EXCLUDED}」と表示しています。",
+            f"「{PENDING}」、その年度に評価しない取組項目は「{A.EXCLUDED}」と表示しています。",
         ],
         "grades": [(g.choice, g.description) for g in config.grades],
         "progress": [(c.label, c.description) for c in config.progress_choices],
@@ -187,7 +188,7 @@ def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dic
                     "span": len(ini.departments),
                     "department": plan.department_name(dept),
                     "progress": progress,
-                    "flag": progress in (A.NOT_SUBMITTED, A.PENDING, O.NO_ANSWER),
+                    "flag": progress in (A.NOT_SUBMITTED, PENDING, O.NO_ANSWER),
                     "texts": [t or DASH for t in texts] if not isinstance(texts, str) else None,
                     "why": texts if isinstance(texts, str) else None,
                 })
@@ -197,7 +198,7 @@ def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dic
         "departments": "、".join(plan.department_name(c) for c in item.departments) + ("ほか" if item.departments_etc else ""),
         "lead": plan.department_name(item.lead),
         "grade": grade_text(config, key).replace("\n", ""),
-        "grade_flag": key in (A.NOT_SUBMITTED, A.PENDING, EXCLUDED),
+        "grade_flag": key in (A.NOT_SUBMITTED, PENDING, EXCLUDED),
         "reason": reason_text(plan, year, item, state, key),
         "excluded": (f"この取組項目は、{fiscal_year_label(year)}は評価の対象外です（理由: {text_of(excluded.reason)}）。"
                      if excluded else None),
@@ -221,7 +222,7 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
             "code": code, "item": item.title, "name": ind.name, "href": "#" + _slug("ind", code),
             "baseline": baseline, "actuals": actuals, "target": target, "value": value,
             "rate": rate_text(result), "judgement": f.judgement,
-            "flag": f.judgement in (A.NOT_SUBMITTED, A.PENDING, A.EXCLUDED), "remark": remark(ind, result, year),
+            "flag": f.judgement in (A.NOT_SUBMITTED, PENDING, A.EXCLUDED), "remark": remark(ind, result),
         })
         figure = figures[code]
         chart_id = _slug("chart", code)
@@ -244,7 +245,7 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
             "reporter": plan.department_name(ind.reporter),
         })
     notes = [f"「{DASH}」は実績・達成率がないことを示します。{A.NOT_SUBMITTED}: 調査票の提出がない。"
-             f"{A.PENDING}: 調査票の差し戻し中。{A.EXCLUDED}: その年度は評価の対象外。"]
+             f"{PENDING}: 調査票の差し戻し中。{A.EXCLUDED}: その年度は評価の対象外。"]
     if plan.baseline_note:
         notes.insert(0, f"{plan.baseline_note}です。")
     missing_years = [y for y in years if y not in data.rosters]
