@@ -1,9 +1,10 @@
-"""Stage 2: collect the returned workbooks, check them, and merge them into the store.
+"""Stage 2: the year's returns: each checked, one per department decided, and the year's record.
 
 Per file (in worker processes, so a file that crashes its reader is only a finding): read the bytes
-once, inspect the zip before any parser, read the values, check them against the plan. Then, in the
-parent: pick one submission per department, track the roster, and replace the year in the store in
-one transaction.
+once, inspect the zip before any parser (`pipeline.intake.untrusted`), read the values, check them against
+the plan. Then, in the parent: pick one submission per department and track the roster (`decide`), and
+make what the store will hold for the year (`year_record`); the collect use case
+(`pipeline.usecases.collect_year`) replaces the year in the store in one transaction.
 
 Which return is the newest: the one whose workbook was saved last (its own "last saved" property,
 which survives mail and copying), then the file's modification time in the inbox, then the name.

@@ -1,8 +1,8 @@
 """The plan master (計画マスタ): the plan as an Excel workbook the secretariat edits, and back.
 
-- `export_master` writes the plan as a workbook (`master_export.build_master`);
+- `export_master` writes the plan as a workbook (`export.build_master`);
 - `import_master` takes an edited master through the same gate as a return (bytes read once, inspected,
-  read in a worker process), checks every cell (`master_import.read_master`), and writes the plan file
+  read in a worker process), checks every cell (`importing.read_master`), and writes the plan file
   (TOML, in plan/README.md's shape) only when the whole plan is valid.
 
 Export then import gives the same plan: `content_digest` equal, and the same department workbooks.

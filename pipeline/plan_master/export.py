@@ -3,7 +3,7 @@
 `build_master` makes the bytes and touches no file. Every sheet is a plain table (one header row, frozen,
 with an autofilter), each header cell carries a note saying what goes there, and where a value must come
 from another sheet a dropdown offers it. Nothing is protected: the secretariat edits everything. The same
-plan gives the same bytes. The layout is the contract with `master_import` (`master_layout`).
+plan gives the same bytes. The layout is the contract with `importing` (`pipeline.plan_master.layout`).
 """
 
 from __future__ import annotations

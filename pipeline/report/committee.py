@@ -15,8 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.fiscal import fiscal_year_label
 from pipeline.records.opinions import GENERAL, Opinion, OpinionState, Response, answer_in, item_title
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.report import style, wordml
 from pipeline.report.builder import text_of
 from pipeline.report.wording import breakdown
 from pipeline.report.writer import ReportWriter
@@ -97,7 +96,7 @@ def _responses(w: ReportWriter, width: int, dash: str, group_fill: str) -> None:
             r = w.row(t, ("",) * 7)
             merged = w.merge(r, 0, 6, _item_text(w, opinion), fill=group_fill)
             for p in merged.p_lst:
-                W.keep_with_next(p)     # the item's title stays with its first opinion
+                wordml.keep_with_next(p)     # the item's title stays with its first opinion
         answer = answer_in(state, year)
         earlier = [_earlier_text(r) for r in state.responses if r.year < year]
         w.row(t, (opinion.id, f"{opinion.year}年度", _department(w, opinion.department_code), opinion.text,
@@ -106,7 +105,7 @@ def _responses(w: ReportWriter, width: int, dash: str, group_fill: str) -> None:
     w.para(
         "注）意見は取組項目ごとに計画の順（計画全体に関する意見を最初）に並べています。"
         f"「{UNANSWERED}」は、調査票の提出がない、差し戻し中である、又は対応状況の記入がないことを示します。"
-        "「これまでの回答」は前年度までの対応状況です。", RS.NOTE,
+        "「これまでの回答」は前年度までの対応状況です。", style.NOTE,
     )
 
 

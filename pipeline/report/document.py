@@ -24,12 +24,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import ActionItem, Indicator, Initiative
-from pipeline.report import achievement as A
-from pipeline.report import charts
-from pipeline.report import committee as C
-from pipeline.report import style as RS
-from pipeline.report import summary as S
-from pipeline.report import wordml as W
+from pipeline.report import achievement, charts, committee, style, summary, wordml
 from pipeline.report.builder import TocLine, text_of
 from pipeline.report.data import YearState
 from pipeline.report.overview import NOT_SUBMITTED
@@ -90,28 +85,28 @@ class ReportDocument(ReportWriter):
         self.para(f"{plan.title}\n{REPORT_NAME}", "Title")
         self.para(f"{fiscal_year_label(year)}実績", "Subtitle")
         for _ in range(8):
-            self.para("", RS.COVER)
-        self.para(format_date_ja(self.today), RS.COVER)
-        self.para(plan.city, RS.COVER)
+            self.para("", style.COVER)
+        self.para(format_date_ja(self.today), style.COVER)
+        self.para(plan.city, style.COVER)
         if self.config.secretariat.name:
-            self.para(f"（事務局　{self.config.secretariat.name}）", RS.COVER)
+            self.para(f"（事務局　{self.config.secretariat.name}）", style.COVER)
 
     def contents(self, toc: Sequence[TocLine] | None) -> None:
         self.para("目次", "TOC Heading")
         lines = list(toc or [])
         if not lines:
             p = self.doc.add_paragraph(style=self.styles["Normal"])
-            W.field(p._p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
+            wordml.field(p._p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
             return
         for n, line in enumerate(lines):
             p = self.doc.add_paragraph(style=self.styles[f"toc {min(max(line.level, 1), 3)}"])
             if n == 0:
-                W.field_start(p._p, TOC_INSTRUCTION)
+                wordml.field_start(p._p, TOC_INSTRUCTION)
             p.add_run(text_of(line.text))
             p.add_run("\t")
             p.add_run(text_of(line.page))
             if n == len(lines) - 1:
-                W.field_end(p._p)
+                wordml.field_end(p._p)
 
     # --- 1 the plan and how progress is managed --------------------------------------------------
     def part1(self) -> None:
@@ -128,11 +123,11 @@ class ReportDocument(ReportWriter):
         )
 
         self.heading("(2) 進捗管理の方法", 2)
-        committee = self.committee_name
+        committee_name = self.committee_name
         self.para(
-            f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee}に報告して意見を求めます。"
+            f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee_name}に報告して意見を求めます。"
             "同委員会の意見は、その後の取組の強化や見直しに活かします。"
-            f"意見への各部署の対応状況と、同委員会が紹介した優良事例は、5 {C.CHAPTER}に示します。"
+            f"意見への各部署の対応状況と、同委員会が紹介した優良事例は、5 {committee.CHAPTER}に示します。"
             "また、各取組の進捗状況は、広報紙やホームページなどを通じて公表します。"
         )
         self.para("進捗状況は、毎年度、次の手順で取りまとめます。")
@@ -141,14 +136,14 @@ class ReportDocument(ReportWriter):
             f"送付します。{fiscal_year_label(year)}分の提出期限は{format_date_ja(cfg.deadline(year))}です。",
             "各部署は、具体的な取組ごとに進捗状況・取組実績・課題・次年度の予定を記入します。"
             "取組項目の主担当課（担当部署の最初の課）は、取組項目の自己評価とその理由、参考指標の実績を記入します。"
-            f"{committee}の意見のうち対応が完了していないものには、担当部署が対応状況と対応内容を記入します。",
+            f"{committee_name}の意見のうち対応が完了していないものには、担当部署が対応状況と対応内容を記入します。",
             "事務局は、返送された調査票を点検し、誤りがあれば差し戻して修正を求め（差し戻し）、"
             "提出のない部署には提出を依頼します（督促）。",
-            f"取りまとめた結果を本報告書にまとめて{committee}に報告し、参考指標の一覧は"
+            f"取りまとめた結果を本報告書にまとめて{committee_name}に報告し、参考指標の一覧は"
             "Excel形式・CSV形式でも公表します。",
         )
         for mark, text in zip("①②③④", steps, strict=True):
-            self.para(f"{mark} {text}", RS.LIST_ITEM)
+            self.para(f"{mark} {text}", style.LIST_ITEM)
 
         self.heading("(3) 進捗状況と自己評価の区分", 2)
         self.para("具体的な取組ごとに、担当部署が次の区分で進捗状況を記入します。", keep_with_next=True)
@@ -156,27 +151,27 @@ class ReportDocument(ReportWriter):
         self.row(t, ("進捗状況", "意味"), header=True)
         for choice in cfg.progress_choices:
             self.row(t, (choice.label, choice.description), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.para("")
         self.para("取組項目ごとに、主担当課が次の区分で自己評価を行います。", keep_with_next=True)
         t = self.table((1, 4))
         self.row(t, ("自己評価", "意味"), header=True)
         for grade in cfg.grades:
             self.row(t, (grade.choice, grade.description), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         self.heading("(4) 参考指標の達成率と判定", 2)
         self.para("各取組項目の参考指標は、次の式で達成率を算定し、判定しています。")
-        for text in A.METHOD:
-            self.para(f"・{text}", RS.LIST_ITEM)
+        for text in achievement.METHOD:
+            self.para(f"・{text}", style.LIST_ITEM)
         t = self.table((1, 4))
         self.row(t, ("判定", "基準"), header=True)
-        for label, meaning in A.JUDGEMENTS:
+        for label, meaning in achievement.JUDGEMENTS:
             self.row(t, (label, meaning), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.para(
             f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING}（差し戻し中）"
-            f"または「{DASH}」（実績なし）と表示しています。", RS.NOTE,
+            f"または「{DASH}」（実績なし）と表示しています。", style.NOTE,
         )
 
         self.heading("(5) 調査票の提出状況", 2)
@@ -205,8 +200,8 @@ class ReportDocument(ReportWriter):
             items = "、".join(i.code for i in plan.items_for(d.code))
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
-        W.keep_together(t.tbl)
-        for text in S.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
+        wordml.keep_together(t.tbl)
+        for text in summary.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
             self.para(text)
 
     # --- 2 計画の体系 and the overview --------------------------------------------------------------
@@ -233,7 +228,7 @@ class ReportDocument(ReportWriter):
                     section_rows.extend(pillar_rows)
             if section_rows:
                 self.vmerge(t, section_rows, 0, section.label)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         self.heading(f"(1) 取組項目の自己評価の状況（{year}年度）", 2)
         self.grade_overview()
@@ -249,7 +244,7 @@ class ReportDocument(ReportWriter):
             f"{fiscal_year_label(year)}の進捗状況、自己評価、参考指標の実績を示します。"
         )
         if plan.dx_note:
-            self.para(f"（{plan.dx_note}）", RS.NOTE)
+            self.para(f"（{plan.dx_note}）", style.NOTE)
         write_changes(self, DASH)
         for section in plan.sections:
             self.heading(section.label, 2)
@@ -266,29 +261,29 @@ class ReportDocument(ReportWriter):
         first_row = self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画",
                                  " ".join(item.previous_plan)),
                              labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
-        W.repeat_as_header(first_row.tr)
+        wordml.repeat_as_header(first_row.tr)
         blocks = [
             ("担当部署", [self.departments_text(item.departments, False) + (" ほか" if item.departments_etc else "")]),
-            ("アウトカム\n(達成後の状態)", [(RS.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
-            ("現状・課題", [(RS.TABLE_BULLET, f"➤ {s}") for s in item.issues] + (["など"] if item.issues_etc else [])),
+            ("アウトカム\n(達成後の状態)", [(style.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
+            ("現状・課題", [(style.TABLE_BULLET, f"➤ {s}") for s in item.issues] + (["など"] if item.issues_etc else [])),
             (item.initiatives_label, [
-                (RS.TABLE_BULLET, f"➤ {ini.display_text}（{self.departments_text(ini.departments, ini.departments_etc)}）")
+                (style.TABLE_BULLET, f"➤ {ini.display_text}（{self.departments_text(ini.departments, ini.departments_etc)}）")
                 for ini in item.initiatives
             ]),
         ]
         for label, lines in blocks:
             r = self.row(t, (label, "", "", "", "", ""), labels=(0,))
             self.merge(r, 1, 5, lines)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         # the year's progress
         state = self.data.current
         excluded = item.excluded_in(year)
         if excluded:
-            self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+            self.para(f"【{fiscal_year_label(year)}の進捗状況】", style.CAPTION)
             self.para(f"この取組項目は、{fiscal_year_label(year)}は評価の対象外です（理由: {excluded.reason}）。")
             return
-        self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+        self.para(f"【{fiscal_year_label(year)}の進捗状況】", style.CAPTION)
         t = self.table((1.7, 1.1, 2.9, 2.15, 2.15))
         self.row(t, ("担当部署", "進捗状況", "取組実績", "課題", "次年度の予定"), header=True)
         for n, ini in enumerate(item.initiatives, 1):
@@ -296,12 +291,12 @@ class ReportDocument(ReportWriter):
             departments = self.departments_text(ini.departments, ini.departments_etc)
             merged = self.merge(r, 0, 4, f"取組{n}　{ini.display_text}（{departments}）", fill=SUBTLE_FILL)
             for p in merged.p_lst:
-                W.keep_with_next(p)   # the initiative's title stays with its answers
+                wordml.keep_with_next(p)   # the initiative's title stays with its answers
             for dept in ini.departments:
                 self.progress_row(t, state, ini, dept)
 
         # 自己評価
-        self.para(f"【自己評価（主担当課: {plan.department_name(item.lead)}）】", RS.CAPTION)
+        self.para(f"【自己評価（主担当課: {plan.department_name(item.lead)}）】", style.CAPTION)
         t = self.table((1.6, 8.4))
         self.row(t, ("自己評価", "評価の理由"), header=True)
         self.row(t, (self.grade_text(item, state), self.reason_text(item, state)),
@@ -330,7 +325,7 @@ class ReportDocument(ReportWriter):
     def indicator_block(self, ind: Indicator) -> None:
         year, data = self.year, self.data
         result = data.achievements[ind.item_code]
-        self.para(f"【参考指標（報告: {self.plan.department_name(ind.reporter)}）】", RS.CAPTION)
+        self.para(f"【参考指標（報告: {self.plan.department_name(ind.reporter)}）】", style.CAPTION)
         t = self.table((3.0, 1.5, 1.5, 1.7, 1.2, 1.1))
         self.row(t, ("参考指標", f"基準値\n（{ind.baseline_year}年度）", f"目標値\n（{ind.target_year}年度）",
                      f"実績\n（{year}年度）", "達成率", "判定"), header=True)
@@ -341,8 +336,8 @@ class ReportDocument(ReportWriter):
         self.row(t, (ind.name, baseline_text(ind), ind.target_shown, actual, rate_text(result),
                      self.judgement_text(ind, result)), align=right)
         note = [f"算定式: {result.formula}"]
-        if result.expected is not None and result.rate is not None and result.judgement not in (A.ACHIEVED,
-                                                                                              A.NOT_ACHIEVED):
+        if result.expected is not None and result.rate is not None and result.judgement not in (achievement.ACHIEVED,
+                                                                                              achievement.NOT_ACHIEVED):
             note.append(f"{result.value_year}年度の見込みの達成率 {format_number(result.expected)}%")
         if result.note:
             note.append(result.note)
@@ -350,7 +345,7 @@ class ReportDocument(ReportWriter):
             note.append(f"基準値は{ind.baseline_year}年度の数値です。")
         r = self.row(t, ("", "", "", "", "", ""))
         self.merge(r, 0, 5, "備考: " + "　".join(note))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.indicator_course(ind)
 
     def indicator_course(self, ind: Indicator) -> None:
@@ -367,7 +362,7 @@ class ReportDocument(ReportWriter):
         if ind.cumulative:
             totals = [quantity(running[y], ind.unit) if y in running else DASH for y in years]
             self.row(t, ("累計", DASH, *totals, ind.target_shown), labels=(0,), align=center)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         figure = self.charts_by_item[ind.item_code]
         self.picture(figure.png, charts.WIDTH_CM, figure.alt, figure.title)
 
@@ -381,7 +376,7 @@ class ReportDocument(ReportWriter):
     def actual_text(self, ind: Indicator, year: int) -> str:
         return actual_text(self.data.figures[ind.item_code], year)
 
-    def judgement_text(self, ind: Indicator, result: A.Achievement) -> str:
+    def judgement_text(self, ind: Indicator, result: achievement.Achievement) -> str:
         return self.data.figures[ind.item_code].judgement
 
     # --- 4 参考指標一覧 ------------------------------------------------------------------------------
@@ -429,22 +424,22 @@ class ReportDocument(ReportWriter):
         if missing_years:
             notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
         for n in notes:
-            self.para(n, RS.NOTE)
+            self.para(n, style.NOTE)
 
-    def remark(self, ind: Indicator, result: A.Achievement) -> str:
+    def remark(self, ind: Indicator, result: achievement.Achievement) -> str:
         return remark(ind, result)
 
     # --- 5 委員会意見への対応 (on the indicator list's landscape pages: its table is as wide) -----------
     def part5(self) -> None:
         section = self.doc.sections[-1]
         width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
-        C.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
+        committee.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
 
     # --- 6 計画期間の総括 / 推移 (after the committee's chapter: it closes the report; also landscape) ----
     def part6(self) -> None:
         section = self.doc.sections[-1]
         width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
-        S.write_chapter(self, 6, width=width, dash=DASH)
+        summary.write_chapter(self, 6, width=width, dash=DASH)
 
 
 def _status_text(status: str) -> str:

@@ -13,15 +13,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Initiative, Plan
 from pipeline.records.year import Evaluation
-from pipeline.report import achievement as A
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.report import achievement, style, wordml
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, PENDING, RETURNED, WITH_ERRORS
 
-NOT_SUBMITTED = A.NOT_SUBMITTED
+NOT_SUBMITTED = achievement.NOT_SUBMITTED
 NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
 NO_ANSWER = "未回答"
 
@@ -37,9 +35,9 @@ class Overview:
         shares = share_rates(columns, counts_now[""])
         if shares:
             self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         previous = self.data.previous.year if counts_before is not None and self.data.previous is not None else None
-        self.para("注）" + "".join(overview_notes(previous, shares)), RS.NOTE)
+        self.para("注）" + "".join(overview_notes(previous, shares)), style.NOTE)
 
     def _grade_counts(self, state: YearState) -> dict[str, Counter]:
         return grade_counts(self.plan, state)
@@ -167,7 +165,7 @@ def share_rates(columns: list[str], total: Counter) -> list[float]:
     whole = sum(total.values())
     if not whole:
         return []
-    return [A.round_rate(total[c] * 100 / whole) for c in columns]
+    return [achievement.round_rate(total[c] * 100 / whole) for c in columns]
 
 
 def overview_notes(previous_year: int | None, shares: list[float]) -> list[str]:
@@ -177,7 +175,7 @@ def overview_notes(previous_year: int | None, shares: list[float]) -> list[str]:
         notes.append(f"( )内は{previous_year}年度からの増減（▲は減少）です。")
     else:
         notes.append("前年度の結果がデータベースにないため、増減は示していません。")
-    if shares and A.round_rate(sum(shares)) != 100:
+    if shares and achievement.round_rate(sum(shares)) != 100:
         notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
     return notes
 

@@ -24,7 +24,7 @@ from pipeline.config import Config
 from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
-from pipeline.report import achievement as A
+from pipeline.report import achievement
 from pipeline.report.data import ReportData
 from pipeline.report.texts import judged_on_earlier_year
 from pipeline.textwidth import row_lines, wrap_to_width
@@ -100,8 +100,8 @@ def indicator_table(plan: Plan, data: ReportData, today: dt.date) -> IndicatorTa
         "空欄は値がないことを示します（計画で基準値が「-」の指標の基準値、目標が「減少」の指標の目標値、"
         "実績の報告がない年度、達成率を算定しない指標）。理由は注記欄に記載しています。",
         "実績は各年度の値です（延べの指標も各年度の値で、累計は注記欄に記載しています）。",
-        *A.METHOD,
-        "判定: " + "　".join(f"{j}＝{meaning}" for j, meaning in A.JUDGEMENTS),
+        *achievement.METHOD,
+        "判定: " + "　".join(f"{j}＝{meaning}" for j, meaning in achievement.JUDGEMENTS),
     ]
     if plan.baseline_note:
         table_notes.append(
@@ -120,7 +120,7 @@ def indicator_table(plan: Plan, data: ReportData, today: dt.date) -> IndicatorTa
     )
 
 
-def _indicator_notes(ind: Indicator, result: A.Achievement) -> list[str]:
+def _indicator_notes(ind: Indicator, result: achievement.Achievement) -> list[str]:
     notes = []
     if ind.baseline is None:
         notes.append("基準値なし（計画で「-」）")

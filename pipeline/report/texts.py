@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
-from pipeline.report import achievement as A
+from pipeline.report import achievement
 from pipeline.report.builder import text_of
 from pipeline.report.data import IndicatorFigures, YearState
 from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED
@@ -66,17 +66,17 @@ def actual_text(figures: IndicatorFigures, year: int) -> str:
     return figures.missing.get(year) or DASH
 
 
-def remark(ind: Indicator, result: A.Achievement) -> str:
+def remark(ind: Indicator, result: achievement.Achievement) -> str:
     """The 備考 of the indicator list: how the indicator is judged."""
     parts = []
-    if result.kind == A.CUMULATIVE:
+    if result.kind == achievement.CUMULATIVE:
         if result.value is not None:
             parts.append(f"延べ: 累計 {quantity(result.value, ind.unit)}")
         else:
             parts.append("延べ（累計）で判定")
-    elif result.kind == A.RATIO:
+    elif result.kind == achievement.RATIO:
         parts.append("基準値なし: 実績÷目標値")
-    elif result.kind == A.DIRECTION:
+    elif result.kind == achievement.DIRECTION:
         parts.append("基準値と比べて判定")
     earlier = judged_on_earlier_year(result)
     if earlier:
@@ -84,10 +84,10 @@ def remark(ind: Indicator, result: A.Achievement) -> str:
     return "\n".join(parts)
 
 
-def judged_on_earlier_year(result: A.Achievement) -> str | None:
+def judged_on_earlier_year(result: achievement.Achievement) -> str | None:
     """'2023年度の実績で判定' when the indicator is judged on the actual of a year before the report's (not 延べ),
     in the report's 備考 and the public table's 注記 alike; None otherwise."""
-    if result.kind != A.CUMULATIVE and result.value_year is not None and result.value_year < result.year:
+    if result.kind != achievement.CUMULATIVE and result.value_year is not None and result.value_year < result.year:
         return f"{result.value_year}年度の実績で判定"
     return None
 
@@ -108,7 +108,7 @@ def baseline_text(ind: Indicator) -> str:
     return ("*" if ind.baseline_marked else "") + ind.baseline_shown
 
 
-def rate_text(result: A.Achievement) -> str:
+def rate_text(result: achievement.Achievement) -> str:
     if result.rate is None:
         return DASH
     return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"

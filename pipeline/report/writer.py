@@ -8,14 +8,14 @@ import datetime as dt
 from collections.abc import Sequence
 
 from pipeline.config import Config
-from pipeline.plan import Plan
+from pipeline.plan import YearPlan
 from pipeline.report.builder import DocumentBuilder
 from pipeline.report.data import ReportData
 from pipeline.report.overview import Overview
 
 
 class ReportWriter(Overview, DocumentBuilder):
-    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, *,
+    def __init__(self, plan: YearPlan, config: Config, data: ReportData, today: dt.date, reference: bytes, *,
                  svg_charts: bool = False):
         super().__init__(reference)
         self.plan, self.config, self.data, self.today = plan, config, data, today
