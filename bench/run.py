@@ -16,7 +16,7 @@ with N departments and N filled returns, then times, each in a fresh child proce
   and the stages are measured there too, on the same returns, for a before-and-after table.
 
 Then, for each REPORT_ITEMS (default 250,500,1000), a plan of that many items with a store of two
-collected years, and `report.write_report(..., use_office=False)`: the .docx and the indicator table.
+collected years, and `report.make_report(..., use_office=False)`: the .docx and the indicator table.
 
 With --layout ITEMS (or BENCH_LAYOUT=ITEMS), the report of that many items is made through LibreOffice too
 and its PDF checked page by page (tests/layout_checks.py: no split table row, no page of overflow, no figure
@@ -245,16 +245,14 @@ def child_openpyxl(config_path: str, sample: str) -> dict[str, Any]:
 
 def child_report(config_path: str) -> dict[str, Any]:
     from bench import synthetic as S
-    from pipeline.report.usecase import write_report
-    from pipeline.store import Store
+    from pipeline.report.usecase import make_report
 
     config, plan = S.load_workspace(Path(config_path))
     if config.store_path.exists():
         config.store_path.unlink()
     S.fill_store(plan, config, (S.YEAR - 1, S.YEAR))
     start = time.perf_counter()
-    with Store(config.store_path) as store:
-        result = write_report(plan, config, store, S.YEAR, dt.date(S.YEAR + 1, 6, 20), use_office=False)
+    result = make_report(plan, config, S.YEAR, dt.date(S.YEAR + 1, 6, 20), use_office=False)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "items": len(plan.items), "initiatives": len(plan.initiatives),
             "departments": len(plan.departments), "docx_bytes": result.docx.stat().st_size}
@@ -263,16 +261,14 @@ def child_report(config_path: str) -> dict[str, Any]:
 def child_layout(config_path: str) -> dict[str, Any]:
     """The report through LibreOffice, then its PDF's layout checked (tests/layout_checks.py)."""
     from bench import synthetic as S
-    from pipeline.report.usecase import write_report
-    from pipeline.store import Store
+    from pipeline.report.usecase import make_report
     from tests import layout_checks as LC
 
     config, plan = S.load_workspace(Path(config_path))
     if config.store_path.exists():
         config.store_path.unlink()
     S.fill_store(plan, config, (S.YEAR - 1, S.YEAR))
-    with Store(config.store_path) as store:
-        result = write_report(plan, config, store, S.YEAR, dt.date(S.YEAR + 1, 6, 20), office_timeout=3600.0)
+    result = make_report(plan, config, S.YEAR, dt.date(S.YEAR + 1, 6, 20), office_timeout=3600.0)
     if result.pdf is None:
         return {"items": len(plan.items), "pdf": None, "warnings": result.warnings, "problems": []}
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Where collect's CPU goes, per return: `python bench/stages.py CONFIG YEAR SAMPLE` prints one JSON line.
 
 1. Each stage of a worker's work on one return, timed in this one process (CPU time, no workers) on the first
-   SAMPLE returns of the inbox: reading the file and its sha256, the gate (pipeline.collect.gate), opening the
+   SAMPLE returns of the inbox: reading the file and its sha256, the gate (pipeline.intake.gate), opening the
    workbook (python-calamine and the parts the reader takes itself), the checks (which read the item sheets
    through calamine as they go), and the archive copy.
 2. The collect use case itself (`run_collect_year`, the function the command calls) on the whole inbox into a
@@ -30,13 +30,19 @@ def _cpu_children() -> float:
 
 
 def main(config_path: str, year: str, sample: str) -> dict:
-    from pipeline.collect import checks, gate, inbox
-    from pipeline.collect.reader import read_values
-    from pipeline.collect.usecase import run_collect_year
+    from pipeline.collect import checks
     from pipeline.config import load_config
     from pipeline.files import write_atomically
     from pipeline.plan import load_plan
     from pipeline.vocabulary import ACCEPTED
+    try:        # the intake of untrusted workbooks below the stages, the collect use case above them
+        from pipeline.intake import gate, inbox
+        from pipeline.intake.reader import read_values
+        from pipeline.usecases.collect_year import run_collect_year
+    except ImportError:     # an older checkout (BENCH_BASELINE), from before the layers
+        from pipeline.collect import gate, inbox  # noqa: I001 (modules of that checkout)
+        from pipeline.collect.reader import read_values
+        from pipeline.collect.usecase import run_collect_year
 
     fiscal_year = int(year)
     config = load_config(Path(config_path))

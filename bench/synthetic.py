@@ -24,8 +24,9 @@ from typing import Any
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Department, Plan, load_plan
-from pipeline.store import Answer, Evaluation, IndicatorActual, Store, YearRecord
-from pipeline.survey import layout as L
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, YearRecord
+from pipeline.sheets import layout as L
+from pipeline.store import Store
 from pipeline.survey.workbook import build_workbook, template_file_name
 from pipeline.vocabulary import RETURNED
 
@@ -224,7 +225,7 @@ def _write_return(department: Department) -> int:
     plan, config, folder, taking = _JOB["plan"], _JOB["config"], _JOB["folder"], _JOB["taking"]
     rng = random.Random(f"{plan.id}/{department.code}")
     prefill = prefill_for(plan, config, department.code, taking[department.code], rng)
-    data = build_workbook(plan, config, YEAR, department, prefill=prefill)
+    data = build_workbook(plan.for_year(YEAR), config, YEAR, department, prefill=prefill)
     (folder / template_file_name(plan, YEAR, department)).write_bytes(data)
     return len(data)
 

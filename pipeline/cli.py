@@ -1,4 +1,4 @@
-"""The command line: parses options, calls one stage, prints. No stage logic lives here."""
+"""The command line: parses options, calls one use case, prints. No stage logic lives here."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class Context:
         return show
 
 
-def stage_errors(func):
+def command_errors(func):
     """Turn a PipelineError into one clear message and its exit status, never a traceback. An OSError or a
     SQLite error that no stage turned into one (a file of ours that could not be written or read) gets
     the same kind of message as a StorageError."""
@@ -130,7 +130,7 @@ def main(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool) -> N
 
 @main.command("plan-check")
 @click.pass_obj
-@stage_errors
+@command_errors
 def plan_check(obj: Context) -> None:
     """計画ファイルを読み込んで点検し、件数と、年度ごとの計画の変更（追加・終了・変更・対象外）を表示する。
 
@@ -153,7 +153,7 @@ def plan_check(obj: Context) -> None:
 @year_option
 @click.option("--today", type=Day(), default=None, help="提出期限と比べる今日の日付（YYYY-MM-DD）。省略すると今日。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def check(obj: Context, year: int, today) -> None:
     """最初の調査票を送る前の点検: 連絡先（設定例のまま・部署の連絡先）、提出期限、計画ファイル、LibreOffice、
     書き込めるフォルダー、受付フォルダー。直すことを1行ずつ表示する。
@@ -189,7 +189,7 @@ def check(obj: Context, year: int, today) -> None:
 @click.option("--force", is_flag=True, help="既存の調査票を上書きする（記入中のファイルがないか確認してから）。")
 @click.option("--department", "-d", "departments", multiple=True, help="この部署コードだけ作る（複数可）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]) -> None:
     """年度の調査票（部署ごとの Excel ブック）を作る。
 
@@ -215,7 +215,7 @@ def templates(obj: Context, year: int, force: bool, departments: tuple[str, ...]
 @output_options
 @click.option("--force", is_flag=True, help="受付フォルダーが空でも、また転記票から取り込んだ年度でも、その年度のデータベースの内容を置き換える。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def collect(obj: Context, year: int, force: bool) -> None:
     """受付フォルダーの回答を点検し、データベースに取り込む。
 
@@ -227,7 +227,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
       .venv/bin/python -m pipeline collect --year 2024
       .venv/bin/python -m pipeline collect --year 2024 --verbose
     """
-    from pipeline.collect.usecase import run_collect_year
+    from pipeline.usecases.collect_year import run_collect_year
     from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
     plan, config = obj.plan, obj.config
@@ -263,7 +263,7 @@ def collect(obj: Context, year: int, force: bool) -> None:
               help="表紙の作成日（YYYY-MM-DD）。省略すると今日。")
 @click.option("--no-pdf", is_flag=True, help="LibreOffice を使わない（PDF を作らず、目次は Word で開いたときに更新）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
     """年度の報告書（Word・PDF）と参考指標一覧（Excel・CSV）、公表用のウェブページ（web/index.html）を output/<年度>/ に作る。
 
@@ -296,7 +296,7 @@ def report(obj: Context, year: int, report_date, no_pdf: bool) -> None:
 @click.option("--today", type=Day(), default=None,
               help="提出期限までの日数を数える基準日（YYYY-MM-DD）。省略すると今日。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def status(obj: Context, year: int, today) -> None:
     """最後の collect の結果から、部署ごとの提出状況（受理・差し戻し・未提出）と提出期限までの日数を表示する。
     委員会の意見があれば、その年度に尋ねた意見の回答・完了の件数と、次年度も尋ねる件数（部署別）も表示する。
@@ -337,7 +337,7 @@ def opinions() -> None:
 @output_options
 @click.option("--force", is_flag=True, help="既存の記録票を上書きする（記入済みの内容は消えます）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def opinions_template(obj: Context, year: int, force: bool) -> None:
     """年度の報告書に対する委員会意見・優良事例の記録票（Excel）を opinions/<年度>/ に作る。
 
@@ -357,7 +357,7 @@ def opinions_template(obj: Context, year: int, force: bool) -> None:
 @year_option
 @output_options
 @click.pass_obj
-@stage_errors
+@command_errors
 def opinions_collect(obj: Context, year: int) -> None:
     """opinions/<年度>/ の記録票を点検し、誤りがなければその年度の委員会意見・優良事例をデータベースに取り込む。
 
@@ -404,7 +404,7 @@ def plan_master() -> None:
               help="書き出す計画マスタ（.xlsx）。")
 @click.option("--force", is_flag=True, help="既存の計画マスタを上書きする（編集中の内容は消えます）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def plan_export(obj: Context, out: Path, force: bool) -> None:
     """設定の計画ファイルを、事務局が Excel で編集できる計画マスタ（.xlsx）に書き出す。
 
@@ -412,7 +412,7 @@ def plan_export(obj: Context, out: Path, force: bool) -> None:
     例:
       .venv/bin/python -m pipeline plan export --out 計画マスタ.xlsx
     """
-    from pipeline.plan.master import export_master
+    from pipeline.plan_master.commands import export_master
 
     plan = obj.plan
     path = export_master(plan, obj.config, out, force=force)
@@ -428,7 +428,7 @@ def plan_export(obj: Context, out: Path, force: bool) -> None:
               help="書き出す計画ファイル（.toml）。")
 @click.option("--force", is_flag=True, help="既存の計画ファイルを上書きする（そのファイルのコメントは残りません）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
     """計画マスタ（.xlsx）を点検し、誤りがなければ計画ファイル（TOML）を書き出す。
 
@@ -439,7 +439,7 @@ def plan_import(obj: Context, master: Path, out: Path, force: bool) -> None:
     例:
       .venv/bin/python -m pipeline plan import 計画マスタ.xlsx --out plan/新しい計画.toml
     """
-    from pipeline.plan.master import import_master
+    from pipeline.plan_master.commands import import_master
 
     config = obj.config if obj.config_path.exists() else None
     result = import_master(master, out, force=force, config=config)
@@ -475,7 +475,7 @@ def history() -> None:
 @output_options
 @click.option("--force", is_flag=True, help="既存の転記票を上書きする（記入済みの内容は消えます）。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def history_template(obj: Context, year: int, force: bool) -> None:
     """その年度の計画から、手作業の年度の転記票（Excel）を history/<年度>/ に作る。
 
@@ -497,7 +497,7 @@ def history_template(obj: Context, year: int, force: bool) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="collect で回答を取り込んだ年度でも、転記票の内容で置き換える。")
 @click.pass_obj
-@stage_errors
+@command_errors
 def history_import(obj: Context, year: int, file: Path | None, force: bool) -> None:
     """転記票（省略すると history/<年度>/ の転記票）を点検し、誤りがなければその年度を「転記」としてデータベースに取り込む。
 

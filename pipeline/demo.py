@@ -20,11 +20,12 @@ from pathlib import Path
 import click
 import openpyxl
 
-from pipeline.committee import register as R
+from pipeline.committee import register
 from pipeline.config import load_config
+from pipeline.errors import UsageError
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import load_plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout
 from pipeline.survey.filling import ReturnFiller, fill_plausibly
 from pipeline.survey.workbook import template_file_name
 from pipeline.usage import FiscalYear, JapaneseCommand
@@ -101,10 +102,10 @@ def fill_returns(config_path: Path, year: int, with_mistakes: bool, seed: int) -
             saved += dt.timedelta(days=3)
             name = f"{dept.name}_回答（修正版）.xlsx"
         if with_mistakes and dept.code == TYPED_ABOUT:
-            filler.set("2301", L.KEY_ACTUAL, L.FIELD_ACTUAL, "約1,500件")
+            filler.set("2301", layout.KEY_ACTUAL, layout.FIELD_ACTUAL, "約1,500件")
         if with_mistakes and dept.code == LEFT_EMPTY:
             sheet = filler.item_sheets[0]
-            filler.set(sheet, filler.initiatives(sheet)[0], L.FIELD_RESULT, None)
+            filler.set(sheet, filler.initiatives(sheet)[0], layout.FIELD_RESULT, None)
         filler.save(inbox / name, saved_at=saved, received_at=_arrived(saved))
 
 
@@ -126,19 +127,19 @@ def fill_register(config_path: Path, year: int) -> None:
     """The secretariat types the committee's opinions on `year`'s report into the register."""
     config = load_config(config_path)
     order = year - load_plan(config.plan_file).period_start
-    path = config.opinions_for(year) / R.register_file_name(year)
+    path = config.opinions_for(year) / register.register_file_name(year)
     wb = openpyxl.load_workbook(path)
-    opinions, practices = wb[R.SHEET_OPINIONS], wb[R.SHEET_PRACTICES]
+    opinions, practices = wb[register.SHEET_OPINIONS], wb[register.SHEET_PRACTICES]
     for n, (item, department, text) in enumerate(OPINIONS.get(order, ())):
-        row = R.FIRST_ROW + 1 + n
+        row = register.FIRST_ROW + 1 + n
         opinions.cell(row, 2).value = item
         opinions.cell(row, 4).value = text
         opinions.cell(row, 5).value = department or None
         opinions.cell(row, 6).value = "委員A" if n % 2 else "委員B"
         opinions.cell(row, 7).value = dt.datetime(year + 1, 8, 20)
     for n, (initiative, reason) in enumerate(PRACTICES.get(order, ())):
-        practices.cell(R.FIRST_ROW + 1 + n, 2).value = initiative
-        practices.cell(R.FIRST_ROW + 1 + n, 4).value = reason
+        practices.cell(register.FIRST_ROW + 1 + n, 2).value = initiative
+        practices.cell(register.FIRST_ROW + 1 + n, 4).value = reason
     wb.save(path)
 
 
@@ -152,13 +153,13 @@ def workbook_extras(folder: Path) -> str:
         wb = openpyxl.load_workbook(path, read_only=True)
         sheets.append(set(wb.sheetnames))
         wb.close()
-    asked = sum(L.SHEET_OPINIONS in s for s in sheets)
-    practices = any(L.SHEET_PRACTICES in s for s in sheets)
+    asked = sum(layout.SHEET_OPINIONS in s for s in sheets)
+    practices = any(layout.SHEET_PRACTICES in s for s in sheets)
     parts = [f"{len(books)}部署分"]
-    parts.append(f"うち{asked}部署は「{L.SHEET_OPINIONS}」シートつき（委員会意見への対応を尋ねる）" if asked
-                 else f"対応を尋ねる委員会意見はないため「{L.SHEET_OPINIONS}」シートなし")
-    parts.append(f"全部署に「{L.SHEET_PRACTICES}」シートつき" if practices
-                 else f"前年度の報告に優良事例がないため「{L.SHEET_PRACTICES}」シートなし")
+    parts.append(f"うち{asked}部署は「{layout.SHEET_OPINIONS}」シートつき（委員会意見への対応を尋ねる）" if asked
+                 else f"対応を尋ねる委員会意見はないため「{layout.SHEET_OPINIONS}」シートなし")
+    parts.append(f"全部署に「{layout.SHEET_PRACTICES}」シートつき" if practices
+                 else f"前年度の報告に優良事例がないため「{layout.SHEET_PRACTICES}」シートなし")
     return "、".join(parts)
 
 
@@ -182,8 +183,10 @@ def main(workspace: Path, year: int) -> None:
     config_path = prepare_workspace(workspace.resolve())
     config = load_config(config_path)
     plan = load_plan(config.plan_file)
-    if year not in plan.years:
-        raise click.ClickException(f"{year}年度は計画期間（{plan.period_start}〜{plan.period_end}年度）の外です。")
+    try:
+        plan.check_year(year)
+    except UsageError as exc:
+        raise click.ClickException(str(exc)) from None
     years = [y for y in plan.years if y <= year]     # every year of the period so far: the report shows them all
     for y in years:
         click.secho(f"\n== {fiscal_year_label(y)} ==", bold=True)

@@ -8,16 +8,21 @@ return replaces that department's answers. Other years are never touched.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.committee.model import GoodPractice, Opinion, Response
 from pipeline.errors import (
     NOTHING_CHANGED,
     PipelineError,
     StorageError,
 )
-from pipeline.findings import Finding
+from pipeline.records.opinions import GoodPractice, Opinion, Response
+from pipeline.records.year import (
+    Answer,
+    Evaluation,
+    Submission,
+    Transcription,
+    YearRecord,
+)
 from pipeline.storefile import create_store, diagnose, sqlite_code, tidy_on_failure
 from pipeline.storefile import (
     run_lock as run_lock,  # one collect or report at a time: part of the store's interface
@@ -147,76 +152,6 @@ CREATE TABLE IF NOT EXISTS runs (
     collected_at    TEXT    NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class Submission:
-    file_name: str
-    sha256: str
-    size: int
-    department_code: str | None
-    template_id: str | None
-    schema_version: str | None
-    status: SubmissionStatus
-    saved_at: str | None
-    received_at: str
-    errors: int
-    warnings: int
-
-
-@dataclass(frozen=True)
-class Answer:
-    initiative_id: str
-    department_code: str
-    item_code: str
-    progress: str
-    result: str
-    issues: str
-    next_plan: str
-
-
-@dataclass(frozen=True)
-class IndicatorActual:
-    item_code: str
-    department_code: str
-    value: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    item_code: str
-    department_code: str
-    grade: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Transcription:
-    """A year the store holds from a transcript of a report done by hand, not from collected returns."""
-
-    fiscal_year: int
-    source: str          # what the secretariat wrote: 令和5年度進捗状況報告書から転記
-    file_name: str
-    sha256: str
-
-
-@dataclass
-class YearRecord:
-    """Everything one collect run decided for one fiscal year: what the store will hold."""
-
-    fiscal_year: int
-    plan_id: str
-    plan_digest: str
-    collected_at: str
-    submissions: list[Submission]
-    roster: dict[str, tuple[RosterStatus, str | None]]   # department → (status, file_name)
-    answers: list[tuple[Answer, str]]                 # (answer, sha256)
-    actuals: list[tuple[IndicatorActual, str]]        # (actual, sha256) for fiscal_year
-    evaluations: list[tuple[Evaluation, str]]
-    findings: list[Finding]
-    responses: list[tuple[Response, str]] = field(default_factory=list)   # answers to the committee's opinions
-    arrivals: dict[str, Arrival] = field(default_factory=dict)   # department → what came that could not be used
-    transcription: Transcription | None = None   # the year came from a transcript (history import), not collect
 
 
 class Store:
@@ -445,9 +380,8 @@ class Store:
 
     def transcriptions(self) -> dict[int, Transcription]:
         """year → how it was transcribed, for the years taken in from a 転記票 (none before schema 3)."""
-        if not self._has_table("transcriptions"):
-            return {}
-        rows = self.db.execute("SELECT fiscal_year, source, file_name, sha256 FROM transcriptions ORDER BY fiscal_year")
+        rows = self._rows_of("transcriptions",
+                             "SELECT fiscal_year, source, file_name, sha256 FROM transcriptions ORDER BY fiscal_year")
         return {r[0]: Transcription(*r) for r in rows}
 
     def transcription(self, year: int) -> Transcription | None:
@@ -456,15 +390,13 @@ class Store:
     def roster(self, year: int) -> dict[str, RosterStatus]:
         """department code → where it stands (returned, with errors, missing)."""
         rows = self.db.execute("SELECT department_code, status FROM roster WHERE fiscal_year = ?", (year,))
-        return {code: RosterStatus(status) for code, status in rows}
+        return {code: RosterStatus.from_stored(status) for code, status in rows}
 
     def arrivals(self, year: int) -> dict[str, tuple[Arrival, str]]:
         """department code → (what came from it that could not be used, the file): only departments without
         a usable return that sent something (none in a store made before schema 3)."""
-        if not self._has_table("roster_arrivals"):
-            return {}
-        rows = self.db.execute(
-            "SELECT a.department_code, a.arrival, r.file_name FROM roster_arrivals a JOIN roster r"
+        rows = self._rows_of(
+            "roster_arrivals", "SELECT a.department_code, a.arrival, r.file_name FROM roster_arrivals a JOIN roster r"
             " ON r.fiscal_year = a.fiscal_year AND r.department_code = a.department_code WHERE a.fiscal_year = ?",
             (year,))
         return {code: (Arrival(arrival), file or "") for code, arrival, file in rows}
@@ -495,46 +427,45 @@ class Store:
         return {(r[0], r[1]): spreadsheet_number(r[2]) for r in rows}
 
     def findings(self, year: int) -> list[tuple]:
+        """The year's findings as rows (severity, code, file, department, sheet, cell, field, value, message).
+        The department is its name (`Finding.department`), though the column has always been called
+        department_code: the name of a column of stores already made."""
         return self.db.execute(
             "SELECT severity, code, file, department_code, sheet, cell, field, value, message"
             " FROM findings WHERE fiscal_year = ? ORDER BY seq", (year,)).fetchall()
 
     def opinions(self) -> list[Opinion]:
         """Every opinion the committee has given, every year (none in a store made before schema 2)."""
-        if not self._has_table("opinions"):
-            return []
-        rows = self.db.execute(
-            "SELECT opinion_id, fiscal_year, number, item_code, department_code, text, member, given_on"
+        rows = self._rows_of(
+            "opinions", "SELECT opinion_id, fiscal_year, number, item_code, department_code, text, member, given_on"
             " FROM opinions ORDER BY fiscal_year, number")
         return [Opinion(*r) for r in rows]
 
     def opinion_years(self) -> list[int]:
         """The years whose opinions have been registered (opinions collect), even with none given."""
-        if not self._has_table("opinion_registers"):
-            return []
-        return [r[0] for r in self.db.execute("SELECT fiscal_year FROM opinion_registers ORDER BY fiscal_year")]
+        return [r[0] for r in self._rows_of("opinion_registers", "SELECT fiscal_year FROM opinion_registers ORDER BY fiscal_year")]
 
     def good_practices(self, year: int) -> list[GoodPractice]:
         """The good practices named on year `year`'s report."""
-        if not self._has_table("good_practices"):
-            return []
-        rows = self.db.execute(
-            "SELECT fiscal_year, number, initiative_id, reason FROM good_practices WHERE fiscal_year = ?"
+        rows = self._rows_of(
+            "good_practices", "SELECT fiscal_year, number, initiative_id, reason FROM good_practices WHERE fiscal_year = ?"
             " ORDER BY number", (year,))
         return [GoodPractice(*r) for r in rows]
 
     def responses(self) -> list[Response]:
         """Every answer to an opinion, every year."""
-        if not self._has_table("opinion_responses"):
-            return []
-        rows = self.db.execute(
-            "SELECT opinion_id, fiscal_year, department_code, status, text FROM opinion_responses"
+        rows = self._rows_of(
+            "opinion_responses", "SELECT opinion_id, fiscal_year, department_code, status, text FROM opinion_responses"
             " ORDER BY fiscal_year, opinion_id")
         return [Response(r[0], r[1], r[2], ResponseStatus(r[3]), r[4]) for r in rows]
 
     def _has_table(self, name: str) -> bool:
         """A store opened read-only is never upgraded: one made by an earlier version lacks the newer tables."""
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+    def _rows_of(self, table: str, sql: str, params: tuple = ()) -> list[tuple]:
+        """The rows `sql` selects from `table`, or none where the store is older than the table."""
+        return self.db.execute(sql, params).fetchall() if self._has_table(table) else []
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every table in a stable order — for comparing two stores."""

@@ -3,7 +3,8 @@
 A submission (one file of the inbox) and a department's place on the year's roster are different
 things, and so are their states: `SubmissionStatus.ACCEPTED` (this file is the one that counts) is not
 `RosterStatus.RETURNED` (this department has returned its workbook without errors), even though the
-store has long spelled both "accepted". The store converts at its edge; everything else holds these.
+store has long spelled both "accepted" (`RosterStatus.stored`). The store converts at its edge; everything
+else holds these.
 """
 
 from __future__ import annotations
@@ -25,12 +26,24 @@ class SubmissionStatus(Enum):
         return _SUBMISSION_LABELS[self]
 
 
+_STORED_RETURNED = "accepted"
+
+
 class RosterStatus(Enum):
     """Where a department stands for the year."""
 
-    RETURNED = "accepted"       # returned, no errors
+    RETURNED = "returned"       # returned, no errors
     WITH_ERRORS = "errors"      # returned, to be fixed (差し戻し)
     MISSING = "missing"         # nothing returned yet (未提出)
+
+    @property
+    def stored(self) -> str:
+        """The word the store holds: it has always spelled RETURNED "accepted"."""
+        return _STORED_RETURNED if self is RosterStatus.RETURNED else self.value
+
+    @classmethod
+    def from_stored(cls, word: str) -> RosterStatus:
+        return cls.RETURNED if word == _STORED_RETURNED else cls(word)
 
     @property
     def label(self) -> str:
@@ -162,9 +175,15 @@ _ARRIVAL_LABELS = {
     Arrival.NOT_A_WORKBOOK: ("調査票でないファイルで提出", "調査票でない"),
 }
 
+# What the report, the public table and the web page print where the answer of a department whose return
+# was sent back (差し戻し中) would stand: one word, and the same word with its reason where there is room.
+PENDING = "未確定"
+PENDING_SENT_BACK = f"{PENDING}（差し戻し中）"
+
 # The short names the code reads best with.
 ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = SubmissionStatus
 RETURNED, WITH_ERRORS, MISSING = RosterStatus
 
-for _status in (SubmissionStatus, RosterStatus, ResponseStatus, Arrival):
+for _status in (SubmissionStatus, ResponseStatus, Arrival):
     sqlite3.register_adapter(_status, lambda s: s.value)   # stored as the words the store has always used
+sqlite3.register_adapter(RosterStatus, lambda s: s.stored)

@@ -100,10 +100,10 @@ REPORT_DATE = dt.date(2025, 6, 20)    # the report on YEAR, dated as the secreta
 @pytest.fixture(scope="module")
 def docx_bytes(filled_store) -> bytes:
     """The report on YEAR from the filled store, as .docx bytes (one per test module)."""
-    from pipeline.report.document import build_report
+    from tests.report_fixtures import docx_of
 
     plan, config, store = filled_store
-    return build_report(plan, config, store, YEAR, REPORT_DATE)
+    return docx_of(plan, config, YEAR, REPORT_DATE)
 
 
 @pytest.fixture(scope="module")

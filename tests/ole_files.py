@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 
-from pipeline.collect.gate import OLE_MAGIC
+from pipeline.intake.gate import OLE_MAGIC
 
 SECTOR, MINI, CUTOFF = 512, 64, 4096
 END, FREE, FAT_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD

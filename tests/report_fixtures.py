@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipeline.config import Config, load_config
 from pipeline.plan import Plan, load_plan
-from pipeline.store import Answer, Evaluation, IndicatorActual, Store, YearRecord
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, YearRecord
+from pipeline.store import Store
 from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,3 +139,19 @@ def final_year_store(path: Path, p: Plan) -> Store:
     last = dataclasses.replace(year_record(p, 2024), fiscal_year=2025, collected_at="2026-06-10T10:00:00")
     store.replace_year(last)
     return store
+
+
+def docx_of(plan: Plan, config: Config, year: int, today) -> bytes:
+    """The report's .docx as the report command writes it (make_report, without LibreOffice)."""
+    from pipeline.report.usecase import make_report
+
+    return make_report(plan, config, year, today, use_office=False).docx.read_bytes()
+
+
+def indicator_table_of(plan: Plan, store: Store, year: int, today):
+    """The public table's rows as the report command makes them: from the year's one ReportData."""
+    from pipeline.report.data import load_report_data
+    from pipeline.report.public_table import indicator_table
+
+    data = load_report_data(plan, store, year)
+    return indicator_table(data.plan, data, today)

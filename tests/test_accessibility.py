@@ -29,7 +29,7 @@ from pipeline.files import made_on, stamped_pdf
 from pipeline.report import style as RS
 from pipeline.report.builder import DocumentBuilder
 from pipeline.report.document import REPORT_NAME
-from pipeline.report.usecase import write_report
+from pipeline.report.usecase import make_report
 from tests.office_support import requires_office
 
 YEAR = 2024
@@ -363,7 +363,7 @@ def report_pdf(filled_store, tmp_path_factory):
     """(the report's .docx as python-docx reads it, the PDF's path) made through LibreOffice."""
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path_factory.mktemp("a11y"))
-    result = write_report(plan, config, store, YEAR, TODAY)
+    result = make_report(plan, config, YEAR, TODAY)
     assert result.pdf is not None, result.warnings
     return Document(result.docx), result.pdf
 

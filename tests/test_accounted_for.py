@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.collect import held
 from pipeline.collect.checks import departments_named
-from pipeline.collect.inbox import InboxFile
 from pipeline.collect.outputs import status_workbook_name
 from pipeline.followup.reminders import reminder_list_name
-from pipeline.report.usecase import write_report
+from pipeline.intake.inbox import InboxFile
+from pipeline.report.usecase import make_report
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import template_file_name
 from pipeline.vocabulary import RETURNED, Arrival
 from tests.conftest import YEAR
@@ -349,7 +349,7 @@ def test_report__typed_text_still_holding_a_bidi_override__shown_as_typed_everyw
                    for e, sha in record.evaluations]
     store.replace_year(dataclasses.replace(record, answers=answers, evaluations=evaluations))
     with store:
-        result = write_report(plan, config, store, YEAR, dt.date(2025, 6, 20), use_office=False)
+        result = make_report(plan, config, YEAR, dt.date(2025, 6, 20), use_office=False)
     page = result.web.read_bytes()
     tree = parse(page)
     holding = [n for n in tree.iter() if any(isinstance(c, str) and REASON_AS_TYPED in c for c in n.children)]

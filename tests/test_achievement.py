@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.plan import DECREASE
 from pipeline.report import achievement as A
-from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import MISSING, PENDING, RETURNED, WITH_ERRORS
 from tests.report_fixtures import plan as load_real_plan
 
 PLAN = load_real_plan()
@@ -146,7 +146,7 @@ def test_assess_plan__every_indicator_from_store_shaped_actuals():
 
 
 @pytest.mark.parametrize(("status", "label"), [
-    (MISSING, A.NOT_SUBMITTED), (WITH_ERRORS, A.PENDING), (RETURNED, A.NO_ACTUAL), (None, A.NO_ACTUAL),
+    (MISSING, A.NOT_SUBMITTED), (WITH_ERRORS, PENDING), (RETURNED, A.NO_ACTUAL), (None, A.NO_ACTUAL),
 ])
 def test_judgement_label__says_why_an_actual_is_missing(status, label):
     assert A.judgement_label(assess("1101", {}), status) == label
@@ -181,7 +181,7 @@ def test_final_year__latest_value_2301_pending__not_judged_on_2024():
     assert (r.value, r.value_year, r.rate, r.judgement) == (1500, 2024, None, A.NO_ACTUAL)
     assert "2024年度までの達成率は 75.0%" in r.note
     assert "2024年度の実績（1,500件）で判定しています" not in r.note
-    assert A.judgement_label(r, WITH_ERRORS) == A.PENDING
+    assert A.judgement_label(r, WITH_ERRORS) == PENDING
 
 
 def test_final_year__latest_value_at_target_in_an_earlier_year__still_no_actual():

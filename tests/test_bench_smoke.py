@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench import synthetic as S
-from pipeline.collect.run import collect
+from pipeline.collect.returns import collect
 from pipeline.plan import load_plan
 from pipeline.survey.workbook import build_workbook
 
@@ -26,7 +26,7 @@ def test_bench__synthetic_plan__loads_as_a_plan_file_and_every_department_is_sur
 def test_bench__prefilled_returns__collected_as_clean_returns(tmp_path):
     config, plan = S.load_workspace(S.make_workspace(tmp_path / "ws", departments=12, items=6))
     files, _size = S.write_returns(plan, config, processes=2)
-    result = collect(plan, config, S.YEAR)
+    result = collect(plan.for_year(S.YEAR), config, S.YEAR)
     assert files == 12
     assert [f.code for f in result.findings] == []
     assert sum(len(o.answers) for o in result.files) == sum(len(i.departments) for i in plan.initiatives)
@@ -35,8 +35,8 @@ def test_bench__prefilled_returns__collected_as_clean_returns(tmp_path):
 def test_bench__prefill__changes_only_the_input_cells(tmp_path):
     config, plan = S.load_workspace(S.make_workspace(tmp_path / "ws", departments=5, items=3))
     department = plan.departments[0]
-    assert build_workbook(plan, config, S.YEAR, department, prefill={}) == build_workbook(
-        plan, config, S.YEAR, department)
+    assert build_workbook(plan.for_year(S.YEAR), config, S.YEAR, department, prefill={}) == build_workbook(
+        plan.for_year(S.YEAR), config, S.YEAR, department)
 
 
 def test_bench__tiny_run__writes_every_section_of_the_results(tmp_path):

@@ -15,9 +15,9 @@ from docx.oxml.ns import qn
 
 from pipeline.plan import load_plan
 from pipeline.report.charts import Figure, draw_charts, indicator_figure
-from pipeline.report.document import build_report
-from pipeline.report.public_table import build_workbook, load_indicator_table
+from pipeline.report.public_table import build_workbook
 from tests.conftest import PLAN_FILE
+from tests.report_fixtures import docx_of, indicator_table_of
 
 PLAN = load_plan(PLAN_FILE)
 YEARS = list(PLAN.years)
@@ -72,7 +72,7 @@ def test_charts__many_are_drawn_on_all_cores_and_equal_one_by_one():
 
 def test_report__every_indicator_has_its_chart_with_alt_text_and_its_numbers_in_a_table(filled_store):
     plan, config, store = filled_store
-    document = Document(io.BytesIO(build_report(plan, config, store, TODAY_YEAR, TODAY)))
+    document = Document(io.BytesIO(docx_of(plan, config, TODAY_YEAR, TODAY)))
     described = [el.get("descr") for el in document.element.body.iter(qn("wp:docPr"))]
     assert len(described) == len(plan.indicators) and all(described)
     courses = [t for t in document.tables if t.rows[0].cells[-1].text.startswith("目標値")
@@ -82,7 +82,7 @@ def test_report__every_indicator_has_its_chart_with_alt_text_and_its_numbers_in_
 
 def test_public_table__charts_start_at_zero_name_their_unit_and_are_described(filled_store):
     plan, config, store = filled_store
-    table = load_indicator_table(plan, store, TODAY_YEAR, TODAY)
+    table = indicator_table_of(plan, store, TODAY_YEAR, TODAY)
     data = build_workbook(plan, table, TODAY)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         charts = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]

@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.collect import choice
 from pipeline.collect.outputs import status_workbook_name
-from pipeline.collect.run import collect, merge
-from pipeline.followup.run import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import ACCEPTED, RETURNED, SUPERSEDED, WITH_ERRORS
 from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office
@@ -39,9 +38,7 @@ def as_stamped(moment: dt.datetime, *, libreoffice: bool = False) -> dt.datetime
 
 
 def run(project, now: dt.datetime | None = None):
-    result = collect(project.plan, project.config, YEAR, now=now)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    result = run_collect_year(project.plan, project.config, YEAR, now=now).result
     return result
 
 
@@ -187,10 +184,11 @@ def test_collect__mac_and_windows_file_names__findings_and_a_return_packet_for_e
         f.save(target)
         if name is None:
             os.rename(os.fsencode(target), os.path.join(os.fsencode(project.inbox()), windows))
-    result = run(project)
+    collected = run_collect_year(project.plan, project.config, YEAR)
+    result = collected.result
     assert result.roster["05"] == (WITH_ERRORS, unicodedata.normalize("NFC", mac))
     assert result.roster["01"] == (WITH_ERRORS, "総務課_回答.xlsx")
-    followup = write_followup(project.plan, project.config, result, inline=True)
+    followup = collected.followup
     assert sorted(followup.packets.names) == ["01", "05"], followup.notes
     assert not followup.packets.refused
 

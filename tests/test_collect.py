@@ -12,18 +12,16 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
 from pipeline.findings import flatten
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import ACCEPTED, DUPLICATE, MISSING, RETURNED, SUPERSEDED, WITH_ERRORS, Arrival
 from tests.conftest import YEAR
 
 
 def run(project, year=YEAR):
-    result = collect(project.plan, project.config, year)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    result = run_collect_year(project.plan, project.config, year).result
     return result
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from pipeline.collect.run import collect, merge
 from pipeline.findings import Severity, flatten
-from pipeline.followup.run import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import YEAR
 from tests.test_collect import run
@@ -299,7 +298,8 @@ def _copied_into_a_new_workbook(project, code, path, sheets=None):
 
 def test_collect__sheets_copied_into_a_new_workbook__error_names_the_department(project):
     _copied_into_a_new_workbook(project, "05", project.inbox() / "Book1.xlsx")
-    result = run(project)        # (the outcome comes back from a worker process)
+    collected = run_collect_year(project.plan, project.config, YEAR)   # (the outcome comes back from a worker)
+    result = collected.result
     found = [f for f in result.findings if f.file == "Book1.xlsx"]
     assert flatten(found, ["severity", "code", "department"]) == [(Severity.ERROR, "IDENT_008", "情報政策課")]
     assert found[0].message == (
@@ -310,7 +310,7 @@ def test_collect__sheets_copied_into_a_new_workbook__error_names_the_department(
     assert (outcome.department, outcome.apparent_department) == (None, "05")
     # it has returned something, to be fixed: not chased as if it had sent nothing
     assert result.roster["05"] == (WITH_ERRORS, "Book1.xlsx")
-    followup = write_followup(project.plan, project.config, result, inline=True)
+    followup = collected.followup
     assert "05" not in {d.code for d in followup.missing}
     assert [r.status for r in followup.reminders if r.department.code == "05"] == [WITH_ERRORS]
 
@@ -366,7 +366,5 @@ def test_collect__identity_lost_and_no_sign_of_whose__not_a_survey_workbook(proj
 
 def test_collect__every_departments_clean_return__no_finding_at_all(project):
     project.return_all()
-    result = collect(project.plan, project.config, YEAR)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     assert result.findings == [] and result.ok

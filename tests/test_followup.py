@@ -13,17 +13,18 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
-from pipeline.collect.usecase import run_collect_year
+from pipeline.collect.returns import collect
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from pipeline.files import Staging
 from pipeline.fiscal import format_date_ja
+from pipeline.followup.outputs import stage_followup
 from pipeline.followup.packet_book import PACKET_FILL, PACKET_HEADERS
 from pipeline.followup.packets import packet_file_name
 from pipeline.followup.reminders import reminder_list_name
-from pipeline.followup.run import write_followup
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import RETURNED
 from tests.conftest import YEAR
 from tests.filling import ReturnFiller
@@ -186,9 +187,12 @@ def test_packet__fixed_in_part_and_returned__new_packet_marks_only_what_is_left(
 
 def test_packet__file_changed_after_collect__no_packet_and_a_note(project):
     path = return_with_problems(project)
-    result = collect(project.plan, project.config, YEAR)
+    plan = project.plan.for_year(YEAR)
+    result = collect(plan, project.config, YEAR)
     project.filler("05").fill_all().save(path)          # a new version arrives between check and packet
-    followup = write_followup(project.plan, project.config, result, today=BEFORE_DEADLINE)
+    with Staging() as staging:      # the collect use case's next step
+        followup = stage_followup(plan, project.config, result, staging, today=BEFORE_DEADLINE)
+        staging.publish()
     assert not packet_path(project).exists()
     assert len(followup.notes) == 1 and "情報政策課（05）" in followup.notes[0] and "変わりました" in followup.notes[0]
 
@@ -335,7 +339,6 @@ def test_status__year_never_collected__exit_2_and_says_run_collect_first(project
     assert not project.config.store_path.exists()      # looking creates no database
 
     project.return_all(year=2023)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, collect(project.plan, project.config, 2023), store)
+    run_collect_year(project.plan, project.config, 2023)
     result = cli(project, "status", "--year", str(YEAR))
     assert result.exit_code == 2 and f"{YEAR}年度はまだ回収（collect）していません" in result.output

@@ -23,11 +23,11 @@ import pytest
 import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline.collect import gate, inbox
-from pipeline.collect.gate import inspect_workbook
-from pipeline.collect.inbox import read_stable, scan_inbox
 from pipeline.config import Limits
 from pipeline.findings import finding, flatten
+from pipeline.intake import gate, inbox
+from pipeline.intake.gate import inspect_workbook
+from pipeline.intake.inbox import read_stable, scan_inbox
 
 LIMITS = Limits()
 MiB = 1024 * 1024

@@ -26,11 +26,11 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
-from pipeline.collect.usecase import run_collect_year
 from pipeline.history import transcript as T
 from pipeline.history.transcript import build_transcript, transcript_file_name
+from pipeline.sheets import layout as L
 from pipeline.store import SCHEMA_VERSION, Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import ROOT, make_project
 from tests.office_support import Calc, need_office, requires_office
 
@@ -349,7 +349,7 @@ def test_history_import__a_transcript_of_another_year__refused(fresh):
 def test_history_import__a_transcript_of_another_plan__refused(fresh, tmp_path):
     other = dataclasses.replace(fresh.plan, id="another_city_2022_2025")
     path = tmp_path / "よその転記票.xlsx"
-    path.write_bytes(build_transcript(other, fresh.config, 2024))
+    path.write_bytes(build_transcript(other.for_year(2024), fresh.config, 2024))
     filler = TranscriptFiller(path)
     filler.actual("1101", 7000)
     filler.save()

@@ -10,9 +10,10 @@ import zipfile
 
 import pytest
 
-from pipeline.collect.run import archive_path, collect, merge
+from pipeline.collect.returns import archive_path, collect
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import ACCEPTED, RETURNED
 from tests.conftest import YEAR
 from tests.test_gate import (
@@ -105,9 +106,8 @@ EXPECTED = {
 
 def test_hostile_corpus__each_case_a_clear_finding__good_returns_beside_them_accepted(hostile_inbox):
     project, good, snapshot = hostile_inbox
-    result = collect(project.plan, project.config, YEAR)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
         assert set(store.roster(YEAR).values()) == {RETURNED}
 
     found: dict[str, list[str]] = {}
@@ -126,9 +126,7 @@ def test_hostile_corpus__each_case_a_clear_finding__good_returns_beside_them_acc
 
 def test_archive__accepted_returns_kept_under_their_content_hash(project):
     good = project.return_all()
-    result = collect(project.plan, project.config, YEAR)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     for o in result.files:
         kept = archive_path(project.config, o.sha256)
         assert kept.read_bytes() == good[o.department].read_bytes()
@@ -139,9 +137,8 @@ def test_archive__accepted_returns_kept_under_their_content_hash(project):
 
 def _collect_one(project, filler, name="return.xlsx"):
     filler.save(project.inbox() / name)
-    result = collect(project.plan, project.config, YEAR)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
         answers = store.answers(YEAR)
     return result, answers, [f for f in result.findings if f.file == name]
 
@@ -183,7 +180,7 @@ def test_collect__formula_in_a_number_cell__warning_at_cell_and_its_result_read(
     # a cached result, as Excel writes it: <f>3+4</f><v>7</v>
     path.write_bytes(_with_sheet_xml(path.read_bytes(), "2101", lambda xml: re.sub(
         rf'(<c r="{cell}"[^>]*>)<v>7</v>', r"\1<f>3+4</f><v>7</v>", xml)))
-    result = collect(project.plan, project.config, YEAR)
+    result = collect(project.plan.for_year(YEAR), project.config, YEAR)
     findings = [f for f in result.findings if f.file == "return.xlsx"]
     assert [(f.code, f.sheet, f.cell, f.severity) for f in findings] == [("VALUE_008", "2101", cell, "warning")]
     assert [a.value for o in result.files for a in o.actuals if a.item_code == "2101"] == [7]

@@ -22,7 +22,7 @@ from docx.shared import Cm
 
 from pipeline import office
 from pipeline.report.public_table import SHEET_TABLE
-from pipeline.report.usecase import write_report
+from pipeline.report.usecase import make_report
 from tests import report_fixtures as F
 from tests.conftest import ROOT
 from tests.office_support import need_office
@@ -39,8 +39,8 @@ def final_year_report(tmp_path_factory):
     need_office()
     tmp = tmp_path_factory.mktemp("layout")
     plan, config = F.plan(), F.config(tmp)
-    with F.final_year_store(config.store_path, plan) as store:
-        result = write_report(plan, config, store, 2025, TODAY)
+    with F.final_year_store(config.store_path, plan):
+        result = make_report(plan, config, 2025, TODAY)
     assert result.pdf is not None, result.warnings
     return result
 

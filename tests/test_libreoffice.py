@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.collect.run import collect, merge
+from pipeline.collect.returns import collect
 from pipeline.findings import Severity
 from pipeline.plan import Plan
-from pipeline.report.usecase import write_report
-from pipeline.store import Answer, Evaluation, Store
-from pipeline.survey import layout as L
+from pipeline.records.year import Answer, Evaluation
+from pipeline.report.usecase import make_report
+from pipeline.sheets import layout as L
+from pipeline.store import Store
 from pipeline.survey.filling import ReturnFiller
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import RETURNED, WITH_ERRORS
 from tests.conftest import ROOT, YEAR, Project, make_project
 from tests.office_support import Calc, CalcRefused, need_office, requires_office
@@ -139,9 +141,7 @@ def filled(tmp_path_factory, _templates_cache, calc):
     shutil.copytree(_templates_cache, project.config.templates_dir)
     typed = {d.code: typed_return(project, d.code) for d in project.plan.surveyed_departments()}
     done = calc.fill([job(project, t) for t in typed.values()])
-    result = collect(project.plan, project.config, YEAR)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     return project, typed, done, result
 
 
@@ -218,7 +218,7 @@ def test_collect__mistakes_made_in_calc__each_reported_at_its_cell(project, calc
     assert [d["content"] for d in mistakes] == ["TEXT", "TEXT", "EMPTY", "TEXT", "TEXT"]     # 約千件 stayed text
     assert [d.get("unprotected", False) for d in mistakes] == [False, False, False, True, False]
 
-    result = collect(project.plan, project.config, YEAR)
+    result = collect(project.plan.for_year(YEAR), project.config, YEAR)
     found = {(f.severity.value, f.code, f.sheet, f.cell, f.field, f.value)
              for f in result.findings if f.file == "情報政策課_回答.xlsx"}
 
@@ -245,9 +245,8 @@ def test_collect__80_percent_typed_in_calc__stored_as_80_for_a_percent_indicator
     typed = [d["done"][-1] for d in done]
     assert [(d["content"], d["value"], "%" in d["format"]) for d in typed] == [("VALUE", 0.8, True)] * 2
 
-    result = collect(project.plan, project.config, YEAR)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
         actuals = store.actuals()
     assert [f for f in result.findings if f.file == "企画課.xlsx"] == []
     assert actuals[(YEAR, "1202")] == 80
@@ -285,8 +284,7 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
     project, _typed, _done, _result = filled
     plan: Plan = project.plan
     shutil.copy(ROOT / "input_templates" / "report_reference.docx", project.config.report_reference)
-    with Store(project.config.store_path) as store:
-        result = write_report(plan, project.config, store, YEAR, TODAY)
+    result = make_report(plan, project.config, YEAR, TODAY)
     assert result.warnings == []
     assert result.pdf is not None and result.toc_filled
 
@@ -319,8 +317,8 @@ def test_report__toc_filled_and_pdf_with_japanese_fonts_embedded(filled):
 
 @requires_office()
 def test_calc__committee_opinions_answered_from_the_dropdown__collected_and_asked_again_while_open(project, calc):
-    from pipeline.collect.usecase import run_collect_year
     from pipeline.survey.workbook import write_templates
+    from pipeline.usecases.collect_year import run_collect_year
     from pipeline.vocabulary import ResponseStatus
     from tests.test_opinions_loop import give_opinions, responses
 

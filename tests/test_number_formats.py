@@ -9,9 +9,9 @@ import zipfile
 import openpyxl
 import pytest
 
-from pipeline.collect import gate
-from pipeline.collect.reader import read_values
 from pipeline.config import Limits
+from pipeline.intake import gate
+from pipeline.intake.reader import read_values
 from pipeline.values import number_format, number_in_unit, shown_number
 
 # format code, stored value → (scale, percent, literal unit, date, what the cell shows)

@@ -16,16 +16,16 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect.run import collect, merge
-from pipeline.collect.usecase import run_collect_year
+from pipeline.collect.returns import collect
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions
 from pipeline.findings import Severity, flatten
 from pipeline.report.public_table import RATE_HEADER, public_file_name
 from pipeline.report.usecase import report_file_name
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.filling import ReturnFiller
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import WITH_ERRORS, ResponseStatus
 from tests import report_fixtures as F
 from tests.conftest import YEAR
@@ -119,7 +119,7 @@ def _return_with_cell(project, code: str, sheet: str, key: str, field: str, xml_
 
 
 def _findings(project):
-    result = collect(project.plan, project.config, YEAR)
+    result = collect(project.plan.for_year(YEAR), project.config, YEAR)
     return result, [f for f in result.findings if f.file == NAME]
 
 
@@ -261,7 +261,7 @@ def test_collect__confirmation_of_another_figure__still_held(project):
 def test_collect__real_looking_figure_even_far_above_target__taken_without_a_warning(project, item, value):
     code = project.plan.item_by_code[item].indicator.reporter
     _return_actual(project, value, item, code)
-    result = collect(project.plan, project.config, YEAR)
+    result = collect(project.plan.for_year(YEAR), project.config, YEAR)
     assert [f.code for f in result.findings if f.file == NAME] == []
     assert [a.value for o in result.files for a in o.actuals if a.item_code == item] == [value]
 
@@ -301,9 +301,8 @@ def test_calc__sum_and_division_by_zero_typed_as_formulas__6402_stored_and_the_e
     # (Calc writes the result as it shows it, <v>6402</v>; Excel writes the double's 17 digits,
     # 6402.000000000001, which the openpyxl-written returns above stand for)
 
-    result = collect(project.plan, project.config, YEAR)
+    result = run_collect_year(project.plan, project.config, YEAR).result
     with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
         actuals = store.actuals()
     assert repr(actuals[(YEAR, "1102")]) == "6402.0"
     sum_cell = L.a1(ReturnFiller(project.template("01")).row_of("1102", L.KEY_ACTUAL) - 1, COL_VALUE)

@@ -9,11 +9,11 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from pipeline.collect.usecase import run_collect_year
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import ResponseStatus
 
 TODAY = dt.date(2025, 6, 1)

@@ -18,12 +18,12 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions, findings_file_name
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import Department
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.store import Store
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
 from tests.conftest import YEAR
 
 REGISTER_NAME = "R06_2024年度_委員会意見・優良事例.xlsx"
@@ -202,9 +202,9 @@ def test_template__identity__kind_plan_and_year_in_a_very_hidden_sheet_and_the_p
 
 
 def test_template__same_plan_and_year__same_bytes(project):
-    first = R.build_register(project.plan, project.config, YEAR)
-    assert R.build_register(project.plan, project.config, YEAR) == first
-    assert R.build_register(project.plan, project.config, YEAR + 1) != first
+    first = R.build_register(project.plan.for_year(YEAR), project.config, YEAR)
+    assert R.build_register(project.plan.for_year(YEAR), project.config, YEAR) == first
+    assert R.build_register(project.plan.for_year(YEAR + 1), project.config, YEAR + 1) != first
 
 
 def test_template__existing_register__not_overwritten_without_force(project):
@@ -214,7 +214,7 @@ def test_template__existing_register__not_overwritten_without_force(project):
         R.write_register(project.plan, project.config, YEAR)
     assert path.read_bytes() == typed
     R.write_register(project.plan, project.config, YEAR, force=True)
-    assert path.read_bytes() == R.build_register(project.plan, project.config, YEAR)
+    assert path.read_bytes() == R.build_register(project.plan.for_year(YEAR), project.config, YEAR)
 
 
 def test_cli_template__writes_then_refuses_to_overwrite(project):

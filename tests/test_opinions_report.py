@@ -13,9 +13,8 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion, Response
 from pipeline.followup.status import year_status
-from pipeline.report.document import build_report
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, Response
 from pipeline.store import Store
 from pipeline.vocabulary import ResponseStatus
 from tests import report_fixtures as F
@@ -78,20 +77,20 @@ def loop(tmp_path_factory):
     store.close()
 
 
-def report(plan, config, store, year: int):
-    return Document(io.BytesIO(build_report(plan, config, store, year, TODAY)))
+def report(plan, config, year: int):
+    return Document(io.BytesIO(F.docx_of(plan, config, year, TODAY)))
 
 
 @pytest.fixture(scope="module")
 def report_2024(loop):
     plan, config, store, _ = loop
-    return report(plan, config, store, 2024)
+    return report(plan, config, 2024)
 
 
 @pytest.fixture(scope="module")
 def report_2025(loop):
     plan, config, store, _ = loop
-    return report(plan, config, store, 2025)
+    return report(plan, config, 2025)
 
 
 def table(document, first_header: str) -> list[list[str]]:
@@ -155,7 +154,7 @@ def test_report__none_settled__no_clause_of_zero_settled_and_no_zero_counts(tmp_
             (Response("2023-01", 2024, "05", IN_PROGRESS, "検討会を設置した。"), "sha-05"),
             (Response("2023-02", 2024, "01", NOT_YET, "来年度に検討する。"), "sha-01")]))
         store.replace_opinions(2023, [ON_2101, ON_1101], [], file_name="r2023.xlsx", sha256="x")
-        text = chapter(report(plan, config, store, 2024))
+        text = chapter(report(plan, config, 2024))
     finally:
         store.close()
     assert ("2024年度の対応状況は、対応中 1件、未対応 1件です。"
@@ -201,19 +200,19 @@ def test_report__the_last_chapter_after_the_indicator_list(report_2024):
 
 def test_report__no_opinion_yet__says_so(filled_store):
     plan, config, store = filled_store
-    text = chapter(report(plan, config, store, 2024))
+    text = chapter(report(plan, config, 2024))
     assert f"2023年度までの報告に対する{COMMITTEE}の意見はないため、対応状況の報告はありません。" in text
     assert f"2023年度の報告に対して、{COMMITTEE}が優良事例として紹介した取組はありません。" in text
 
 
 def test_report__every_opinion_settled_earlier__says_none_was_asked(tmp_path):
-    plan = F.plan()
-    store = F.filled_store(tmp_path / "settled.sqlite", plan, years=(2024,))
+    plan, config = F.plan(), F.config(tmp_path)
+    store = F.filled_store(config.store_path, plan, years=(2024,))
     store.replace_opinions(2023, [ON_1101], [], file_name="r.xlsx", sha256="x")
     store.db.execute("INSERT INTO opinion_responses VALUES (?,?,?,?,?,?)",
                      (2023, ON_1101.id, "01", "done", "対応した。", "sha"))   # an earlier year's answer
     store.db.commit()
-    document = report(plan, F.config(tmp_path), store, 2024)
+    document = report(plan, config, 2024)
     assert any(p.startswith(f"2023年度までの報告に対する{COMMITTEE}の意見1件は、いずれも") for p in chapter(document))
     assert not [t for t in document.tables if t.rows[0].cells[0].text == "意見番号"]
     store.close()
@@ -221,7 +220,7 @@ def test_report__every_opinion_settled_earlier__says_none_was_asked(tmp_path):
 
 def test_report__same_store_and_date_give_the_same_bytes(loop):
     plan, config, store, _ = loop
-    assert build_report(plan, config, store, 2025, TODAY) == build_report(plan, config, store, 2025, TODAY)
+    assert F.docx_of(plan, config, 2025, TODAY) == F.docx_of(plan, config, 2025, TODAY)
 
 
 # --- the status screen --------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import tomli_w
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.collect import gate
+from pipeline.intake import gate
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED, Plan, content_digest, load_plan
-from pipeline.plan import master_layout as M
-from pipeline.plan.master import build_master, export_master, import_master
+from pipeline.plan_master import layout as M
+from pipeline.plan_master.commands import build_master, export_master, import_master
 from pipeline.survey.workbook import build_workbook
 from tests.conftest import PLAN_FILE, make_project
 from tests.office_support import Calc, need_office, requires_office
@@ -436,7 +436,7 @@ def test_the_master_goes_through_the_gate_like_a_return(plan, tmp_path):
 def test_a_workbook_that_is_not_a_master_is_told_so(plan, tmp_path):
     project = make_project(tmp_path / "project")
     path = tmp_path / "調査票.xlsx"
-    path.write_bytes(build_workbook(plan, project.config, 2024, plan.department_by_code["05"]))
+    path.write_bytes(build_workbook(plan.for_year(2024), project.config, 2024, plan.department_by_code["05"]))
     result = import_master(path, tmp_path / "plan.toml", inline=True)
     assert {f.code for f in result.findings} == {"PLAN_001"}
     assert {f.value for f in result.findings} == set(M.SHEETS)

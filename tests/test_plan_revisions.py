@@ -12,15 +12,15 @@ import openpyxl
 import pytest
 import tomli_w
 
-from pipeline.collect.usecase import run_collect_year
 from pipeline.config import load_config
 from pipeline.errors import PlanError
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED, load_plan, plan_from_mapping
-from pipeline.report.document import build_report
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import build_workbook, write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import PLAN_FILE, Project, make_project
+from tests.report_fixtures import docx_of, indicator_table_of
 
 TODAY = dt.date(2025, 6, 20)
 
@@ -94,7 +94,7 @@ def test_plan__a_comment_or_a_reformatting_of_the_file_changes_nothing(tmp_path)
     assert again.digest == original.digest
     config = make_project(tmp_path / "p").config
     dept = original.department_by_code["05"]
-    assert build_workbook(again, config, 2024, dept) == build_workbook(original, config, 2024, dept)
+    assert build_workbook(again.for_year(2024), config, 2024, dept) == build_workbook(original.for_year(2024), config, 2024, dept)
 
 
 @pytest.mark.parametrize(("change", "says"), [
@@ -142,8 +142,8 @@ def test_collect_and_report__both_years_against_their_own_plan(revised):
         assert "2402" not in store.evaluations(2024)
         digests = dict(store.db.execute("SELECT fiscal_year, plan_digest FROM runs"))
         assert digests == {2023: p.plan.for_year(2023).digest, 2024: p.plan.for_year(2024).digest}
-        text = "\n".join(par.text for par in _document(build_report(p.plan, p.config, store, 2024, TODAY)).paragraphs)
-        table = _cells(build_report(p.plan, p.config, store, 2024, TODAY))
+        text = "\n".join(par.text for par in _document(docx_of(p.plan, p.config, 2024, TODAY)).paragraphs)
+        table = _cells(docx_of(p.plan, p.config, 2024, TODAY))
     assert "【令和6年度（2024年度）の計画の変更】" in text
     assert "対象外の取組項目（2402）は件数と構成比に含めていません。" in text
     assert "この取組項目は、令和6年度（2024年度）は評価の対象外です（理由: 人事制度の見直し中のため、2024年度は評価しない。）。" in text
@@ -151,8 +151,7 @@ def test_collect_and_report__both_years_against_their_own_plan(revised):
         assert reason in table
     assert "動画による情報発信を行う。" in table
     with Store(p.config.store_path, readonly=True) as store:
-        from pipeline.report.public_table import load_indicator_table
-        rows = {row[0]: row for row in load_indicator_table(p.plan, store, 2024, TODAY).rows}
+        rows = {row[0]: row for row in indicator_table_of(p.plan, store, 2024, TODAY).rows}
     assert "2024年度実績: 対象外" in rows["2402"][-1]       # not 未提出: nobody was asked for it
     assert rows["2402"][-2] != "未提出"                     # judged on the latest actual there is (2023's)
 
@@ -173,9 +172,8 @@ def test_report__an_earlier_years_report_is_unchanged_by_a_later_revision(projec
     project.return_all(2023)
     run_collect_year(project.plan, project.config, 2023, today=TODAY, inline=True)
     revised = plan_from_mapping(revise(city_plan_data()))
-    with Store(project.config.store_path, readonly=True) as store:
-        before = build_report(project.plan, project.config, store, 2023, TODAY)
-        after = build_report(revised, project.config, store, 2023, TODAY)
+    before = docx_of(project.plan, project.config, 2023, TODAY)
+    after = docx_of(revised, project.config, 2023, TODAY)
     assert after == before
 
 

@@ -20,10 +20,9 @@ from pipeline.report.public_table import (
     build_workbook,
     csv_text,
     headers,
-    load_indicator_table,
     public_file_name,
-    write_public_table,
 )
+from pipeline.report.usecase import make_report
 from tests import report_fixtures as F
 
 YEAR = 2024
@@ -35,7 +34,7 @@ HEADERS = ["管理番号", "取組項目", "参考指標", "単位", "基準年�
 @pytest.fixture(scope="module")
 def table(filled_store):
     plan, _config, store = filled_store
-    return load_indicator_table(plan, store, YEAR, TODAY)
+    return F.indicator_table_of(plan, store, YEAR, TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +158,7 @@ def test_injection__plan_texts_stay_inert_in_xlsx_and_csv(filled_store):
     hostile = dataclasses.replace(item, title=F.DDE,
                                   indicator=dataclasses.replace(item.indicator, name=F.HYPERLINK))
     plan = dataclasses.replace(plan, items=(hostile, *plan.items[1:]))
-    table = load_indicator_table(plan, store, YEAR, TODAY)
+    table = F.indicator_table_of(plan, store, YEAR, TODAY)
     wb = openpyxl.load_workbook(io.BytesIO(build_workbook(plan, table, TODAY)))
     cell = wb[SHEET_TABLE].cell(FIRST_ROW + 2, 3)
     assert (cell.value, cell.data_type, cell.hyperlink) == (F.HYPERLINK, "s", None)
@@ -170,10 +169,10 @@ def test_injection__plan_texts_stay_inert_in_xlsx_and_csv(filled_store):
     assert rows[1][1] == "'" + F.DDE and rows[1][2] == "'" + F.HYPERLINK
 
 
-def test_write_public_table__file_names(filled_store, tmp_path):
+def test_report__public_table_file_names(filled_store, tmp_path):
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path)
-    files = write_public_table(plan, config, store, YEAR, TODAY)
+    files = make_report(plan, config, YEAR, TODAY, use_office=False)
     assert files.xlsx == tmp_path / "2024" / public_file_name(YEAR, ".xlsx") == tmp_path / "2024" / (
         "参考指標一覧_R06_2024年度.xlsx")
     assert files.csv.name == "参考指標一覧_R06_2024年度.csv"

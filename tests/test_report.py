@@ -21,9 +21,12 @@ from pipeline import office
 from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.report import achievement as A
-from pipeline.report.document import NOT_SUBMITTED, PENDING, TOC_INSTRUCTION, build_report, rate_text
+from pipeline.report.document import TOC_INSTRUCTION
+from pipeline.report.overview import NOT_SUBMITTED
 from pipeline.report.style import reference_bytes
-from pipeline.report.usecase import report_file_name, write_report
+from pipeline.report.texts import rate_text
+from pipeline.report.usecase import make_report, report_file_name
+from pipeline.vocabulary import PENDING_SENT_BACK
 from tests import report_fixtures as F
 from tests.office_support import requires_office
 
@@ -115,7 +118,7 @@ def test_text__per_item_indicator_block(text):
 def test_missing_return__reads_未提出_never_blank(document, text):
     roster = dict(row[:2] for row in table_rows(document, "部署", "提出状況"))
     assert roster["商工課"] == NOT_SUBMITTED
-    assert roster["福祉事務所"] == PENDING
+    assert roster["福祉事務所"] == PENDING_SENT_BACK
     assert roster["協働まちづくり課"] == "提出済み"
     # 2302 (lead 商工課): its initiative, its 自己評価
     assert "商工課\n未提出\n調査票が提出されていません。" in text
@@ -214,7 +217,7 @@ def test_headings__use_the_styles_the_toc_collects(docx_bytes):
 
 def test_determinism__same_store_same_bytes(filled_store, docx_bytes):
     plan, config, store = filled_store
-    assert build_report(plan, config, store, YEAR, TODAY) == docx_bytes
+    assert F.docx_of(plan, config, YEAR, TODAY) == docx_bytes
     props = part(docx_bytes, "docProps/core.xml")
     assert "2025-06-20T09:00:00Z" in props and "revision" not in props
 
@@ -226,7 +229,7 @@ def test_determinism__reference_file_is_reproducible():
 def test_reference__missing_file_falls_back_to_builtin_styles(filled_store, docx_bytes, tmp_path):
     plan, config, store = filled_store
     missing = dataclasses.replace(config, report_reference=tmp_path / "none.docx")
-    data = build_report(plan, missing, store, YEAR, TODAY)
+    data = F.docx_of(plan, missing, YEAR, TODAY)
     assert part(data, "word/styles.xml") == part(docx_bytes, "word/styles.xml")
 
 
@@ -236,7 +239,7 @@ def test_reference__a_restyled_reference_is_used(filled_store, tmp_path):
     ref.styles["表本文"].font.size = Pt(10)
     path = tmp_path / "ref.docx"
     ref.save(path)
-    data = build_report(plan, dataclasses.replace(config, report_reference=path), store, YEAR, TODAY)
+    data = F.docx_of(plan, dataclasses.replace(config, report_reference=path), YEAR, TODAY)
     assert '<w:sz w:val="20"/>' in part(data, "word/styles.xml")
 
 
@@ -254,7 +257,7 @@ def test_reference__saved_by_libreoffice_or_missing_a_style(filled_store, tmp_pa
     with zipfile.ZipFile(path, "w") as z:
         for name, data in members.items():
             z.writestr(name, data)
-    doc = Document(io.BytesIO(build_report(plan, dataclasses.replace(config, report_reference=path), store,
+    doc = Document(io.BytesIO(F.docx_of(plan, dataclasses.replace(config, report_reference=path),
                                            YEAR, TODAY)))
     names = {p.style.name for p in doc.paragraphs}
     assert {"Heading 1", "Heading 3", "注記"} <= names
@@ -263,15 +266,16 @@ def test_reference__saved_by_libreoffice_or_missing_a_style(filled_store, tmp_pa
 def test_year__outside_the_plan_or_not_collected(filled_store):
     plan, config, store = filled_store
     with pytest.raises(UsageError, match="計画期間"):
-        build_report(plan, config, store, 2030, TODAY)
+        F.docx_of(plan, config, 2030, TODAY)
     with pytest.raises(UsageError, match="make collect YEAR=2025"):
-        build_report(plan, config, store, 2025, TODAY)
+        F.docx_of(plan, config, 2025, TODAY)
 
 
 def test_first_collected_year__no_change_column(filled_store, tmp_path):
     plan, config, _store = filled_store
-    store = F.filled_store(tmp_path / "one.sqlite", plan, years=(2024,))
-    doc = Document(io.BytesIO(build_report(plan, config, store, YEAR, TODAY)))
+    config = dataclasses.replace(config, store_path=tmp_path / "one.sqlite", output_dir=tmp_path / "output")
+    store = F.filled_store(config.store_path, plan, years=(2024,))
+    doc = Document(io.BytesIO(F.docx_of(plan, config, YEAR, TODAY)))
     total = next(r for r in table_rows(doc, "柱", "S") if r[0] == "合計")
     assert total[1:] == ["5", "3", "4", "4", "1", "0", "17"]
     store.close()
@@ -282,18 +286,18 @@ def test_first_collected_year__no_change_column(filled_store, tmp_path):
 def test_write_report__without_office__docx_xlsx_csv(filled_store, tmp_path):
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
-    result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
+    result = make_report(plan, config, YEAR, TODAY, use_office=False)
     assert [p.relative_to(tmp_path / "out" / "2024").as_posix() for p in result.paths] == [
         "進捗状況報告書_R06_2024年度.docx", "参考指標一覧_R06_2024年度.xlsx", "参考指標一覧_R06_2024年度.csv",
         "web/index.html"]
-    assert result.docx.read_bytes() == build_report(plan, config, store, YEAR, TODAY)
+    assert result.docx.read_bytes() == F.docx_of(plan, config, YEAR, TODAY)
     assert not list(result.folder.glob(".*.tmp"))
 
 
 def test_write_report__missing_reference_is_a_warning(filled_store, tmp_path):
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out", report_reference=tmp_path / "gone.docx")
-    result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
+    result = make_report(plan, config, YEAR, TODAY, use_office=False)
     assert result.docx.exists()
     assert any("gone.docx" in w for w in result.warnings)
 
@@ -321,7 +325,7 @@ def test_cli__report_without_store_is_a_clear_error(tmp_path):
 def test_libreoffice__toc_filled_and_pdf_written(filled_store, tmp_path):
     plan, config, store = filled_store
     config = dataclasses.replace(config, output_dir=tmp_path / "out")
-    result = write_report(plan, config, store, YEAR, TODAY)
+    result = make_report(plan, config, YEAR, TODAY)
     assert result.warnings == []
     assert result.pdf is not None and result.pdf.exists() and result.toc_filled
     pdf_text = subprocess.run(["pdftotext", "-layout", str(result.pdf), "-"], capture_output=True, text=True,
@@ -341,7 +345,7 @@ def test_libreoffice__toc_filled_and_pdf_written(filled_store, tmp_path):
     assert (result.folder / "web" / result.pdf.name).read_bytes() == result.pdf.read_bytes()
     assert 'href="%E9%80%B2%E6%8D%97%E7%8A%B6%E6%B3%81%E5%A0%B1%E5%91%8A%E6%9B%B8_R06_2024%E5%B9%B4%E5%BA%A6.pdf"' \
         in result.web.read_text(encoding="utf-8")
-    again = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / "again"), store, YEAR, TODAY)
+    again = make_report(plan, dataclasses.replace(config, output_dir=tmp_path / "again"), YEAR, TODAY)
     assert again.pdf.read_bytes() == result.pdf.read_bytes()      # the same store and date, the same bytes
     assert again.docx.read_bytes() == result.docx.read_bytes()
     assert again.web.read_bytes() == result.web.read_bytes()
@@ -359,7 +363,7 @@ def test_libreoffice__failure_leaves_the_docx_and_warns(filled_store, tmp_path, 
     stale = config.output_for(YEAR) / report_file_name(YEAR, ".pdf")
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
-    result = write_report(plan, config, store, YEAR, TODAY)
+    result = make_report(plan, config, YEAR, TODAY)
     assert result.docx.exists() and result.pdf is None and not stale.exists()
     assert any("テスト用の失敗" in w for w in result.warnings)
 
@@ -388,7 +392,7 @@ def test_pdf__same_store_and_date_give_the_same_bytes_whatever_the_clock(filled_
     monkeypatch.setattr(office, "find_office", lambda: _ClockStampingOffice())
     made = []
     for run in ("a", "b"):
-        result = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / run), store, YEAR, TODAY)
+        result = make_report(plan, dataclasses.replace(config, output_dir=tmp_path / run), YEAR, TODAY)
         made.append(result.pdf.read_bytes())
     assert made[0] == made[1]
     with pikepdf.open(io.BytesIO(made[0])) as pdf:
@@ -399,7 +403,7 @@ def test_pdf__same_store_and_date_give_the_same_bytes_whatever_the_clock(filled_
 def test_pdf__that_cannot_be_read_is_a_warning_and_no_pdf(filled_store, tmp_path, monkeypatch):
     plan, config, store = filled_store
     monkeypatch.setattr(office, "find_office", lambda: _ClockStampingOffice(garbage=True))
-    result = write_report(plan, dataclasses.replace(config, output_dir=tmp_path / "out"), store, YEAR, TODAY)
+    result = make_report(plan, dataclasses.replace(config, output_dir=tmp_path / "out"), YEAR, TODAY)
     assert result.pdf is None and result.docx.exists()
     assert not list(result.folder.glob("*.pdf")) and not list(result.folder.glob(".*"))
     assert any("PDF" in w for w in result.warnings)

@@ -33,12 +33,12 @@ from click.testing import CliRunner
 
 from pipeline import isolation
 from pipeline.cli import main
-from pipeline.collect import run as collect_module
-from pipeline.collect.inbox import InboxFile
-from pipeline.collect.run import collect
+from pipeline.collect import returns as collect_module
+from pipeline.collect.returns import collect
 from pipeline.config import load_config
 from pipeline.errors import FULL, NO_PERMISSION, READ_ONLY, InternalError, StorageError
 from pipeline.followup.packets import packet_file_name
+from pipeline.intake.inbox import InboxFile
 from pipeline.plan import load_plan
 from pipeline.store import Store
 from tests.conftest import ROOT, YEAR, Project, make_project
@@ -394,13 +394,13 @@ def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_the
 
 def test_store__full_in_the_middle_of_replace_year__storage_error_and_the_old_year_kept(collected):
     p = collected
-    result = collect(p.plan, p.config, YEAR)
+    result = collect(p.plan.for_year(YEAR), p.config, YEAR)
     before = state(p)
     with Store(p.config.store_path) as store:
         pages = store.db.execute("PRAGMA page_count").fetchone()[0]
         store.db.execute(f"PRAGMA max_page_count = {pages}")    # SQLITE_FULL as soon as the year grows
         with pytest.raises(StorageError) as caught:
-            store.replace_year(collect_module.year_record(p.plan, result, "2025-06-01T00:00:00Z"))
+            store.replace_year(collect_module.year_record(p.plan.for_year(YEAR), result, "2025-06-01T00:00:00Z"))
         assert not store.db.in_transaction
     assert caught.value.cause == FULL and str(p.config.store_path) in str(caught.value)
     assert state(p) == before
@@ -480,7 +480,7 @@ def test_collect__archive_copy_cannot_be_written_in_a_worker__storage_error_not_
     monkeypatch.setattr(collect_module, "keep_copy", no_room)   # before the workers fork: they inherit it
     project.return_all()
     with pytest.raises(StorageError) as caught:
-        collect(project.plan, project.config, YEAR)
+        collect(project.plan.for_year(YEAR), project.config, YEAR)
     assert caught.value.cause == FULL and str(project.config.archive_dir) in str(caught.value)
 
 
@@ -492,22 +492,22 @@ def test_collect__archive_copy_cannot_be_written_in_a_worker__storage_error_not_
     (OSError(errno.EIO, "Input/output error", "/srv/share/output/2024/x.xlsx"), "Input/output error"),
 ])
 def test_cli__stray_os_error__one_message_exit_2(project, monkeypatch, error, cause):
-    import pipeline.collect.usecase
+    import pipeline.usecases.collect_year
 
     def fail(*args, **kwargs):
         raise error
-    monkeypatch.setattr(pipeline.collect.usecase, "run_collect_year", fail)
+    monkeypatch.setattr(pipeline.usecases.collect_year, "run_collect_year", fail)
     result = _cli(project, "collect", "--year", str(YEAR))
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert "/srv/share/output/2024/x.xlsx" in result.output and f"原因: {cause}" in result.output
 
 
 def test_cli__stray_sqlite_error__names_the_store(project, monkeypatch):
-    import pipeline.collect.usecase
+    import pipeline.usecases.collect_year
 
     def fail(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
-    monkeypatch.setattr(pipeline.collect.usecase, "run_collect_year", fail)
+    monkeypatch.setattr(pipeline.usecases.collect_year, "run_collect_year", fail)
     result = _cli(project, "collect", "--year", str(YEAR))
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert str(project.config.store_path) in result.output and "database or disk is full" in result.output

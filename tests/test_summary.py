@@ -22,16 +22,17 @@ import openpyxl
 import pytest
 from docx import Document
 
-from pipeline.collect.usecase import run_collect_year
-from pipeline.committee.model import GENERAL, Opinion, opinion_id
 from pipeline.plan import Exclusion
+from pipeline.records.opinions import GENERAL, Opinion, opinion_id
 from pipeline.report import summary as S
-from pipeline.report.document import build_report
-from pipeline.report.public_table import FIRST_ROW, SHEET_TABLE, csv_text, write_public_table
+from pipeline.report.public_table import FIRST_ROW, SHEET_TABLE, csv_text
+from pipeline.report.usecase import make_report
+from pipeline.sheets import layout as L
 from pipeline.store import Store
-from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
+from pipeline.usecases.collect_year import run_collect_year
 from tests.conftest import make_project
+from tests.report_fixtures import docx_of
 
 YEARS = (2022, 2023, 2024, 2025)
 REPORT_DAY = {y: dt.date(y + 1, 6, 20) for y in YEARS}
@@ -106,26 +107,28 @@ def cycle(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def reports(cycle):
-    """The 2024 and 2025 reports (python-docx), built from the four years' store."""
-    with Store(cycle.config.store_path, readonly=True) as store:
-        return {y: Document(io.BytesIO(build_report(cycle.plan, cycle.config, store, y, REPORT_DAY[y])))
-                for y in (2024, 2025)}
+def made(cycle):
+    """year → what the report command made for 2024 and 2025 from the four years' store (without LibreOffice)."""
+    return {y: make_report(cycle.plan, cycle.config, y, REPORT_DAY[y], use_office=False) for y in (2024, 2025)}
 
 
 @pytest.fixture(scope="module")
-def public(cycle):
-    """year → (xlsx rows, csv rows), each {管理番号: {header: value}}, as write_public_table wrote them."""
+def reports(made):
+    """The 2024 and 2025 reports (python-docx)."""
+    return {y: Document(io.BytesIO(result.docx.read_bytes())) for y, result in made.items()}
+
+
+@pytest.fixture(scope="module")
+def public(made):
+    """year → (xlsx rows, csv rows), each {管理番号: {header: value}}, as the report command wrote them."""
     out = {}
-    with Store(cycle.config.store_path, readonly=True) as store:
-        for y in (2024, 2025):
-            files = write_public_table(cycle.plan, cycle.config, store, y, REPORT_DAY[y])
-            ws = openpyxl.load_workbook(files.xlsx)[SHEET_TABLE]
-            rows = list(ws.iter_rows(min_row=FIRST_ROW + 1, values_only=True))
-            head = [h for h in rows[0] if h is not None]
-            xlsx = {r[0]: dict(zip(head, r, strict=False)) for r in rows[1:] if r[0] and str(r[0]).isdigit()}
-            lines = list(csv.reader(io.StringIO(files.csv.read_bytes().decode("utf-8-sig"))))
-            out[y] = xlsx, {r[0]: dict(zip(lines[0], r, strict=True)) for r in lines[1:]}
+    for y, files in made.items():
+        ws = openpyxl.load_workbook(files.xlsx)[SHEET_TABLE]
+        rows = list(ws.iter_rows(min_row=FIRST_ROW + 1, values_only=True))
+        head = [h for h in rows[0] if h is not None]
+        xlsx = {r[0]: dict(zip(head, r, strict=False)) for r in rows[1:] if r[0] and str(r[0]).isdigit()}
+        lines = list(csv.reader(io.StringIO(files.csv.read_bytes().decode("utf-8-sig"))))
+        out[y] = xlsx, {r[0]: dict(zip(lines[0], r, strict=True)) for r in lines[1:]}
     return out
 
 
@@ -408,9 +411,8 @@ def test_excluded_item__its_grade_reads_対象外_in_that_year_only(cycle):
     plan = cycle.plan
     items = tuple(dataclasses.replace(i, excluded=(Exclusion(2023, "制度の見直しのため"),)) if i.code == "1102" else i
                   for i in plan.items)
-    with Store(cycle.config.store_path, readonly=True) as store:
-        document = Document(io.BytesIO(build_report(dataclasses.replace(plan, items=items), cycle.config, store,
-                                                    2025, REPORT_DAY[2025])))
+    document = Document(io.BytesIO(docx_of(dataclasses.replace(plan, items=items), cycle.config, 2025,
+                                           REPORT_DAY[2025])))
     assert by_code(item_grades(document))["1102"][2:] == ["A", "対象外", "A", "A"]
     assert pillar_grades(document)[1][1:3] == ["S 1 / A 1 / B 0 / C 0", "S 0 / A 1 / B 0 / C 0\n対象外 1"]
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.errors import AlreadyExistsError
 from pipeline.plan import plan_from_mapping
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
+from pipeline.sheets import layout as L
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.survey.workbook import build_workbook, write_templates
 from tests.conftest import PLAN_FILE, YEAR
 
@@ -125,7 +125,7 @@ def test_templates__marked_baseline__the_note_names_the_indicators_own_baseline_
     indicator = next(i["indicator"] for i in data["items"] if i["code"] == "2101")
     indicator["baseline_year"] = 2021
     plan = plan_from_mapping(data)
-    wb = openpyxl.load_workbook(io.BytesIO(build_workbook(plan, project.config, YEAR, plan.department_by_code["05"])))
+    wb = openpyxl.load_workbook(io.BytesIO(build_workbook(plan.for_year(YEAR), project.config, YEAR, plan.department_by_code["05"])))
     ws = wb["2101"]
     row = _rows(ws)[L.KEY_ACTUAL]
     assert ws.cell(_rows(ws)[L.KEY_BASELINE], 2).value == "3件（2021年度）＊"
@@ -172,9 +172,9 @@ def test_templates__print_setup__a4_landscape_fit_to_width_titles_frozen(books):
 
 def test_templates__same_inputs__same_bytes(project):
     dept = project.plan.department_by_code["05"]
-    first = build_workbook(project.plan, project.config, 2024, dept)
-    assert build_workbook(project.plan, project.config, 2024, dept) == first
-    assert build_workbook(project.plan, project.config, 2025, dept) != first
+    first = build_workbook(project.plan.for_year(2024), project.config, 2024, dept)
+    assert build_workbook(project.plan.for_year(2024), project.config, 2024, dept) == first
+    assert build_workbook(project.plan.for_year(2025), project.config, 2025, dept) != first
 
 
 def test_templates__existing_workbooks__not_overwritten_without_force(project):
@@ -204,11 +204,8 @@ def test_cli_templates__writes_the_year_folder(tmp_path):
 # --- carry-over: next year's workbooks show last year's answers ---------------------------------------
 
 def _collect(project, year):
-    from pipeline.collect.run import collect, merge
-    from pipeline.store import Store
-    result = collect(project.plan, project.config, year)
-    with Store(project.config.store_path) as store:
-        merge(project.plan, project.config, result, store)
+    from pipeline.usecases.collect_year import run_collect_year
+    run_collect_year(project.plan, project.config, year)
 
 
 def _rows(ws) -> dict[str, int]:

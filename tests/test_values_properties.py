@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.collect.reader import _FORMULA, has_formula
 from pipeline.files import csv_safe
+from pipeline.intake.reader import _FORMULA, has_formula
 from pipeline.values import (
     clean_text,
     format_number,

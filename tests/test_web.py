@@ -14,7 +14,7 @@ import pytest
 from pipeline.plan import Exclusion
 from pipeline.report import charts
 from pipeline.report.data import load_report_data
-from pipeline.report.usecase import write_report
+from pipeline.report.usecase import make_report
 from pipeline.report.web import build_page
 from pipeline.report.web_charts import inline_svg
 from pipeline.store import Store
@@ -93,8 +93,8 @@ def written(tmp_path_factory):
     """The report written without LibreOffice for 2024 from the hostile store: (result, page bytes, tree)."""
     tmp = tmp_path_factory.mktemp("web")
     plan, config = F.plan(), F.config(tmp)
-    with hostile_store(config.store_path, plan) as store:
-        result = write_report(plan, config, store, YEAR, TODAY, use_office=False)
+    with hostile_store(config.store_path, plan):
+        result = make_report(plan, config, YEAR, TODAY, use_office=False)
     page = result.web.read_bytes()
     return result, page, parse(page)
 
@@ -275,13 +275,13 @@ def test_files__an_earlier_pdf_copy_goes_when_this_run_made_none(filled_store, t
     stale = config.output_for(YEAR) / "web" / "進捗状況報告書_R06_2024年度.pdf"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"%PDF-1.7 an earlier report")
-    write_report(plan, config, store, YEAR, TODAY, use_office=False)
+    make_report(plan, config, YEAR, TODAY, use_office=False)
     assert not stale.exists()
 
 
 def test_determinism__same_store_and_date_same_bytes_another_date_another_page(filled_store, tmp_path):
     plan, config, store = filled_store
-    pages = [write_report(plan, dataclasses.replace(config, output_dir=tmp_path / run), store, YEAR, day,
+    pages = [make_report(plan, dataclasses.replace(config, output_dir=tmp_path / run), YEAR, day,
                           use_office=False).web.read_bytes()
              for run, day in (("a", TODAY), ("b", TODAY), ("c", dt.date(2025, 7, 1)))]
     assert pages[0] == pages[1]

@@ -17,7 +17,7 @@ import datetime as dt
 import pytest
 
 from pipeline.plan import Exclusion
-from pipeline.report.usecase import write_report
+from pipeline.report.usecase import make_report
 from tests import browser_support as B
 from tests import report_fixtures as F
 
@@ -35,9 +35,9 @@ def pages(tmp_path_factory):
         if i.code == EXCLUDED_ITEM else i for i in base.items))
     config = F.config(tmp)
     out = {}
-    with F.final_year_store(config.store_path, plan) as store:
+    with F.final_year_store(config.store_path, plan):
         for year in (2024, 2025):
-            out[year] = write_report(plan, config, store, year, dt.date(year + 1, 6, 20), use_office=False).web
+            out[year] = make_report(plan, config, year, dt.date(year + 1, 6, 20), use_office=False).web
     return out
 
 
@@ -135,7 +135,7 @@ def test_reflow__a_return_with_a_long_unbroken_text__the_page_still_does_not_scr
         store.db.execute("UPDATE answers SET result = ? WHERE fiscal_year = 2024 AND initiative_id = "
                                  "(SELECT MIN(initiative_id) FROM answers WHERE fiscal_year = 2024)", (token,))
         store.db.commit()
-        page = write_report(plan, config, store, 2024, dt.date(2025, 6, 20), use_office=False).web
+        page = make_report(plan, config, 2024, dt.date(2025, 6, 20), use_office=False).web
     assert token in page.read_text(encoding="utf-8")
     browser.open(page, width=320)
     inner, scroll = browser.script("return [window.innerWidth, document.documentElement.scrollWidth]")

@@ -1,2 +1,3 @@
-"""Collecting the returns: the inbox and the gate, isolated reading, the checks, the choice among
-several returns, the run that merges into the store, and its outputs."""
+"""Collecting the returns: the checks, the choice among several returns, the year's returns checked in
+workers and decided (`returns`), and its outputs. The inbox, the gate and the reader are the shared intake
+(`pipeline.intake`)."""

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.collect.confirmations import confirmation_line, confirmations_path
-from pipeline.collect.reader import WorkbookValues
-from pipeline.committee.model import Response
 from pipeline.config import Config
 from pipeline.findings import Code, Finding, finding
+from pipeline.intake.reader import WorkbookValues
 from pipeline.plan import ActionItem, Indicator, Plan
-from pipeline.store import Answer, Evaluation, IndicatorActual
-from pipeline.survey import layout as L
+from pipeline.records.opinions import Response
+from pipeline.records.year import Answer, Evaluation, IndicatorActual
+from pipeline.sheets import layout as L
 from pipeline.values import (
     NumberParse,
     clean_text,
@@ -109,7 +109,7 @@ def read_identity(book: WorkbookValues) -> dict[str, str]:
 def check_return(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str,
                  asked: Mapping[str, tuple[str, ...]] | None = None) -> CheckedReturn:
     """Every finding and every answer of one returned workbook. `asked`: department → the IDs of the
-    committee's opinions its workbook asks about this year (pipeline.committee.loop)."""
+    committee's opinions its workbook asks about this year (pipeline.year_ask)."""
     out = CheckedReturn()
     identity = read_identity(book)
     if not identity.get(L.ID_DEPARTMENT) or not identity.get(L.ID_PLAN):

@@ -26,9 +26,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pipeline.collect import inbox
-from pipeline.collect.gate import OLE_MAGIC, ZIP_MAGICS
 from pipeline.config import Limits
+from pipeline.intake import inbox
+from pipeline.intake.gate import OLE_MAGIC, ZIP_MAGICS
 
 ZIP, MSG, EML = ".zip", ".msg", ".eml"
 HELD_EXTENSIONS = inbox.HELD_EXTENSIONS

@@ -13,7 +13,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.collect import choice
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe, made_on
 from pipeline.findings import Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
@@ -73,7 +73,7 @@ def status_workbook(plan: Plan, result: CollectResult, today: dt.date) -> bytes:
 
     ws = wb.add_worksheet("ファイル一覧")
     ws.write_string(0, 0, "受付フォルダーのファイル", title)
-    rows = [[o.file_name, plan.department_name(o.department) if o.department in plan.department_by_code else "",
+    rows = [[o.file_name, plan.department_name_or(o.department),
              o.status.label, o.saved_at or "", o.saved_by or "", o.received_at, o.size, o.sha256]
             for o in result.files]
     _table(ws, 2, ["ファイル", "部署", "扱い", "ブックの最終保存日時", "保存したソフト", "受付日時", "サイズ", "SHA-256"],

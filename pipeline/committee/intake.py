@@ -11,27 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.collect.adopt import Steps, adopt_workbook
 from pipeline.collect.checks import read_identity
-from pipeline.collect.outputs import findings_csv
-from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import keep_copy
-from pipeline.collect.single import take_workbook
-from pipeline.committee import register as R
-from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.committee import register
 from pipeline.config import Config
 from pipeline.errors import PipelineError, UsageError
-from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
-from pipeline.plan import Plan
-from pipeline.store import Store, run_lock
-from pipeline.survey import layout as L
+from pipeline.intake.reader import WorkbookValues
+from pipeline.intake.single import Taken
+from pipeline.plan import Plan, YearPlan
+from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.sheets import layout
+from pipeline.store import Store
 from pipeline.values import clean_text, normalise_choice
 
 # What a message says when the store was committed but the findings file could not be put in place.
@@ -46,7 +43,7 @@ class SeveralRegistersError(PipelineError):
 
 def findings_file_name(year: int) -> str:
     """'R06_2024年度_委員会意見_点検結果.csv': beside the register (never taken for one: not a workbook)."""
-    return f"{fiscal_year_short(year)}_{year}年度_{R.NAME_MARK}_点検結果.csv"
+    return f"{fiscal_year_short(year)}_{year}年度_{register.NAME_MARK}_点検結果.csv"
 
 
 # --- checking a register's values ------------------------------------------------------------------
@@ -62,20 +59,19 @@ class RegisterCheck:
         return any(f.is_error for f in self.findings)
 
 
-def read_register(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str) -> RegisterCheck:
+def read_register(book: WorkbookValues, plan: YearPlan, config: Config, year: int, file: str) -> RegisterCheck:
     """The opinions and good practices of a register on year `year`'s report, and every finding, each at
     the sheet and cell a person sees. Blank rows are skipped; the display columns (取組項目, 具体的な取組)
     and the hidden lists are never read."""
-    plan = plan.for_year(year)
     out = RegisterCheck()
     if not _identity_fits(book, plan, year, file, out):
         return out
-    for sheet in (R.SHEET_OPINIONS, R.SHEET_PRACTICES):
+    for sheet in (register.SHEET_OPINIONS, register.SHEET_PRACTICES):
         if sheet not in book.sheet_names:
             out.findings.append(finding(Code.OPIN_006, file=file, value=sheet))
-    if R.SHEET_OPINIONS in book.sheet_names:
+    if register.SHEET_OPINIONS in book.sheet_names:
         _OpinionRows(out, plan, config, year, file, book).run()
-    if R.SHEET_PRACTICES in book.sheet_names:
+    if register.SHEET_PRACTICES in book.sheet_names:
         _PracticeRows(out, plan, config, year, file, book).run()
     if not out.has_errors and not out.opinions and not out.practices:
         out.findings.append(finding(Code.OPIN_019, file=file))
@@ -86,24 +82,24 @@ def _identity_fits(book: WorkbookValues, plan: Plan, year: int, file: str, out: 
     """Whether the workbook is a register of this plan and year (the hidden identity, else the document
     properties); a finding when it is not."""
     identity = read_identity(book)
-    kind = identity.get(R.ID_KIND) or book.properties.get(L.PROPERTY_PREFIX + R.ID_KIND)
-    if kind != R.REGISTER_KIND:
-        detail = "（部署の進捗状況調査票です）" if identity.get(L.ID_DEPARTMENT) else ""
+    kind = identity.get(register.ID_KIND) or book.properties.get(layout.PROPERTY_PREFIX + register.ID_KIND)
+    if kind != register.REGISTER_KIND:
+        detail = "（部署の進捗状況調査票です）" if identity.get(layout.ID_DEPARTMENT) else ""
         out.findings.append(finding(Code.OPIN_001, file=file, detail=detail))
         return False
-    if identity.get(L.ID_PLAN) != plan.id:
-        out.findings.append(finding(Code.OPIN_002, file=file, value=identity.get(L.ID_PLAN, "?"), expected=plan.id))
+    if identity.get(layout.ID_PLAN) != plan.id:
+        out.findings.append(finding(Code.OPIN_002, file=file, value=identity.get(layout.ID_PLAN, "?"), expected=plan.id))
         return False
-    if identity.get(L.ID_YEAR) != str(year):
-        out.findings.append(finding(Code.OPIN_003, file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
+    if identity.get(layout.ID_YEAR) != str(year):
+        out.findings.append(finding(Code.OPIN_003, file=file, value=identity.get(layout.ID_YEAR, "?"), expected=year))
         return False
-    if identity.get(L.ID_SCHEMA) != R.REGISTER_SCHEMA:
-        out.findings.append(finding(Code.OPIN_004, file=file, value=identity.get(L.ID_SCHEMA, "?"),
-                                    expected=R.REGISTER_SCHEMA))
+    if identity.get(layout.ID_SCHEMA) != register.REGISTER_SCHEMA:
+        out.findings.append(finding(Code.OPIN_004, file=file, value=identity.get(layout.ID_SCHEMA, "?"),
+                                    expected=register.REGISTER_SCHEMA))
         return False
-    expected = R.register_id(plan, year)
-    if identity.get(L.ID_TEMPLATE) != expected or identity.get(L.ID_PLAN_DIGEST) != plan.digest:
-        out.findings.append(finding(Code.OPIN_005, file=file, value=identity.get(L.ID_TEMPLATE, ""), expected=expected))
+    expected = register.register_id(plan)
+    if identity.get(layout.ID_TEMPLATE) != expected or identity.get(layout.ID_PLAN_DIGEST) != plan.digest:
+        out.findings.append(finding(Code.OPIN_005, file=file, value=identity.get(layout.ID_TEMPLATE, ""), expected=expected))
     return True
 
 
@@ -116,8 +112,8 @@ class _Rows:
     def __init__(self, out: RegisterCheck, plan: Plan, config: Config, year: int, file: str, book: WorkbookValues):
         self.out, self.plan, self.config, self.year, self.file = out, plan, config, year, file
         self.rows = book.rows(self.sheet)
-        header = next((r for r, row in enumerate(self.rows) if row and L.row_key(row[0]) == R.HEADER_NUMBER),
-                      R.HEADER_ROW)
+        header = next((r for r, row in enumerate(self.rows) if row and layout.row_key(row[0]) == register.HEADER_NUMBER),
+                      register.HEADER_ROW)
         self.first = header + 1
         self.header = header
         self.numbers: dict[int, str] = {}     # 番号 → the cell it was first seen in
@@ -128,7 +124,7 @@ class _Rows:
         return row[c] if c < len(row) else None
 
     def add(self, code: str, r: int, c: int, **kw) -> None:
-        self.out.findings.append(finding(code, file=self.file, sheet=self.sheet, cell=L.a1(r, c), **kw))
+        self.out.findings.append(finding(code, file=self.file, sheet=self.sheet, cell=layout.a1(r, c), **kw))
 
     def filled(self) -> list[int]:
         """The rows with anything typed in an input cell (an error value there too: it reads as "")."""
@@ -139,22 +135,22 @@ class _Rows:
         """The columns of row `r` whose cell has no value to read (reader.CellTrouble)."""
         if not self.troubles:
             return []
-        return [c for c in (R.COL_NUMBER, *self.inputs) if L.a1(r, c) in self.troubles]
+        return [c for c in (register.COL_NUMBER, *self.inputs) if layout.a1(r, c) in self.troubles]
 
     def troubled(self, r: int) -> bool:
         """Says, at each cell, that row `r` holds an error or a formula never calculated (rather than empty
         cells); True when it does (then nothing else of the row is checked or taken)."""
         columns = self.troubled_cells(r)
         for c in columns:
-            code, params = self.troubles[L.a1(r, c)].said()
+            code, params = self.troubles[layout.a1(r, c)].said()
             field_name = clean_text(self.cell(self.header, c)).text.removesuffix("※").strip()   # (※: required)
             self.add(code, r, c, field=field_name, **params)
         return bool(columns)
 
     def number(self, r: int) -> int | None:
         """The row's 番号 (its opinion's number for good), or None after a finding."""
-        raw = self.cell(r, R.COL_NUMBER)
-        key = L.row_key(raw)
+        raw = self.cell(r, register.COL_NUMBER)
+        key = layout.row_key(raw)
         problem = ""
         if not key:
             problem = "空欄"
@@ -163,9 +159,9 @@ class _Rows:
         elif int(key) in self.numbers:
             problem = f"{self.numbers[int(key)]} と同じ番号"
         if problem:
-            self.add(Code.OPIN_007, r, R.COL_NUMBER, field=R.HEADER_NUMBER, value=key, problem=problem)
+            self.add(Code.OPIN_007, r, register.COL_NUMBER, field=register.HEADER_NUMBER, value=key, problem=problem)
             return None
-        self.numbers[int(key)] = L.a1(r, R.COL_NUMBER)
+        self.numbers[int(key)] = layout.a1(r, register.COL_NUMBER)
         return int(key)
 
     def text(self, r: int, c: int, field_name: str, limit: int, empty: str | None = None, **kw) -> str | None:
@@ -185,8 +181,8 @@ class _Rows:
 
 
 class _OpinionRows(_Rows):
-    sheet = R.SHEET_OPINIONS
-    inputs = (R.COL_ITEM, R.COL_TEXT, R.COL_DEPARTMENT, R.COL_MEMBER, R.COL_DATE)
+    sheet = register.SHEET_OPINIONS
+    inputs = (register.COL_ITEM, register.COL_TEXT, register.COL_DEPARTMENT, register.COL_MEMBER, register.COL_DATE)
 
     def run(self) -> None:
         plan = self.plan
@@ -201,9 +197,9 @@ class _OpinionRows(_Rows):
                 continue
             number = self.number(r)
             item = self.item(r)
-            text = self.text(r, R.COL_TEXT, R.FIELD_TEXT, self.config.max_text_length, empty=Code.OPIN_010)
+            text = self.text(r, register.COL_TEXT, register.FIELD_TEXT, self.config.max_text_length, empty=Code.OPIN_010)
             department = self.department(r, item)
-            member = self.text(r, R.COL_MEMBER, R.FIELD_MEMBER, R.MEMBER_LIMIT)
+            member = self.text(r, register.COL_MEMBER, register.FIELD_MEMBER, register.MEMBER_LIMIT)
             given_on = self.date(r)
             values = (number, item, text, department, member, given_on)
             if None not in values:
@@ -211,39 +207,39 @@ class _OpinionRows(_Rows):
                                                  text, member, given_on))
 
     def item(self, r: int) -> str | None:
-        raw = self.cell(r, R.COL_ITEM)
-        key = normalise_choice(L.row_key(raw))
+        raw = self.cell(r, register.COL_ITEM)
+        key = normalise_choice(layout.row_key(raw))
         if not key:
-            self.add(Code.OPIN_008, r, R.COL_ITEM, field=R.FIELD_ITEM)
+            self.add(Code.OPIN_008, r, register.COL_ITEM, field=register.FIELD_ITEM)
             return None
         if key not in self.items:
-            self.add(Code.OPIN_009, r, R.COL_ITEM, field=R.FIELD_ITEM, value=raw, example=self.plan.items[0].code)
+            self.add(Code.OPIN_009, r, register.COL_ITEM, field=register.FIELD_ITEM, value=raw, example=self.plan.items[0].code)
             return None
         return self.items[key]
 
     def department(self, r: int, item: str | None) -> str | None:
         """Who answers the opinion: the department typed (its name or code), else the item's lead."""
-        raw = self.cell(r, R.COL_DEPARTMENT)
-        key = normalise_choice(L.row_key(raw))
+        raw = self.cell(r, register.COL_DEPARTMENT)
+        key = normalise_choice(layout.row_key(raw))
         if not key:
             if item == GENERAL:
-                self.add(Code.OPIN_013, r, R.COL_DEPARTMENT, field=R.FIELD_DEPARTMENT)
+                self.add(Code.OPIN_013, r, register.COL_DEPARTMENT, field=register.FIELD_DEPARTMENT)
                 return None
             return self.plan.item_by_code[item].lead if item else None
         code = self.departments.get(key)
         if code is None and key.isascii() and key.isdigit():    # a code typed as a number: 5 for 05
             code = next((c for c in self.departments.values() if c.isdigit() and int(c) == int(key)), None)
         if code is None:
-            self.add(Code.OPIN_011, r, R.COL_DEPARTMENT, field=R.FIELD_DEPARTMENT, value=raw)
+            self.add(Code.OPIN_011, r, register.COL_DEPARTMENT, field=register.FIELD_DEPARTMENT, value=raw)
             return None
         if code not in self.surveyed:
-            self.add(Code.OPIN_012, r, R.COL_DEPARTMENT, field=R.FIELD_DEPARTMENT, value=self.plan.department_name(code))
+            self.add(Code.OPIN_012, r, register.COL_DEPARTMENT, field=register.FIELD_DEPARTMENT, value=self.plan.department_name(code))
             return None
         return code
 
     def date(self, r: int) -> str | None:
         """The meeting's date as ISO ('' when blank), or None after a finding."""
-        raw = self.cell(r, R.COL_DATE)
+        raw = self.cell(r, register.COL_DATE)
         if isinstance(raw, dt.datetime):
             return raw.date().isoformat()
         if isinstance(raw, dt.date):
@@ -253,7 +249,7 @@ class _OpinionRows(_Rows):
             return ""
         day = _date_from_text(text)
         if day is None:
-            self.add(Code.OPIN_014, r, R.COL_DATE, field=R.FIELD_DATE, value=raw, example=f"{self.year + 1}/7/15")
+            self.add(Code.OPIN_014, r, register.COL_DATE, field=register.FIELD_DATE, value=raw, example=f"{self.year + 1}/7/15")
             return None
         return day.isoformat()
 
@@ -273,8 +269,8 @@ def _date_from_text(text: str) -> dt.date | None:
 
 
 class _PracticeRows(_Rows):
-    sheet = R.SHEET_PRACTICES
-    inputs = (R.COL_INITIATIVE, R.COL_REASON)
+    sheet = register.SHEET_PRACTICES
+    inputs = (register.COL_INITIATIVE, register.COL_REASON)
 
     def run(self) -> None:
         ids = {normalise_choice(ini.id): ini.id for ini in self.plan.initiatives}
@@ -283,20 +279,20 @@ class _PracticeRows(_Rows):
             if self.troubled(r):
                 continue
             number = self.number(r)
-            raw = self.cell(r, R.COL_INITIATIVE)
-            key = normalise_choice(L.row_key(raw))
+            raw = self.cell(r, register.COL_INITIATIVE)
+            key = normalise_choice(layout.row_key(raw))
             initiative = ids.get(key)
             if not key:
-                self.add(Code.OPIN_015, r, R.COL_INITIATIVE, field=R.FIELD_INITIATIVE)
+                self.add(Code.OPIN_015, r, register.COL_INITIATIVE, field=register.FIELD_INITIATIVE)
             elif initiative is None:
-                self.add(Code.OPIN_016, r, R.COL_INITIATIVE, field=R.FIELD_INITIATIVE, value=raw,
+                self.add(Code.OPIN_016, r, register.COL_INITIATIVE, field=register.FIELD_INITIATIVE, value=raw,
                          example=self.plan.initiatives[0].id)
             elif initiative in seen:
-                self.add(Code.OPIN_018, r, R.COL_INITIATIVE, field=R.FIELD_INITIATIVE, value=initiative,
-                         cells=f"{seen[initiative]}、{L.a1(r, R.COL_INITIATIVE)}")
+                self.add(Code.OPIN_018, r, register.COL_INITIATIVE, field=register.FIELD_INITIATIVE, value=initiative,
+                         cells=f"{seen[initiative]}、{layout.a1(r, register.COL_INITIATIVE)}")
             else:
-                seen[initiative] = L.a1(r, R.COL_INITIATIVE)
-            reason = self.text(r, R.COL_REASON, R.FIELD_REASON, self.config.max_text_length, empty=Code.OPIN_017,
+                seen[initiative] = layout.a1(r, register.COL_INITIATIVE)
+            reason = self.text(r, register.COL_REASON, register.FIELD_REASON, self.config.max_text_length, empty=Code.OPIN_017,
                                value=initiative or clean_text(raw).text)
             if number is not None and initiative is not None and reason is not None:
                 self.out.practices.append(GoodPractice(self.year, number, initiative, reason))
@@ -308,10 +304,10 @@ def find_register(config: Config, year: int) -> Path:
     """The one register in opinions/<year>/; UsageError (exit 2) when there is none, SeveralRegistersError
     (exit 1) when there are several."""
     folder = config.opinions_for(year)
-    found = R.registers_in(folder)
+    found = register.registers_in(folder)
     if not found:
         raise UsageError(
-            f"{folder} に委員会意見の記録票（ファイル名に「{R.NAME_MARK}」を含む .xlsx）がありません。"
+            f"{folder} に委員会意見の記録票（ファイル名に「{register.NAME_MARK}」を含む .xlsx）がありません。"
             f"make opinions-template YEAR={year} で記録票を作り、記入して保存してから、"
             "もう一度実行してください。"
         )
@@ -326,7 +322,7 @@ def find_register(config: Config, year: int) -> Path:
 
 def _register_values(book: WorkbookValues, *, plan: Plan, config: Config, year: int,
                      file: str) -> tuple[RegisterCheck, list[Finding]]:
-    """In the worker (pipeline.collect.single): the register's values checked."""
+    """In the worker (pipeline.intake.single): the register's values checked."""
     check = read_register(book, plan, config, year, file)
     return check, check.findings
 
@@ -352,24 +348,15 @@ def collect_opinions(plan: Plan, config: Config, year: int, *, inline: bool = Fa
     (a file or the store we could not write: nothing was changed). `inline`: check in this process (tests)."""
     plan = plan.for_year(year)
     path = find_register(config, year)
-    with run_lock(config.store_path):
-        remove_leftovers(path.parent)   # of a run killed half-way
-        outcome = take_workbook(
-            path, functools.partial(_register_values, plan=plan, config=config, year=year, file=path.name),
-            config.limits, password=config.workbook_password, inline=inline)
-        check = outcome.checked or RegisterCheck()
-        result = OpinionsResult(year, path, path.parent / findings_file_name(year), outcome.findings,
-                                check.opinions, check.practices, outcome.sha256)
-        with Staging() as staging:
-            staging.stage(result.findings_file, findings_csv(result.findings))
-            if result.errors or outcome.data is None:
-                staging.publish()
-                return result
-            keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()   # the copy and the staged file on disk before the store points at them
-            with Store(config.store_path) as store:
-                store.replace_opinions(year, result.opinions, result.practices, file_name=path.name,
-                                       sha256=outcome.sha256)
-            result.stored = True
-            staging.publish(sync=False, changed=AFTER_COMMIT)
-    return result
+    findings_file = path.parent / findings_file_name(year)
+
+    def result(taken: Taken[RegisterCheck]) -> OpinionsResult:
+        check = taken.checked or RegisterCheck()
+        return OpinionsResult(year, path, findings_file, taken.findings, check.opinions, check.practices,
+                              taken.sha256)
+
+    def store(store: Store, taken: Taken[RegisterCheck], result: OpinionsResult) -> None:
+        store.replace_opinions(year, result.opinions, result.practices, file_name=path.name, sha256=taken.sha256)
+
+    check = functools.partial(_register_values, plan=plan, config=config, year=year, file=path.name)
+    return adopt_workbook(config, path, check, findings_file, Steps(result, store, AFTER_COMMIT), inline=inline)

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipeline.collect.inbox import WORKBOOK_EXTENSIONS
-from pipeline.committee.model import GENERAL, GENERAL_TITLE
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError
 from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short
-from pipeline.plan import Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.intake.inbox import WORKBOOK_EXTENSIONS
+from pipeline.plan import Plan, YearPlan
+from pipeline.records.opinions import GENERAL, GENERAL_TITLE
+from pipeline.sheets import layout
+from pipeline.sheets.look import (
     FONT,
     FONT_SIZE,
     INPUT_FILL,
@@ -38,6 +38,7 @@ from pipeline.survey.look import (
     length_rule,
     print_setup,
 )
+from pipeline.sheets.properties import describe_workbook
 
 REGISTER_SCHEMA = "1"
 REGISTER_KIND = "committee_register"   # the identity's kind: not a department's workbook
@@ -100,23 +101,22 @@ def registers_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_register_name(p.name) and p.is_file())
 
 
-def register_id(plan: Plan, year: int) -> str:
+def register_id(plan: YearPlan) -> str:
     """A stable ID for the register of one year of the plan as it stood that year."""
-    plan = plan.for_year(year)
-    key = "|".join((plan.id, plan.digest, str(year), REGISTER_KIND, REGISTER_SCHEMA))
+    key = "|".join((plan.id, plan.digest, str(plan.year), REGISTER_KIND, REGISTER_SCHEMA))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def register_identity(plan: Plan, year: int) -> dict[str, str]:
+def register_identity(plan: YearPlan) -> dict[str, str]:
     """What the hidden identity sheet (and the custom document properties) say: read back by collect."""
-    plan = plan.for_year(year)
+    year = plan.year
     return {
-        L.ID_SCHEMA: REGISTER_SCHEMA,
+        layout.ID_SCHEMA: REGISTER_SCHEMA,
         ID_KIND: REGISTER_KIND,
-        L.ID_PLAN: plan.id,
-        L.ID_PLAN_DIGEST: plan.digest,
-        L.ID_YEAR: str(year),
-        L.ID_TEMPLATE: register_id(plan, year),
+        layout.ID_PLAN: plan.id,
+        layout.ID_PLAN_DIGEST: plan.digest,
+        layout.ID_YEAR: str(year),
+        layout.ID_TEMPLATE: register_id(plan),
     }
 
 
@@ -149,10 +149,9 @@ def write_register(plan: Plan, config: Config, year: int, force: bool = False) -
     return RegisterWritten(year, path, OPINION_ROWS, PRACTICE_ROWS)
 
 
-def build_register(plan: Plan, config: Config, year: int) -> bytes:
+def build_register(plan: YearPlan, config: Config, year: int) -> bytes:
     """The register for the committee's opinions on year `year`'s report, as bytes. The same plan, config
     and year give the same bytes."""
-    plan = plan.for_year(year)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     _RegisterWriter(wb, plan, config, year).write()
@@ -174,17 +173,11 @@ class _RegisterWriter:
 
     def write(self) -> None:
         wb, plan, year = self.wb, self.plan, self.year
-        wb.set_properties({
-            "title": f"{fiscal_year_label(year)} {plan.title} 委員会意見・優良事例 記録票",
-            "subject": "行財政改革 委員会意見・優良事例",
-            "author": self.config.secretariat.name,
-            "company": plan.city,
-            "comments": f"記録票ID {register_id(plan, year)}",
-            # fixed, so that the same plan and year give the same bytes
-            "created": dt.datetime(year + 1, 4, 1, 9, 0, 0),
-        })
-        for key, value in register_identity(plan, year).items():
-            wb.set_custom_property(L.PROPERTY_PREFIX + key, value)
+        describe_workbook(
+            wb, year=year, title=f"{fiscal_year_label(year)} {plan.title} 委員会意見・優良事例 記録票",
+            subject="行財政改革 委員会意見・優良事例", author=self.config.secretariat.name, company=plan.city,
+            comments=f"記録票ID {register_id(plan)}", identity=register_identity(plan),
+        )
         self._guide_sheet()
         self._opinions_sheet()
         self._practices_sheet()
@@ -193,7 +186,7 @@ class _RegisterWriter:
 
     # --- 記入要領 ------------------------------------------------------------------------------------
     def _guide_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_GUIDE)
+        ws = self.wb.add_worksheet(layout.SHEET_GUIDE)
         cfg, plan, year = self.config, self.plan, self.year
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
@@ -232,7 +225,7 @@ class _RegisterWriter:
             ws.write_string(n, 0, d.code, self.look.label)
             ws.write_string(n, 1, d.name, self.look.cell)
         row += len(self.departments) + 2
-        ws.write_string(row, 0, f"記録票ID {register_id(plan, year)}（様式 {REGISTER_SCHEMA}）", self.look.note)
+        ws.write_string(row, 0, f"記録票ID {register_id(plan)}（様式 {REGISTER_SCHEMA}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
@@ -264,7 +257,7 @@ class _RegisterWriter:
             for col in (COL_ITEM, COL_TEXT, COL_DEPARTMENT, COL_MEMBER):
                 ws.write_blank(row, col, None, self.f_input)
             ws.write_blank(row, COL_DATE, None, self.f_input_date)
-            key = f"${L.column_letter(COL_ITEM)}{row + 1}"
+            key = f"${layout.column_letter(COL_ITEM)}{row + 1}"
             ws.write_formula(row, COL_ITEM_TITLE, _lookup(key, NAME_ITEM_TABLE, "（一覧にない管理番号）"),
                              self.f_shown, "")
             ws.set_row(row, LINE_HEIGHT * 4)
@@ -314,7 +307,7 @@ class _RegisterWriter:
             ws.write_number(row, COL_NUMBER, n, self.f_number)
             ws.write_blank(row, COL_INITIATIVE, None, self.f_input)
             ws.write_blank(row, COL_REASON, None, self.f_input)
-            key = f"${L.column_letter(COL_INITIATIVE)}{row + 1}"
+            key = f"${layout.column_letter(COL_INITIATIVE)}{row + 1}"
             ws.write_formula(row, COL_INITIATIVE_TEXT, _lookup(key, NAME_INITIATIVE_TABLE, "（一覧にない取組ID）"),
                              self.f_shown, "")
             ws.set_row(row, LINE_HEIGHT * 3)
@@ -353,7 +346,7 @@ class _RegisterWriter:
             for row, (key, text) in enumerate(rows, 1):
                 ws.write_string(row, col, key, self.f_list)
                 ws.write_string(row, col + 1, text, self.f_list)
-            first, last = L.column_letter(col), L.column_letter(col + 1)
+            first, last = layout.column_letter(col), layout.column_letter(col + 1)
             end = max(len(rows), 1) + 1
             self.wb.define_name(list_name, f"='{SHEET_LISTS}'!${first}$2:${first}${end}")
             if table_name:
@@ -362,7 +355,7 @@ class _RegisterWriter:
         ws.hide()
 
     def _identity_sheet(self) -> None:
-        identity_sheet(self.wb, L.SHEET_IDENTITY, register_identity(self.plan, self.year))
+        identity_sheet(self.wb, layout.SHEET_IDENTITY, register_identity(self.plan))
 
 
 def _lookup(key: str, table: str, unknown: str) -> str:

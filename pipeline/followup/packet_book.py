@@ -18,8 +18,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from pipeline.files import stamped_package
 from pipeline.findings import Finding
-from pipeline.survey import layout as L
-from pipeline.survey.look import INPUT_FILL
+from pipeline.sheets import layout
+from pipeline.sheets.look import INPUT_FILL
 from pipeline.textwidth import wrapped_lines
 
 # Excel's own "bad" cell colour: clearly not the yellow of an input cell, and black text stays readable.
@@ -52,7 +52,7 @@ def build_packet(data: bytes, findings: list[Finding], header: list[str], *, aut
         text = _legal("\n\n".join(f"【{f.severity.label}】{f.title}（{f.code}）\n{f.message}" for f in found))
         cell.comment = Comment(text, author, height=min(400, 18 * wrapped_lines(text, 44) + 24), width=340)
 
-    ws = wb.create_sheet(L.SHEET_PACKET, 0)
+    ws = wb.create_sheet(layout.SHEET_PACKET, 0)
     _packet_list(ws, findings, header)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False   # else Excel opens with the sheets grouped
@@ -82,8 +82,8 @@ def _target_cell(wb, f: Finding):
 
 
 def _undo_earlier_packet(wb, author: str) -> None:
-    if L.SHEET_PACKET in wb.sheetnames:
-        del wb[L.SHEET_PACKET]
+    if layout.SHEET_PACKET in wb.sheetnames:
+        del wb[layout.SHEET_PACKET]
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:

@@ -11,19 +11,19 @@ written as a plain string, never a formula."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import gate, inbox
-from pipeline.collect.run import CollectResult, FileOutcome, out_of_memory
+from pipeline.collect.returns import CollectResult, FileOutcome
 from pipeline.config import Config, Limits
 from pipeline.errors import our_failure
 from pipeline.files import Staging, made_on
 from pipeline.findings import Code, Finding
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
+from pipeline.intake import inbox
+from pipeline.intake.untrusted import is_ours, open_untrusted
 from pipeline.plan import Department, Plan
 
 PACKET_FOLDER = "差し戻し"
@@ -103,18 +103,17 @@ def make_packet(job: PacketJob) -> PacketOutcome:
     def refused(problem: str) -> PacketOutcome:
         return PacketOutcome(job.department, job.packet_name, None, problem)
 
-    data, found = inbox.read_stable(job.source.path, job.limits, name=job.source.relative)
-    if data is None:
-        return refused(found[0].message if found else "ファイルを読めません。")
-    if hashlib.sha256(data).hexdigest() != job.sha256:
+    opened = open_untrusted(job.source.path, job.source.relative, job.limits, job.password)
+    if opened.data is None:
+        return refused(opened.findings[0].message if opened.findings else "ファイルを読めません。")
+    if opened.sha256 != job.sha256:
         return refused("点検の後にファイルが変わりました。もう一度 make collect を実行してください。")
-    inspection = gate.inspect_workbook(data, job.source.relative, job.limits, job.password)
-    if inspection.workbook is None:
-        return refused(inspection.findings[0].message if inspection.findings else "ファイルを開けません。")
+    if opened.workbook is None:
+        return refused(opened.findings[0].message if opened.findings else "ファイルを開けません。")
     from pipeline.followup.packet_book import build_packet  # openpyxl: loaded only when packets are made
 
     try:
-        packet = build_packet(inspection.workbook, list(job.findings), list(job.header), author=job.author,
+        packet = build_packet(opened.workbook, list(job.findings), list(job.header), author=job.author,
                               when=job.when)
     except Exception as exc:  # openpyxl may refuse what calamine read: no packet, the run goes on
         return refused(f"openpyxl で開けないため作れません（{type(exc).__name__}: {str(exc)[:100]}）。")
@@ -152,7 +151,7 @@ def stage_packets(
     try:
         for n, (job, outcome) in enumerate(results, 1):
             if isinstance(outcome, isolation.WorkerFailure):
-                if outcome.kind == "error" and not out_of_memory(outcome):
+                if is_ours(outcome):
                     # our code raised, not the return: stop, as collect does
                     raise our_failure(outcome.error, outcome.detail, doing=f"差し戻しファイル {job.packet_name} の作成中")
                 out.refused[job.department] = f"作成中に処理が異常終了しました（{outcome.detail}）。"

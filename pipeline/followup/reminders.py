@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import xlsxwriter
 
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.config import Config
 from pipeline.files import XLSX_INERT_TEXT, made_on
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.followup.packets import PacketsResult
 from pipeline.plan import Department, Plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout
 from pipeline.survey.workbook import template_file_name
 from pipeline.textwidth import wrapped_lines
 from pipeline.vocabulary import MISSING, WITH_ERRORS, Arrival
@@ -90,7 +90,7 @@ def reminder_text(plan: Plan, config: Config, year: int, department: Department,
             "既にご提出いただいている場合は、行き違いのご容赦をお願いいたします。",
         ]
     else:
-        where = (f"添付の「{packet_name}」のピンク色のセル（コメントに指摘の内容があります）と「{L.SHEET_PACKET}」シートをご確認のうえ、"
+        where = (f"添付の「{packet_name}」のピンク色のセル（コメントに指摘の内容があります）と「{layout.SHEET_PACKET}」シートをご確認のうえ、"
                  "そのファイルを修正してご提出ください。" if packet_name
                  else "指摘の内容は回収状況の一覧（指摘一覧）のとおりです。調査票を修正してご提出ください。")
         lines += [

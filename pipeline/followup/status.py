@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.committee.model import answer_in, opinions_asked
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.findings import Code
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import Plan
-from pipeline.store import Store, Transcription
+from pipeline.records.opinions import answer_in, opinions_asked
+from pipeline.records.year import Transcription
+from pipeline.store import Store
 from pipeline.textwidth import display_width
 from pipeline.vocabulary import ACCEPTED, MISSING, REJECTED, RETURNED, WITH_ERRORS, Arrival, ResponseStatus
 
@@ -178,7 +179,7 @@ def year_status(plan: Plan, config: Config, store: Store, year: int, today: dt.d
     arrivals = store.arrivals(year)
     for code, status in sorted(store.roster(year).items()):
         s = chosen.get(code) if status != MISSING else None
-        name = plan.department_name(code) if code in plan.department_by_code else ""
+        name = plan.department_name_or(code)
         arrival, file_name = arrivals.get(code, (None, s.file_name if s else ""))
         if arrival is not None:
             s = by_file.get(file_name)      # the file that came (no submission when it was a zip or a mail)
@@ -202,7 +203,7 @@ def opinion_status(plan: Plan, store: Store, year: int) -> OpinionStatus | None:
         count[1] += answer is not None and answer.status != ResponseStatus.UNANSWERED
         count[2] += not (answer is not None and answer.status.settles)
     return OpinionStatus(year, tuple(
-        OpinionCount(code, plan.department_name(code) if code in plan.department_by_code else "", *count)
+        OpinionCount(code, plan.department_name_or(code), *count)
         for code, count in sorted(counts.items())), last_year=year >= plan.period_end)
 
 

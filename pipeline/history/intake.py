@@ -10,34 +10,24 @@ transcribed (with its 転記元); with an error it changes nothing in the store.
 from __future__ import annotations
 
 import functools
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.collect.adopt import Steps, adopt_workbook
 from pipeline.collect.checks import UNREADABLE, CellRules, read_identity
-from pipeline.collect.outputs import findings_csv
-from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import collected_now, keep_copy
-from pipeline.collect.single import take_workbook
+from pipeline.collect.returns import collected_now
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError, UsageError
-from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import fiscal_year_short
-from pipeline.history import transcript as T
-from pipeline.plan import Plan
-from pipeline.store import (
-    Answer,
-    Evaluation,
-    IndicatorActual,
-    Store,
-    Submission,
-    Transcription,
-    YearRecord,
-    run_lock,
-)
-from pipeline.survey import layout as L
+from pipeline.history import transcript
+from pipeline.intake.reader import WorkbookValues
+from pipeline.intake.single import Taken
+from pipeline.plan import Plan, YearPlan
+from pipeline.records.year import Answer, Evaluation, IndicatorActual, Submission, Transcription, YearRecord
+from pipeline.sheets import layout
+from pipeline.store import Store
 from pipeline.values import clean_text
 from pipeline.vocabulary import RosterStatus, SubmissionStatus
 
@@ -64,24 +54,23 @@ class TranscriptCheck:
         return any(f.is_error for f in self.findings)
 
 
-def read_transcript(book: WorkbookValues, plan: Plan, config: Config, year: int, file: str) -> TranscriptCheck:
+def read_transcript(book: WorkbookValues, plan: YearPlan, config: Config, year: int, file: str) -> TranscriptCheck:
     """What a 転記票 of `year` holds, and every finding at the sheet and cell a person sees. A blank row is
     nothing transcribed (allowed); the display columns are never read."""
-    plan = plan.for_year(year)
     out = TranscriptCheck()
     if not _identity_fits(book, plan, year, file, out):
         return out
-    for sheet in (L.SHEET_GUIDE, *T.INPUT_SHEETS):
+    for sheet in (layout.SHEET_GUIDE, *transcript.INPUT_SHEETS):
         if sheet not in book.sheet_names:
             out.findings.append(finding(Code.HIST_006, file=file, value=sheet))
-    if L.SHEET_GUIDE in book.sheet_names:
+    if layout.SHEET_GUIDE in book.sheet_names:
         _source(out, plan, config, year, file, book)
-    if T.SHEET_INDICATORS in book.sheet_names:
-        _Indicators(out, plan, config, year, file, book, T.SHEET_INDICATORS).run()
-    if T.SHEET_GRADES in book.sheet_names:
-        _Grades(out, plan, config, year, file, book, T.SHEET_GRADES).run()
-    if T.SHEET_PROGRESS in book.sheet_names:
-        _Progress(out, plan, config, year, file, book, T.SHEET_PROGRESS).run()
+    if transcript.SHEET_INDICATORS in book.sheet_names:
+        _Indicators(out, plan, config, year, file, book, transcript.SHEET_INDICATORS).run()
+    if transcript.SHEET_GRADES in book.sheet_names:
+        _Grades(out, plan, config, year, file, book, transcript.SHEET_GRADES).run()
+    if transcript.SHEET_PROGRESS in book.sheet_names:
+        _Progress(out, plan, config, year, file, book, transcript.SHEET_PROGRESS).run()
     if not out.has_errors and not (out.actuals or out.evaluations or out.answers):
         out.findings.append(finding(Code.HIST_009, file=file))
     return out
@@ -91,36 +80,36 @@ def _identity_fits(book: WorkbookValues, plan: Plan, year: int, file: str, out: 
     """Whether the workbook is a 転記票 of this plan and year (the hidden identity, else the document
     properties); a finding when it is not."""
     identity = read_identity(book)
-    kind = identity.get(T.ID_KIND) or book.properties.get(L.PROPERTY_PREFIX + T.ID_KIND)
-    if kind != T.TRANSCRIPT_KIND:
-        detail = ("（部署の進捗状況調査票です）" if identity.get(L.ID_DEPARTMENT)
+    kind = identity.get(transcript.ID_KIND) or book.properties.get(layout.PROPERTY_PREFIX + transcript.ID_KIND)
+    if kind != transcript.TRANSCRIPT_KIND:
+        detail = ("（部署の進捗状況調査票です）" if identity.get(layout.ID_DEPARTMENT)
                   else "（委員会意見・優良事例の記録票です）" if kind else "")
         out.findings.append(finding(Code.HIST_001, file=file, detail=detail))
         return False
-    if identity.get(L.ID_PLAN) != plan.id:
-        out.findings.append(finding(Code.HIST_002, file=file, value=identity.get(L.ID_PLAN, "?"), expected=plan.id))
+    if identity.get(layout.ID_PLAN) != plan.id:
+        out.findings.append(finding(Code.HIST_002, file=file, value=identity.get(layout.ID_PLAN, "?"), expected=plan.id))
         return False
-    if identity.get(L.ID_YEAR) != str(year):
-        out.findings.append(finding(Code.HIST_003, file=file, value=identity.get(L.ID_YEAR, "?"), expected=year))
+    if identity.get(layout.ID_YEAR) != str(year):
+        out.findings.append(finding(Code.HIST_003, file=file, value=identity.get(layout.ID_YEAR, "?"), expected=year))
         return False
-    if identity.get(L.ID_SCHEMA) != T.TRANSCRIPT_SCHEMA:
-        out.findings.append(finding(Code.HIST_004, file=file, value=identity.get(L.ID_SCHEMA, "?"),
-                                    expected=T.TRANSCRIPT_SCHEMA, year=year))
+    if identity.get(layout.ID_SCHEMA) != transcript.TRANSCRIPT_SCHEMA:
+        out.findings.append(finding(Code.HIST_004, file=file, value=identity.get(layout.ID_SCHEMA, "?"),
+                                    expected=transcript.TRANSCRIPT_SCHEMA, year=year))
         return False
-    expected = T.transcript_id(plan, year)
-    if identity.get(L.ID_TEMPLATE) != expected or identity.get(L.ID_PLAN_DIGEST) != plan.digest:
-        out.findings.append(finding(Code.HIST_005, file=file, value=identity.get(L.ID_TEMPLATE, ""), expected=expected))
+    expected = transcript.transcript_id(plan)
+    if identity.get(layout.ID_TEMPLATE) != expected or identity.get(layout.ID_PLAN_DIGEST) != plan.digest:
+        out.findings.append(finding(Code.HIST_005, file=file, value=identity.get(layout.ID_TEMPLATE, ""), expected=expected))
     return True
 
 
 def _source(out: TranscriptCheck, plan: Plan, config: Config, year: int, file: str, book: WorkbookValues) -> None:
     """転記元 on the guide sheet: required (the template fills it with default_source)."""
-    rules = CellRules(out.findings, plan, config, file, L.SHEET_GUIDE, book)
+    rules = CellRules(out.findings, plan, config, file, layout.SHEET_GUIDE, book)
     for r, row in enumerate(rules.rows):
-        if row and L.row_key(row[0]) == T.KEY_SOURCE:
-            out.source = rules.text(r, 1, T.FIELD_SOURCE, True) or ""
+        if row and layout.row_key(row[0]) == transcript.KEY_SOURCE:
+            out.source = rules.text(r, 1, transcript.FIELD_SOURCE, True) or ""
             return
-    out.findings.append(finding(Code.ROW_001, file=file, sheet=L.SHEET_GUIDE, field=T.KEY_SOURCE, value=T.KEY_SOURCE))
+    out.findings.append(finding(Code.ROW_001, file=file, sheet=layout.SHEET_GUIDE, field=transcript.KEY_SOURCE, value=transcript.KEY_SOURCE))
 
 
 class _Table(CellRules):
@@ -138,10 +127,10 @@ class _Table(CellRules):
         """key → its row, for the rows with anything typed in an input cell; a finding for a row the plan
         does not have, or a key on two rows."""
         found: dict[str, list[int]] = defaultdict(list)
-        for r in range(T.HEADER_ROW + 1, len(self.rows)):
+        for r in range(transcript.HEADER_ROW + 1, len(self.rows)):
             if not any(clean_text(self.cell(r, c)).text for c in self.inputs):
                 continue
-            key = L.row_key(self.cell(r, 0))
+            key = layout.row_key(self.cell(r, 0))
             if key not in expected:
                 self.add(Code.HIST_007, r, 0, field=self.key_field, value=key or "（空欄）", year=self.year)
                 continue
@@ -150,64 +139,64 @@ class _Table(CellRules):
         for key, rows in found.items():
             if len(rows) > 1:
                 self.add(Code.HIST_008, rows[1], 0, field=self.key_field, value=key,
-                         cells="、".join(L.a1(r, 0) for r in rows))
+                         cells="、".join(layout.a1(r, 0) for r in rows))
                 continue
             out[key] = rows[0]
         return out
 
 
 class _Indicators(_Table):
-    key_field = T.FIELD_ITEM
-    inputs = (T.COL_ACTUAL,)
+    key_field = transcript.FIELD_ITEM
+    inputs = (transcript.COL_ACTUAL,)
 
     def run(self) -> None:
-        indicators = {ind.item_code: ind for ind in T.reported_indicators(self.plan, self.year)}
+        indicators = {ind.item_code: ind for ind in transcript.reported_indicators(self.plan, self.year)}
         for code, r in self.keyed_rows(set(indicators)).items():
             ind = indicators[code]
-            unit_edited = self.unit_edited(r, T.COL_UNIT, ind)
-            raw = self.value(r, T.COL_ACTUAL, L.FIELD_ACTUAL)
+            unit_edited = self.unit_edited(r, transcript.COL_UNIT, ind)
+            raw = self.value(r, transcript.COL_ACTUAL, layout.FIELD_ACTUAL)
             if raw is UNREADABLE:     # an error value or a formula never calculated: said at its cell
                 continue
-            actual = self.actual(r, raw, ind, T.COL_ACTUAL)
+            actual = self.actual(r, raw, ind, transcript.COL_ACTUAL)
             if actual is not None and not unit_edited:
                 self.out.actuals.append(IndicatorActual(code, ind.reporter, actual))
 
 
 class _Grades(_Table):
-    key_field = T.FIELD_ITEM
-    inputs = (T.COL_GRADE, T.COL_REASON)
+    key_field = transcript.FIELD_ITEM
+    inputs = (transcript.COL_GRADE, transcript.COL_REASON)
 
     def run(self) -> None:
-        items = {i.code: i for i in T.evaluated_items(self.plan, self.year)}
+        items = {i.code: i for i in transcript.evaluated_items(self.plan, self.year)}
         for code, r in self.keyed_rows(set(items)).items():
-            grade = self.grade(r, T.COL_GRADE)     # a reason alone: the grade is asked for (VALUE_001)
-            reason = self.text(r, T.COL_REASON, L.FIELD_REASON, False)
+            grade = self.grade(r, transcript.COL_GRADE)     # a reason alone: the grade is asked for (VALUE_001)
+            reason = self.text(r, transcript.COL_REASON, layout.FIELD_REASON, False)
             if grade is not None and reason is not None:
                 self.out.evaluations.append(Evaluation(code, items[code].lead, grade, reason))
 
 
 class _Progress(_Table):
-    key_field = L.HEADER_KEY
-    inputs = (T.COL_PROGRESS, T.COL_RESULT, T.COL_ISSUES, T.COL_NEXT)
+    key_field = layout.HEADER_KEY
+    inputs = (transcript.COL_PROGRESS, transcript.COL_RESULT, transcript.COL_ISSUES, transcript.COL_NEXT)
 
     def run(self) -> None:
         initiatives = {ini.id: ini for ini in self.plan.initiatives}
         choices = self.progress_choices()
         for ini_id, r in self.keyed_rows(set(initiatives)).items():
-            progress = self.choice(r, T.COL_PROGRESS, L.FIELD_PROGRESS, choices)
-            texts = {f: self.text(r, col, f, False) for col, f in T.PROGRESS_TEXTS}
+            progress = self.choice(r, transcript.COL_PROGRESS, layout.FIELD_PROGRESS, choices)
+            texts = {f: self.text(r, col, f, False) for col, f in transcript.PROGRESS_TEXTS}
             if progress is None or None in texts.values():
                 continue
             ini = initiatives[ini_id]
             # the printed report gives one progress per initiative: it stands for each of its departments
             for department in ini.departments:
-                self.out.answers.append(Answer(ini_id, department, ini.item_code, progress, texts[L.FIELD_RESULT],
-                                               texts[L.FIELD_ISSUES], texts[L.FIELD_NEXT]))
+                self.out.answers.append(Answer(ini_id, department, ini.item_code, progress, texts[layout.FIELD_RESULT],
+                                               texts[layout.FIELD_ISSUES], texts[layout.FIELD_NEXT]))
 
 
 def _transcript_values(book: WorkbookValues, *, plan: Plan, config: Config, year: int,
                        file: str) -> tuple[TranscriptCheck, list[Finding]]:
-    """In the worker (pipeline.collect.single): the 転記票's values checked."""
+    """In the worker (pipeline.intake.single): the 転記票's values checked."""
     check = read_transcript(book, plan, config, year, file)
     return check, check.findings
 
@@ -228,7 +217,7 @@ class ImportResult(Tally):
 
 def transcript_path(config: Config, year: int, file: Path | None = None) -> Path:
     """The 転記票 to take in: `file`, else history/<year>/転記票_….xlsx. UsageError (exit 2) when it is not there."""
-    path = file or config.history_for(year) / T.transcript_file_name(year)
+    path = file or config.history_for(year) / transcript.transcript_file_name(year)
     if not path.is_file():
         raise UsageError(
             f"転記票 {path} がありません。make history-template YEAR={year} で転記票を作り、印刷した報告書から"
@@ -257,31 +246,25 @@ def import_transcript(plan: Plan, config: Config, year: int, file: Path | None =
     plan.check_year(year)
     plan = plan.for_year(year)
     path = transcript_path(config, year, file)
-    with run_lock(config.store_path):
+    findings_file = path.parent / findings_file_name(year)
+
+    def before() -> None:
         if config.store_path.exists():     # refuse before any work; checked again under the writer
             with Store(config.store_path, readonly=True) as store:
                 refuse_collected(store, year, force=force)
-        remove_leftovers(path.parent)
-        outcome = take_workbook(
-            path, functools.partial(_transcript_values, plan=plan, config=config, year=year, file=path.name),
-            config.limits, password=config.workbook_password, inline=inline)
-        check = outcome.checked or TranscriptCheck()
-        result = ImportResult(year, path, path.parent / findings_file_name(year), outcome.findings, check,
-                              outcome.sha256)
-        with Staging() as staging:
-            staging.stage(result.findings_file, findings_csv(result.findings))
-            if result.errors or outcome.data is None:
-                staging.publish()
-                return result
-            keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()
-            with Store(config.store_path) as store:
-                result.replaced_collected = refuse_collected(store, year, force=force)
-                store.replace_year(transcribed_record(plan, year, path.name, len(outcome.data), outcome.sha256,
-                                                      check, result.findings))
-            result.stored = True
-            staging.publish(sync=False, changed=AFTER_COMMIT)
-    return result
+
+    def result(taken: Taken[TranscriptCheck]) -> ImportResult:
+        return ImportResult(year, path, findings_file, taken.findings, taken.checked or TranscriptCheck(),
+                            taken.sha256)
+
+    def store(store: Store, taken: Taken[TranscriptCheck], result: ImportResult) -> None:
+        result.replaced_collected = refuse_collected(store, year, force=force)
+        store.replace_year(transcribed_record(plan, year, path.name, len(taken.data), taken.sha256, result.check,
+                                              result.findings))
+
+    check = functools.partial(_transcript_values, plan=plan, config=config, year=year, file=path.name)
+    return adopt_workbook(config, path, check, findings_file, Steps(result, store, AFTER_COMMIT, before),
+                          inline=inline)
 
 
 def transcribed_record(plan: Plan, year: int, file_name: str, size: int, sha256: str, check: TranscriptCheck,
@@ -291,7 +274,7 @@ def transcribed_record(plan: Plan, year: int, file_name: str, size: int, sha256:
     now = collected_now()
     return YearRecord(
         fiscal_year=year, plan_id=plan.id, plan_digest=plan.digest, collected_at=now,
-        submissions=[Submission(file_name, sha256, size, None, T.transcript_id(plan, year), T.TRANSCRIPT_SCHEMA,
+        submissions=[Submission(file_name, sha256, size, None, transcript.transcript_id(plan), transcript.TRANSCRIPT_SCHEMA,
                                 SubmissionStatus.ACCEPTED, None, now, 0, sum(not f.is_error for f in findings))],
         roster={d.code: (RosterStatus.RETURNED, file_name) for d in plan.surveyed_departments()},
         answers=[(a, sha256) for a in check.answers],

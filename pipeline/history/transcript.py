@@ -9,7 +9,6 @@ columns and identity keys below are the contract with `pipeline.history.intake`,
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError
 from pipeline.files import XLSX_INERT_TEXT, Staging
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, wareki
-from pipeline.plan import ActionItem, Indicator, Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.plan import ActionItem, Indicator, Plan, YearPlan
+from pipeline.sheets import layout
+from pipeline.sheets.look import (
     LINE_HEIGHT,
     Look,
     identity_sheet,
@@ -32,6 +31,7 @@ from pipeline.survey.look import (
     meanings_table,
     print_setup,
 )
+from pipeline.sheets.properties import describe_workbook
 from pipeline.textwidth import wrapped_lines
 
 TRANSCRIPT_SCHEMA = "1"
@@ -52,23 +52,23 @@ FIELD_SOURCE = KEY_SOURCE
 # 参考指標: one row per indicator of the year's plan
 FIELD_ITEM = "管理番号"
 COL_IND_KEY, COL_IND_NAME, COL_IND_BASELINE, COL_IND_TARGET, COL_ACTUAL, COL_UNIT, COL_IND_NOTE = range(7)
-INDICATOR_HEADERS = (FIELD_ITEM, "参考指標", "基準値", "目標値", L.FIELD_ACTUAL, L.FIELD_UNIT, "記入のしかた")
+INDICATOR_HEADERS = (FIELD_ITEM, "参考指標", "基準値", "目標値", layout.FIELD_ACTUAL, layout.FIELD_UNIT, "記入のしかた")
 INDICATOR_WIDTHS = (10, 40, 18, 18, 14, 8, 44)
 
 # 自己評価: one row per action item evaluated that year
 COL_GRADE_KEY, COL_GRADE_TITLE, COL_GRADE_LEAD, COL_GRADE, COL_REASON = range(5)
-GRADE_HEADERS = (FIELD_ITEM, "取組項目", "主担当課", L.FIELD_GRADE, L.FIELD_REASON)
+GRADE_HEADERS = (FIELD_ITEM, "取組項目", "主担当課", layout.FIELD_GRADE, layout.FIELD_REASON)
 GRADE_WIDTHS = (10, 40, 16, 12, 70)
 
 # 取組の進捗: one row per initiative in force that year (the printed report gives one progress per initiative;
 # it is taken as the answer of each of the initiative's departments)
 COL_INI_KEY, COL_INI_ITEM, COL_INI_TEXT, COL_INI_DEPARTMENTS = range(4)
 COL_PROGRESS, COL_RESULT, COL_ISSUES, COL_NEXT = range(4, 8)
-PROGRESS_HEADERS = (L.HEADER_KEY, FIELD_ITEM, L.FIELD_TEXT, L.FIELD_DEPARTMENTS, L.FIELD_PROGRESS, L.FIELD_RESULT,
-                    L.FIELD_ISSUES, L.FIELD_NEXT)
+PROGRESS_HEADERS = (layout.HEADER_KEY, FIELD_ITEM, layout.FIELD_TEXT, layout.FIELD_DEPARTMENTS, layout.FIELD_PROGRESS, layout.FIELD_RESULT,
+                    layout.FIELD_ISSUES, layout.FIELD_NEXT)
 PROGRESS_WIDTHS = (10, 8, 44, 16, 12, 40, 30, 30)
 # (column, field) of the texts on an initiative's row: all optional
-PROGRESS_TEXTS = ((COL_RESULT, L.FIELD_RESULT), (COL_ISSUES, L.FIELD_ISSUES), (COL_NEXT, L.FIELD_NEXT))
+PROGRESS_TEXTS = ((COL_RESULT, layout.FIELD_RESULT), (COL_ISSUES, layout.FIELD_ISSUES), (COL_NEXT, layout.FIELD_NEXT))
 
 
 def transcript_file_name(year: int) -> str:
@@ -81,23 +81,22 @@ def default_source(year: int) -> str:
     return f"{wareki(year)}年度進捗状況報告書から転記"
 
 
-def transcript_id(plan: Plan, year: int) -> str:
+def transcript_id(plan: YearPlan) -> str:
     """A stable ID for the 転記票 of one year of the plan as it stood that year."""
-    plan = plan.for_year(year)
-    key = "|".join((plan.id, plan.digest, str(year), TRANSCRIPT_KIND, TRANSCRIPT_SCHEMA))
+    key = "|".join((plan.id, plan.digest, str(plan.year), TRANSCRIPT_KIND, TRANSCRIPT_SCHEMA))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def transcript_identity(plan: Plan, year: int) -> dict[str, str]:
+def transcript_identity(plan: YearPlan) -> dict[str, str]:
     """What the hidden identity sheet (and the custom document properties) say: read back by history import."""
-    plan = plan.for_year(year)
+    year = plan.year
     return {
-        L.ID_SCHEMA: TRANSCRIPT_SCHEMA,
+        layout.ID_SCHEMA: TRANSCRIPT_SCHEMA,
         ID_KIND: TRANSCRIPT_KIND,
-        L.ID_PLAN: plan.id,
-        L.ID_PLAN_DIGEST: plan.digest,
-        L.ID_YEAR: str(year),
-        L.ID_TEMPLATE: transcript_id(plan, year),
+        layout.ID_PLAN: plan.id,
+        layout.ID_PLAN_DIGEST: plan.digest,
+        layout.ID_YEAR: str(year),
+        layout.ID_TEMPLATE: transcript_id(plan),
     }
 
 
@@ -140,9 +139,8 @@ def write_transcript(plan: Plan, config: Config, year: int, force: bool = False)
                              len(plan.initiatives))
 
 
-def build_transcript(plan: Plan, config: Config, year: int) -> bytes:
+def build_transcript(plan: YearPlan, config: Config, year: int) -> bytes:
     """The 転記票 of `year`, as bytes. The same plan, config and year give the same bytes."""
-    plan = plan.for_year(year)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, XLSX_INERT_TEXT)
     _TranscriptWriter(wb, plan, config, year).write()
@@ -157,16 +155,11 @@ class _TranscriptWriter:
 
     def write(self) -> None:
         wb, plan, year = self.wb, self.plan, self.year
-        wb.set_properties({
-            "title": f"{fiscal_year_label(year)} {plan.title} 進捗状況 転記票",
-            "subject": "行財政改革 進捗状況 転記票",
-            "author": self.config.secretariat.name,
-            "company": plan.city,
-            "comments": f"転記票ID {transcript_id(plan, year)}",
-            "created": dt.datetime(year + 1, 4, 1, 9, 0, 0),   # fixed: the same plan and year give the same bytes
-        })
-        for key, value in transcript_identity(plan, year).items():
-            wb.set_custom_property(L.PROPERTY_PREFIX + key, value)
+        describe_workbook(
+            wb, year=year, title=f"{fiscal_year_label(year)} {plan.title} 進捗状況 転記票",
+            subject="行財政改革 進捗状況 転記票", author=self.config.secretariat.name, company=plan.city,
+            comments=f"転記票ID {transcript_id(plan)}", identity=transcript_identity(plan),
+        )
         self._guide_sheet()
         self._indicators_sheet()
         self._grades_sheet()
@@ -175,7 +168,7 @@ class _TranscriptWriter:
 
     # --- 記入要領 (with the 転記元 input) -------------------------------------------------------------
     def _guide_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_GUIDE)
+        ws = self.wb.add_worksheet(layout.SHEET_GUIDE)
         cfg, plan, year = self.config, self.plan, self.year
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
@@ -217,7 +210,7 @@ class _TranscriptWriter:
                              [(c.label, c.description) for c in cfg.progress_choices], self.look)
         row = meanings_table(ws, row + 1, ("自己評価（取組項目ごと）", "意味"),
                              [(g.choice, g.description) for g in cfg.grades], self.look)
-        ws.write_string(row + 1, 0, f"転記票ID {transcript_id(plan, year)}（様式 {TRANSCRIPT_SCHEMA}）", self.look.note)
+        ws.write_string(row + 1, 0, f"転記票ID {transcript_id(plan)}（様式 {TRANSCRIPT_SCHEMA}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
@@ -242,12 +235,12 @@ class _TranscriptWriter:
                          INDICATOR_HEADERS, INDICATOR_WIDTHS)
         row = HEADER_ROW + 1
         for ind in reported_indicators(self.plan, self.year):
-            shown = dict(L.indicator_rows(ind))
+            shown = dict(layout.indicator_rows(ind))
             note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
             if ind.cumulative:
                 note += "延べの指標は、その年度だけの実績を記入。"
-            cells = ((COL_IND_KEY, ind.item_code), (COL_IND_NAME, ind.name), (COL_IND_BASELINE, shown[L.KEY_BASELINE]),
-                     (COL_IND_TARGET, shown[L.KEY_TARGET]), (COL_UNIT, ind.unit))
+            cells = ((COL_IND_KEY, ind.item_code), (COL_IND_NAME, ind.name), (COL_IND_BASELINE, shown[layout.KEY_BASELINE]),
+                     (COL_IND_TARGET, shown[layout.KEY_TARGET]), (COL_UNIT, ind.unit))
             for col, text in cells:
                 ws.write_string(row, col, text, self.look.cell)
             ws.write_string(row, COL_IND_NOTE, note, self.look.note)
@@ -256,7 +249,7 @@ class _TranscriptWriter:
                 "validate": "decimal",
                 "criteria": ">=",
                 "value": 0,
-                "input_title": f"{L.FIELD_ACTUAL}（任意）",
+                "input_title": f"{layout.FIELD_ACTUAL}（任意）",
                 "input_message": f"数字だけを記入してください（単位 {ind.unit} は不要）。"[:255],
                 "error_title": "数値を記入してください",
                 "error_message": f"{ind.name}の実績値を0以上の数字で記入してください（単位・カンマは不要）。"[:255],
@@ -271,7 +264,7 @@ class _TranscriptWriter:
         ws = self.wb.add_worksheet(SHEET_GRADES)
         grades = [g.choice for g in self.config.grades]
         self._table_head(ws, f"{fiscal_year_label(self.year)}実績　取組項目の自己評価",
-                         f"黄色のセルに記入。{L.FIELD_GRADE}は一覧（{'・'.join(grades)}）から選択（空欄可）。",
+                         f"黄色のセルに記入。{layout.FIELD_GRADE}は一覧（{'・'.join(grades)}）から選択（空欄可）。",
                          GRADE_HEADERS, GRADE_WIDTHS)
         first = row = HEADER_ROW + 1
         for item in evaluated_items(self.plan, self.year):
@@ -286,13 +279,13 @@ class _TranscriptWriter:
             ws.data_validation(first, COL_GRADE, row - 1, COL_GRADE, {
                 "validate": "list",
                 "source": grades,
-                "input_title": f"{L.FIELD_GRADE}（任意）",
+                "input_title": f"{layout.FIELD_GRADE}（任意）",
                 "input_message": "一覧から選んでください。意味は「記入要領」シートにあります。",
                 "error_title": "選択肢にない値です",
-                "error_message": f"{L.FIELD_GRADE}は一覧（" + "・".join(grades) + "）から選んでください。",
+                "error_message": f"{layout.FIELD_GRADE}は一覧（" + "・".join(grades) + "）から選んでください。",
             })
             ws.data_validation(first, COL_REASON, row - 1, COL_REASON,
-                               length_rule(L.FIELD_REASON, False, self.config.max_text_length))
+                               length_rule(layout.FIELD_REASON, False, self.config.max_text_length))
         ws.freeze_panes(HEADER_ROW + 1, 1)
         self._print_setup(ws)
 
@@ -300,12 +293,12 @@ class _TranscriptWriter:
         ws = self.wb.add_worksheet(SHEET_PROGRESS)
         labels = [c.label for c in self.config.progress_choices]
         self._table_head(ws, f"{fiscal_year_label(self.year)}実績　具体的な取組の進捗状況",
-                         f"黄色のセルに記入。{L.FIELD_PROGRESS}は一覧（{'・'.join(labels)}）から選択。"
+                         f"黄色のセルに記入。{layout.FIELD_PROGRESS}は一覧（{'・'.join(labels)}）から選択。"
                          "文章は任意（空欄可）。担当部署が複数の取組は、報告書の記載を1行に転記してください。",
                          PROGRESS_HEADERS, PROGRESS_WIDTHS)
         first = row = HEADER_ROW + 1
         for ini in self.plan.initiatives:
-            names = L.initiative_departments(self.plan, ini)
+            names = layout.initiative_departments(self.plan, ini)
             for col, text in ((COL_INI_KEY, ini.id), (COL_INI_ITEM, ini.item_code), (COL_INI_TEXT, ini.display_text),
                               (COL_INI_DEPARTMENTS, names)):
                 ws.write_string(row, col, text, self.look.cell)
@@ -318,10 +311,10 @@ class _TranscriptWriter:
             ws.data_validation(first, COL_PROGRESS, row - 1, COL_PROGRESS, {
                 "validate": "list",
                 "source": labels,
-                "input_title": f"{L.FIELD_PROGRESS}（任意）",
+                "input_title": f"{layout.FIELD_PROGRESS}（任意）",
                 "input_message": "一覧から選んでください。意味は「記入要領」シートにあります。",
                 "error_title": "選択肢にない値です",
-                "error_message": f"{L.FIELD_PROGRESS}は一覧（" + "・".join(labels) + "）から選んでください。",
+                "error_message": f"{layout.FIELD_PROGRESS}は一覧（" + "・".join(labels) + "）から選んでください。",
             })
             for col, field_name in PROGRESS_TEXTS:
                 ws.data_validation(first, col, row - 1, col, length_rule(field_name, False, self.config.max_text_length))
@@ -332,4 +325,4 @@ class _TranscriptWriter:
         print_setup(ws, (HEADER_ROW, HEADER_ROW))
 
     def _identity_sheet(self) -> None:
-        identity_sheet(self.wb, L.SHEET_IDENTITY, transcript_identity(self.plan, self.year))
+        identity_sheet(self.wb, layout.SHEET_IDENTITY, transcript_identity(self.plan))

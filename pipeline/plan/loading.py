@@ -266,9 +266,16 @@ def _year_in(c: _Collector, table: dict[str, Any], key: str, where: str, years: 
     if key not in table:
         return 0
     year = c.integer(table, key, where)
-    if year and years and year not in years:
-        c.add(f"{where}.{key}", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+    _outside_period(c, year, f"{where}.{key}", years)
     return year
+
+
+def _outside_period(c: _Collector, year: int, where: str, years: range) -> bool:
+    """Whether `year` (0: none given) lies outside the plan period, saying so at `where` when it does."""
+    if year and years and year not in years:
+        c.add(where, f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+        return True
+    return False
 
 
 def _span(c: _Collector, ini: dict[str, Any], where: str, years: range) -> tuple[int, int, str]:
@@ -296,8 +303,8 @@ def _revisions(c: _Collector, ini: dict[str, Any], where: str, years: range, sta
     for k, r in enumerate(raw):
         rwhere = f"{where}.revisions[{k}]"
         year = c.integer(r, "year", rwhere)
-        if year and years and year not in years:
-            c.add(f"{rwhere}.year", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+        if _outside_period(c, year, f"{rwhere}.year", years):
+            pass
         elif year and (year <= (start or years.start) or (end and year > end)):
             c.add(f"{rwhere}.year", f"{year}年度は、この取組の実施期間の2年度目以降でなければなりません（変更はその年度から）。")
         if out and year <= out[-1].year:
@@ -327,8 +334,7 @@ def _exclusions(c: _Collector, item: dict[str, Any], where: str, years: range) -
     for k, e in enumerate(raw):
         ewhere = f"{where}.excluded[{k}]"
         year = c.integer(e, "year", ewhere)
-        if year and years and year not in years:
-            c.add(f"{ewhere}.year", f"{year}年度は計画期間（{years.start}〜{years.stop - 1}年度）の外です。")
+        _outside_period(c, year, f"{ewhere}.year", years)
         if year in {x.year for x in out}:
             c.add(f"{ewhere}.year", f"{year}年度の対象外が重複しています。")
         out.append(Exclusion(year, c.text(e, "reason", ewhere)))

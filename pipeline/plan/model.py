@@ -209,7 +209,7 @@ class Plan:
         tenth of a second)."""
         return content_digest(self)
 
-    def for_year(self, year: int) -> Plan:
+    def for_year(self, year: int) -> YearPlan:
         """The plan as it stood in fiscal `year`: only the initiatives in force, each as revised up to that
         year, the year's exclusions (対象外) and the changes that took effect in it. Its digest depends on that
         year's content only, so a revision from a later year on changes nothing of an earlier year."""
@@ -223,18 +223,19 @@ class Plan:
         return made
 
     @cached_property
-    def _year_plans(self) -> dict[int, Plan]:
+    def _year_plans(self) -> dict[int, YearPlan]:
         """The year plans made so far (not a field: not in the digest, equality or repr)."""
         return {}
 
-    def _made_for_year(self, year: int) -> Plan:
+    def _made_for_year(self, year: int) -> YearPlan:
         self.check_year(year)
         items = tuple(replace(
             item,
             initiatives=tuple(ini.as_of(year) for ini in item.initiatives if ini.in_force(year)),
             excluded=tuple(e for e in item.excluded if e.year <= year),   # this year's and the years before
         ) for item in self.items)
-        return replace(self, items=items, year=year, changes=tuple(self._changes_in(year)))
+        fields = {name: getattr(self, name) for name in _field_names(Plan)}
+        return YearPlan(**{**fields, "items": items, "year": year, "changes": tuple(self._changes_in(year))})
 
     def _changes_in(self, year: int) -> list[Change]:
         out: list[Change] = []
@@ -303,6 +304,11 @@ class Plan:
     def department_name(self, code: str) -> str:
         return self.department_by_code[code].name
 
+    def department_name_or(self, code: str | None, otherwise: str = "") -> str:
+        """The department's name, or `otherwise` for a code the plan does not know (one a file or a person wrote)."""
+        department = self.department_by_code.get(code) if code is not None else None
+        return department.name if department else otherwise
+
     def pillars_of(self, section: Section) -> list[Pillar]:
         return [p for p in self.pillars if p.section == section.number]
 
@@ -350,6 +356,12 @@ class Plan:
     def surveyed_departments(self) -> list[Department]:
         """Departments that receive a workbook, in code order."""
         return [d for d in self.departments if d.code in self._taking_part[0]]
+
+
+@dataclass(frozen=True)
+class YearPlan(Plan):
+    """The plan as it stood in one fiscal year (`Plan.for_year`; `year` is that year). A use case takes it once,
+    at its entry, and hands it down: what takes a YearPlan needs no `for_year` of its own."""
 
 
 def content_digest(plan: Plan) -> str:

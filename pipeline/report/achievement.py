@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.values import format_number
-from pipeline.vocabulary import MISSING, WITH_ERRORS
+from pipeline.vocabulary import MISSING, PENDING, WITH_ERRORS
 
 # kinds
 RELATIVE = "baseline_relative"
@@ -48,7 +48,6 @@ NOT_ASSESSABLE = "評価不能"  # the charter's figures do not allow a rate (no
 NO_ACTUAL = "実績なし"      # no actual reported up to the report year
 # where the reason for a missing actual is known from the roster
 NOT_SUBMITTED = "未提出"    # the reporting department returned nothing
-PENDING = "未確定"          # its return was sent back (差し戻し中)
 EXCLUDED = "対象外"         # the item was not evaluated that year (the plan's 対象外): nobody was asked
 NOT_ASKED = "not_asked"     # a reporter status: the year's plan asked nobody for this actual (対象外)
 

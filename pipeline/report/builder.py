@@ -36,8 +36,19 @@ from docx.text.paragraph import Paragraph
 
 from pipeline.config import Config
 from pipeline.files import stamped_package
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.report import wordml
+from pipeline.report.style import (
+    CAPTION,
+    HEADER_FILL,
+    LABEL_FILL,
+    LANGUAGE,
+    NOTE,
+    TABLE_LABEL,
+    TABLE_STYLE,
+    TABLE_TEXT,
+    reference_bytes,
+    styles_xml,
+)
 from pipeline.textwidth import display_width, wrapped_lines
 from pipeline.values import clean_text
 
@@ -130,7 +141,7 @@ def fit_columns(tbl) -> None:
         col = 0
         for tc in tr.tc_lst:
             span = tc.grid_span
-            if span == 1 and col < len(needs) and not W.is_merge_continuation(tc):
+            if span == 1 and col < len(needs) and not wordml.is_merge_continuation(tc):
                 needs[col] = max(needs[col], min_width(_cell_text(tc)))
             col += span
     fitted = fitted_widths(widths, needs)
@@ -164,12 +175,12 @@ def load_reference(config: Config) -> tuple[bytes, str | None]:
     try:
         return path.read_bytes(), None
     except FileNotFoundError:
-        return RS.reference_bytes(), (
+        return reference_bytes(), (
             f"報告書の書式ファイル {path} がないため、標準の書式で作成しました"
             "（.venv/bin/python -m pipeline.report.style で作り直せます）。"
         )
     except OSError as exc:
-        return RS.reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
+        return reference_bytes(), f"報告書の書式ファイル {path} を読めないため、標準の書式で作成しました（{exc}）。"
 
 
 class _StyleBook:
@@ -186,7 +197,7 @@ class _StyleBook:
             if name is not None:
                 self._by_name.setdefault(name.get(qn("w:val"), "").casefold(), style)
         ids = {s.get(qn("w:styleId")) for s in element.findall(qn("w:style"))}
-        for style in parse_xml(RS.styles_xml().encode("utf-8")).findall(qn("w:style")):
+        for style in parse_xml(styles_xml().encode("utf-8")).findall(qn("w:style")):
             key = style.find(qn("w:name")).get(qn("w:val")).casefold()
             if key not in self._by_name and style.get(qn("w:styleId")) not in ids:
                 added = deepcopy(style)
@@ -213,8 +224,8 @@ class _StyleBook:
 
     def table_fills(self) -> tuple[str, str]:
         """(header fill, label fill) from the table style's first-row and first-column shading."""
-        header, label = RS.HEADER_FILL, RS.LABEL_FILL
-        style = self._by_name.get(RS.TABLE_STYLE.casefold())
+        header, label = HEADER_FILL, LABEL_FILL
+        style = self._by_name.get(TABLE_STYLE.casefold())
         for pr in style.findall(qn("w:tblStylePr")) if style is not None else ():
             shd = pr.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
             fill = shd.get(qn("w:fill")) if shd is not None else None
@@ -232,7 +243,7 @@ class DocumentBuilder:
     def __init__(self, reference: bytes):
         self.doc = Document(io.BytesIO(reference))
         self.styles = _StyleBook(self.doc)
-        self._set_language(RS.LANGUAGE)
+        self._set_language(LANGUAGE)
         self.header_fill, self.label_fill = self.styles.table_fills()
         self.headings: list[TocLine] = []
         self._level = 0                             # the last heading's level (0: none yet)
@@ -250,15 +261,15 @@ class DocumentBuilder:
     def _set_language(self, language: str) -> None:
         """Japanese for every text, whatever the reference says: the styles' defaults (w:docDefaults), the
         default paragraph style where it names a language of its own, and the document's properties."""
-        W.set_document_language(self.doc.styles.element, language)
+        wordml.set_document_language(self.doc.styles.element, language)
         normal = self.doc.styles.element.default_for(WD_STYLE_TYPE.PARAGRAPH)
         if normal is not None and normal.rPr is not None and normal.rPr.find(qn("w:lang")) is not None:
-            W.set_language(normal.rPr, language)
+            wordml.set_language(normal.rPr, language)
         self.doc.core_properties.language = language
 
     def package(self, stamp) -> bytes:
         """The .docx bytes, every part stamped `stamp`; Word is asked to update the fields when it opens it."""
-        W.update_fields_on_open(self.doc.settings.element)
+        wordml.update_fields_on_open(self.doc.settings.element)
         for tbl in self.doc.element.body.iter(qn("w:tbl")):
             fit_columns(tbl)
         buffer = io.BytesIO()
@@ -270,22 +281,22 @@ class DocumentBuilder:
         add_paragraph and add_table look it up among all the body's children every time)."""
         p = OxmlElement("w:p")
         self._sect_pr.addprevious(p)
-        W.set_style(p, self.styles.style_id(style))
+        wordml.set_style(p, self.styles.style_id(style))
         return p
 
     def para(self, text: str = "", style: str = "Body Text", *, align=None, keep_with_next: bool = False):
         """Append a paragraph; returns its w:p element."""
         previous = self._sect_pr.getprevious()
         p = self._paragraph(style)
-        if keep_with_next or style == RS.CAPTION:      # a caption or lead-in stays with what it introduces
-            W.keep_with_next(p)
-        if style == RS.NOTE and previous is not None and previous.tag == qn("w:tbl"):
+        if keep_with_next or style == CAPTION:      # a caption or lead-in stays with what it introduces
+            wordml.keep_with_next(p)
+        if style == NOTE and previous is not None and previous.tag == qn("w:tbl"):
             # a table's note goes to the next page with the table's last row, never alone (a page of overflow)
-            W.keep_last_row_with_next(previous)
+            wordml.keep_last_row_with_next(previous)
         if text:
-            W.add_text(p, text_of(text))
+            wordml.add_text(p, text_of(text))
         if align is not None:
-            W.align(p, align)
+            wordml.align(p, align)
         return p
 
     def heading(self, text: str, level: int, *, page_break: bool | None = None):
@@ -297,7 +308,7 @@ class DocumentBuilder:
                              "（レベルは1〜4で、1段ずつ下げてください）。")
         self._level = level
         p = self._paragraph(f"heading {level}")
-        W.add_text(p, text_of(text))
+        wordml.add_text(p, text_of(text))
         if page_break is not None:
             p.get_or_add_pPr().pageBreakBefore_val = page_break
         if level <= 3:
@@ -317,7 +328,7 @@ class DocumentBuilder:
             raise ValueError("図には代替テキスト（図が何を示しているかの説明）が必要です。")
         previous = self._sect_pr.getprevious()
         p = self._paragraph("Normal")
-        W.align(p, WD_ALIGN_PARAGRAPH.CENTER)
+        wordml.align(p, WD_ALIGN_PARAGRAPH.CENTER)
         if previous is not None and previous.tag == qn("w:tbl"):
             # room between a table and the picture under it: drawn on screen, the picture's white ground
             # would otherwise cover the table's bottom rule
@@ -333,7 +344,7 @@ class DocumentBuilder:
         cx, cy = image.scaled_dimensions(width, None)
         inline = CT_Inline.new_pic_inline(self._next_shape_id(), r_id, image.filename, cx, cy)
         Paragraph(p, self.doc).add_run()._r.add_drawing(inline)
-        W.set_alt_text(inline, alt_text, text_of(title).strip())
+        wordml.set_alt_text(inline, alt_text, text_of(title).strip())
         return p
 
     def _image(self, data: bytes) -> tuple[str, Image]:
@@ -374,7 +385,7 @@ class DocumentBuilder:
             # two tables in a row are one table to Word, LibreOffice and so a screen reader (the second's
             # header row in the middle of the first): an empty paragraph keeps them apart, as Word does
             self.para("")
-        tbl = W.new_table(widths, self.styles.style_id(RS.TABLE_STYLE, WD_STYLE_TYPE.TABLE))
+        tbl = wordml.new_table(widths, self.styles.style_id(TABLE_STYLE, WD_STYLE_TYPE.TABLE))
         self._sect_pr.addprevious(tbl)
         return _Table(tbl, widths)
 
@@ -388,9 +399,9 @@ class DocumentBuilder:
         """
         tr = table.tbl.add_tr()
         if header or not split or row_height(table.widths, texts) < self._text_height():
-            W.cant_split(tr)
+            wordml.cant_split(tr)
             if header:
-                W.repeat_as_header(tr)
+                wordml.repeat_as_header(tr)
         tcs = []
         for i, (width, text) in enumerate(zip(table.widths, texts, strict=True)):
             tc = tr.add_tc()
@@ -398,13 +409,13 @@ class DocumentBuilder:
             is_label = header or i in labels
             fill = (fills or {}).get(i) or (self.header_fill if header else self.label_fill if is_label else None)
             if fill:
-                W.shade(tc, fill)
+                wordml.shade(tc, fill)
             if is_label:
-                W.center_vertically(tc)
-            self.write_cell(tc, text, RS.TABLE_LABEL if is_label else RS.TABLE_TEXT)
+                wordml.center_vertically(tc)
+            self.write_cell(tc, text, TABLE_LABEL if is_label else TABLE_TEXT)
             if align and i in align:
                 for p in tc.p_lst:
-                    W.align(p, align[i])
+                    wordml.align(p, align[i])
             tcs.append(tc)
         return _Row(tr, tcs)
 
@@ -422,12 +433,12 @@ class DocumentBuilder:
             line_style = style
             if isinstance(line, tuple):     # (style, text)
                 line_style, line = line
-            W.set_style(p, self.styles.style_id(line_style))
+            wordml.set_style(p, self.styles.style_id(line_style))
             value = text_of(line)
             if value:
-                W.add_text(p, value)
+                wordml.add_text(p, value)
 
-    def merge(self, row: _Row, first: int, last: int, text: object, style: str = RS.TABLE_TEXT,
+    def merge(self, row: _Row, first: int, last: int, text: object, style: str = TABLE_TEXT,
               fill: str | None = None):
         """Merge the row's cells first..last (blank ones, as `row` wrote them) into one holding `text`;
         returns its w:tc. The XML is what python-docx's cell.merge makes, without its walks of the table."""
@@ -450,7 +461,7 @@ class DocumentBuilder:
             tc.p_lst[0].remove(r)
         self.write_cell(tc, text, style)
         if fill:
-            W.shade(tc, fill)
+            wordml.shade(tc, fill)
         return tc
 
     def vmerge(self, table: _Table, rows: Sequence[_Row], col: int, text: str) -> None:
@@ -458,7 +469,7 @@ class DocumentBuilder:
         holding `text`: the XML python-docx's cell.merge makes (vMerge restart, then continue)."""
         top = rows[0].tcs[col]
         if len(rows) > 1:
-            W.merge_down(top, [r.tcs[col] for r in rows[1:]])
-        self.write_cell(top, text, RS.TABLE_LABEL)
-        W.shade(top, self.label_fill)
-        W.center_vertically(top)
+            wordml.merge_down(top, [r.tcs[col] for r in rows[1:]])
+        self.write_cell(top, text, TABLE_LABEL)
+        wordml.shade(top, self.label_fill)
+        wordml.center_vertically(top)

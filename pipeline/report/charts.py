@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pipeline import isolation
 from pipeline.errors import our_failure
 from pipeline.plan import Indicator
+from pipeline.report.texts import quantity
 from pipeline.values import format_number
 
 WIDTH_CM, HEIGHT_CM = 15.0, 6.5
@@ -94,10 +95,6 @@ def _figure_job(job: tuple[Indicator, dict[int, float], tuple[int, ...], int, bo
     return indicator_figure(ind, own, years, upto, svg=svg)
 
 
-def _quantity(value: float, unit: str) -> str:
-    return f"{format_number(value)}{unit}"
-
-
 def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequence[int], upto: int, *,
                      svg: bool = False) -> Figure:
     """The chart of `ind` for the report of year `upto`: `actuals` (year → the year's own figure) of the
@@ -142,7 +139,7 @@ def _draw(ind: Indicator, years: list[int], shown: list[int], values: list[float
             ends.append((values[-1], "実績（各年度）" if ind.cumulative else "実績"))
         if ind.target is not None:
             ax.axhline(ind.target, color="#7f7f7f", linestyle=":", linewidth=1.2)
-            ends.append((ind.target, f"目標 {'延べ' if ind.cumulative else ''}{_quantity(ind.target, ind.unit)}"
+            ends.append((ind.target, f"目標 {'延べ' if ind.cumulative else ''}{quantity(ind.target, ind.unit)}"
                                      f"（{ind.target_year}年度）"))
         if ind.baseline is not None:
             ax.plot([x[ind.baseline_year]], [ind.baseline], linestyle="none", marker="D", markersize=5,
@@ -194,16 +191,16 @@ def _spread(ends: list[tuple[float, str]], gap: float) -> list[tuple[float, str]
 def _alt(ind: Indicator, shown: list[int], values: list[float], running: list[float], upto: int) -> str:
     parts = [f"{ind.name}（単位 {ind.unit}）の推移を示す折れ線グラフ。"]
     if ind.baseline is not None:
-        parts.append(f"基準値は{ind.baseline_year}年度の{_quantity(ind.baseline, ind.unit)}。")
+        parts.append(f"基準値は{ind.baseline_year}年度の{quantity(ind.baseline, ind.unit)}。")
     if values:
-        parts.append("実績は" + "、".join(f"{y}年度 {_quantity(v, ind.unit)}" for y, v in zip(shown, values,
+        parts.append("実績は" + "、".join(f"{y}年度 {quantity(v, ind.unit)}" for y, v in zip(shown, values,
                                                                                             strict=True)) + "。")
         if ind.cumulative:
-            parts.append(f"{shown[-1]}年度までの累計は{_quantity(running[-1], ind.unit)}。")
+            parts.append(f"{shown[-1]}年度までの累計は{quantity(running[-1], ind.unit)}。")
     else:
         parts.append(f"{upto}年度までの実績の報告はありません。")
     if ind.target is not None:
-        parts.append(f"目標値は{ind.target_year}年度に{'延べ' if ind.cumulative else ''}{_quantity(ind.target, ind.unit)}。")
+        parts.append(f"目標値は{ind.target_year}年度に{'延べ' if ind.cumulative else ''}{quantity(ind.target, ind.unit)}。")
     else:
         parts.append("目標は基準値からの減少。")
     return "".join(parts)

@@ -10,20 +10,16 @@ are asked again in T+1. The opinions are grouped by action item in the charter's
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.committee.model import GENERAL, Opinion, OpinionState, Response, answer_in, item_title
 from pipeline.fiscal import fiscal_year_label
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.records.opinions import GENERAL, Opinion, OpinionState, Response, answer_in, item_title
+from pipeline.report import style, wordml
 from pipeline.report.builder import text_of
 from pipeline.report.wording import breakdown
+from pipeline.report.writer import ReportWriter
 from pipeline.vocabulary import ResponseStatus
-
-if TYPE_CHECKING:
-    from pipeline.report.document import _ReportWriter
 
 CHAPTER = "委員会意見への対応"
 RESPONSES = "委員会意見への対応状況"
@@ -33,7 +29,7 @@ STATUS_ORDER = (*ResponseStatus.choices(), ResponseStatus.UNANSWERED)
 EARLIER_CHARS = 30      # how much of an earlier answer's 対応内容 the table repeats
 
 
-def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str, group_fill: str) -> None:
+def write_chapter(w: ReportWriter, number: int, *, width: int, dash: str, group_fill: str) -> None:
     """Chapter `number` of the report, written with the report's writer on pages `width` twips wide;
     `dash` is the report's word for "nothing", `group_fill` the shade of a row heading the rows below it."""
     w.heading(f"{number} {CHAPTER}", 1)
@@ -57,7 +53,7 @@ def _status(state: OpinionState, year: int) -> ResponseStatus:
     return answer.status if answer is not None else ResponseStatus.UNANSWERED
 
 
-def _responses(w: _ReportWriter, width: int, dash: str, group_fill: str) -> None:
+def _responses(w: ReportWriter, width: int, dash: str, group_fill: str) -> None:
     year, data, committee = w.year, w.data, w.committee_name
     asked = data.opinions
     if not asked:
@@ -100,7 +96,7 @@ def _responses(w: _ReportWriter, width: int, dash: str, group_fill: str) -> None
             r = w.row(t, ("",) * 7)
             merged = w.merge(r, 0, 6, _item_text(w, opinion), fill=group_fill)
             for p in merged.p_lst:
-                W.keep_with_next(p)     # the item's title stays with its first opinion
+                wordml.keep_with_next(p)     # the item's title stays with its first opinion
         answer = answer_in(state, year)
         earlier = [_earlier_text(r) for r in state.responses if r.year < year]
         w.row(t, (opinion.id, f"{opinion.year}年度", _department(w, opinion.department_code), opinion.text,
@@ -109,11 +105,11 @@ def _responses(w: _ReportWriter, width: int, dash: str, group_fill: str) -> None
     w.para(
         "注）意見は取組項目ごとに計画の順（計画全体に関する意見を最初）に並べています。"
         f"「{UNANSWERED}」は、調査票の提出がない、差し戻し中である、又は対応状況の記入がないことを示します。"
-        "「これまでの回答」は前年度までの対応状況です。", RS.NOTE,
+        "「これまでの回答」は前年度までの対応状況です。", style.NOTE,
     )
 
 
-def _practices(w: _ReportWriter, width: int, dash: str) -> None:
+def _practices(w: ReportWriter, width: int, dash: str) -> None:
     year, plan, committee = w.year, w.plan, w.committee_name
     practices = w.data.practices
     if not practices:
@@ -133,7 +129,7 @@ def _practices(w: _ReportWriter, width: int, dash: str) -> None:
               align={0: WD_ALIGN_PARAGRAPH.CENTER}, split=True)
 
 
-def _item_text(w: _ReportWriter, opinion: Opinion) -> str:
+def _item_text(w: ReportWriter, opinion: Opinion) -> str:
     """'1101 窓口の…' or '全般 計画全体'; an item the plan no longer has shows its code alone."""
     code = opinion.item_code
     if code != GENERAL and code not in w.plan.item_by_code:
@@ -141,8 +137,8 @@ def _item_text(w: _ReportWriter, opinion: Opinion) -> str:
     return f"{code} {item_title(w.plan, code)}"
 
 
-def _department(w: _ReportWriter, code: str) -> str:
-    return w.plan.department_name(code) if code in w.plan.department_by_code else code
+def _department(w: ReportWriter, code: str) -> str:
+    return w.plan.department_name_or(code, code)
 
 
 def _earlier_text(response: Response) -> str:

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.committee.model import GoodPractice, OpinionState, open_opinions, opinions_asked
 from pipeline.errors import UsageError
 from pipeline.findings import Code
-from pipeline.plan import Indicator, Plan
-from pipeline.report import achievement as A
-from pipeline.store import Answer, Evaluation, Store, Transcription
+from pipeline.plan import Indicator, Plan, YearPlan
+from pipeline.records.opinions import GoodPractice, OpinionState, open_opinions, opinions_asked
+from pipeline.records.year import Answer, Evaluation, Transcription
+from pipeline.report.achievement import (
+    CUMULATIVE,
+    NO_ACTUAL,
+    NOT_ASKED,
+    Achievement,
+    assess,
+    assess_plan,
+    by_item,
+    judgement_label,
+    kind_of,
+    missing_label,
+)
+from pipeline.store import Store
 from pipeline.vocabulary import MISSING, RETURNED
 
 
@@ -38,10 +50,10 @@ class IndicatorFigures:
     """One indicator's figures for a report year, as every output shows them."""
 
     indicator: Indicator
-    achievement: A.Achievement          # assess(): the rate and judgement for the report year
-    judgement: str                      # as printed (A.judgement_label): 未提出 / 未確定 / 対象外 where known
+    achievement: Achievement          # assess(): the rate and judgement for the report year
+    judgement: str                      # as printed (judgement_label): 未提出 / 未確定 / 対象外 where known
     actuals: dict[int, float]           # each plan year up to the report year that has its own figure
-    missing: dict[int, str | None]      # each plan year up to it without one: why (A.missing_label), None: not known
+    missing: dict[int, str | None]      # each plan year up to it without one: why (missing_label), None: not known
     running: dict[int, float]           # 延べ: the total from the plan's first year up to each year in `actuals`
 
     @property
@@ -60,28 +72,28 @@ def indicator_figures(plan: Plan, actuals: dict[tuple[int, str], float], rosters
     judgement and a 延べ indicator's running totals all come from `achievement.assess` (no second formula).
     `held`: (year, 管理番号) of the actuals collect held for the secretariat's confirmation (`held_actuals`):
     said 「確認中」 where the figure would stand."""
-    grouped = A.by_item(actuals)
-    achievements = A.assess_plan(plan, actuals, year)
+    grouped = by_item(actuals)
+    achievements = assess_plan(plan, actuals, year)
     out: dict[str, IndicatorFigures] = {}
 
     def why_missing(ind: Indicator, y: int) -> str | None:
         status = reporter_status(plan, rosters, ind, y)
         if (y, ind.item_code) in held and status == RETURNED:
             return HELD
-        return A.missing_label(status)
+        return missing_label(status)
 
     for ind in plan.indicators:
         own = {y: v for y, v in sorted(grouped.get(ind.item_code, {}).items()) if plan.period_start <= y <= year}
         missing = {y: why_missing(ind, y) for y in plan.years if y <= year and y not in own}
         running: dict[int, float] = {}
-        if A.kind_of(ind) == A.CUMULATIVE:
+        if kind_of(ind) == CUMULATIVE:
             for y in own:
-                total = A.assess(ind, own, y, first_year=plan.period_start).value
+                total = assess(ind, own, y, first_year=plan.period_start).value
                 if total is not None:
                     running[y] = total
         result = achievements[ind.item_code]
-        judgement = A.judgement_label(result, reporter_status(plan, rosters, ind, year))
-        if result.judgement == A.NO_ACTUAL and missing.get(year) == HELD:
+        judgement = judgement_label(result, reporter_status(plan, rosters, ind, year))
+        if result.judgement == NO_ACTUAL and missing.get(year) == HELD:
             judgement = HELD
         out[ind.item_code] = IndicatorFigures(ind, result, judgement, own, missing, running)
     return out
@@ -94,18 +106,18 @@ class ReportData:
     previous: YearState | None
     rosters: dict[int, dict[str, str]]           # every collected year's roster
     actuals: dict[tuple[int, str], float]
-    achievements: dict[str, A.Achievement]
+    achievements: dict[str, Achievement]
     opinions: tuple[OpinionState, ...] = ()      # asked in the year (opinions_asked), in the charter's order
     opinions_before: int = 0                     # opinions given on the reports before the year
     practices: tuple[GoodPractice, ...] = ()     # named on the previous year's report
-    plan: Plan | None = None                     # the year's plan (Plan.for_year)
+    plan: YearPlan | None = None                 # the year's plan (Plan.for_year)
     figures: dict[str, IndicatorFigures] = field(default_factory=dict)   # indicator_figures, charter's order
     evaluations: dict[int, dict[str, Evaluation]] = field(default_factory=dict)   # every collected year's
     still_open: tuple[OpinionState, ...] = ()    # given before the year, not settled by its end (charter order)
     transcribed: dict[int, Transcription] = field(default_factory=dict)   # years taken in from a 転記票
 
     def reporter_status(self, indicator: Indicator, year: int) -> str | None:
-        """The reporter's roster status in `year` (A.NOT_ASKED when the item was 対象外 that year), or None when
+        """The reporter's roster status in `year` (NOT_ASKED when the item was 対象外 that year), or None when
         the year was not collected."""
         return reporter_status(self.plan, self.rosters, indicator, year)
 
@@ -122,13 +134,13 @@ def check_report_year(plan: Plan, store: Store, year: int) -> None:
 
 def reporter_status(plan: Plan | None, rosters: dict[int, dict[str, str]], indicator: Indicator,
                     year: int) -> str | None:
-    """Where the indicator's reporter stood in `year`: its roster status, A.NOT_ASKED when the item was 対象外
+    """Where the indicator's reporter stood in `year`: its roster status, NOT_ASKED when the item was 対象外
     that year (nobody was asked for the actual), None when the year was not collected."""
     roster = rosters.get(year)
     if roster is None:
         return None
     if plan is not None and plan.item_by_code[indicator.item_code].excluded_in(year):
-        return A.NOT_ASKED
+        return NOT_ASKED
     return roster.get(indicator.reporter, MISSING)
 
 
@@ -140,6 +152,10 @@ def held_actuals(store: Store, years: list[int], actuals: dict[tuple[int, str], 
 
 
 def load_report_data(plan: Plan, store: Store, year: int) -> ReportData:
+    """Everything the report on `year` shows, read from the store once: the Word report, the public table and
+    CSV, and the web page each read this, with the year's plan in `ReportData.plan`. UsageError for a year
+    outside the plan or not in the store."""
+    check_report_year(plan, store, year)
     plan = plan.for_year(year)
     years = store.years()
 

@@ -1,8 +1,9 @@
-"""Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the store.
+"""Stage: the Word report (進捗状況報告書) for the 行財政改革推進委員会, from the year's report data.
 
-`build_report` makes the .docx bytes and writes no file: the same store, year and date give the same
-bytes (fixed document timestamps, no random IDs, no revision numbers). The report command's use case,
-`pipeline.report.usecase.write_report`, writes it with the public table and, through LibreOffice, the PDF.
+`ReportDocument` writes the report from the year's `ReportData` and `save` gives the .docx bytes, writing
+no file: the same data and date give the same bytes (fixed document timestamps, no random IDs, no revision
+numbers). The report command's use case, `pipeline.report.usecase.make_report`, writes it with the public
+table, the web page and, through LibreOffice, the PDF.
 
 The body mirrors the charter's layout: 1 the plan and how progress is managed, 2 計画の体系 with the
 year's 自己評価 and an overview, 3 具体的な取組 per section, pillar and item in the charter's own table,
@@ -13,7 +14,6 @@ Every text from a return is a plain run, with the characters XML forbids removed
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
@@ -21,59 +21,38 @@ from functools import cached_property
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.config import Config
 from pipeline.files import made_on
 from pipeline.fiscal import fiscal_year_label, format_date_ja
-from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
-from pipeline.report import achievement as A
-from pipeline.report import charts
-from pipeline.report import committee as C
-from pipeline.report import style as RS
-from pipeline.report import summary as S
-from pipeline.report import wordml as W
-from pipeline.report.builder import DocumentBuilder, TocLine, load_reference, text_of
-from pipeline.report.data import IndicatorFigures, ReportData, YearState, check_report_year, load_report_data
-from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED, PENDING_SHORT, Overview
+from pipeline.plan import ActionItem, Indicator, Initiative
+from pipeline.report import achievement, charts, committee, style, summary, wordml
+from pipeline.report.builder import TocLine, text_of
+from pipeline.report.data import YearState
+from pipeline.report.overview import NOT_SUBMITTED
 from pipeline.report.revisions import write_changes
-from pipeline.store import Store
+from pipeline.report.texts import (
+    DASH,
+    actual_text,
+    baseline_text,
+    grade_text,
+    progress_answer,
+    quantity,
+    rate_text,
+    reason_text,
+    remark,
+)
+from pipeline.report.writer import ReportWriter
 from pipeline.values import format_number
-from pipeline.vocabulary import RETURNED, WITH_ERRORS
+from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
-PENDING = "未確定（差し戻し中）"
-DASH = "−"
 SUBMITTED = "提出済み"
 SUBTLE_FILL = "F2F2F2"     # the initiative rows of a progress table
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 TOC_PLACEHOLDER = "目次を表示するには、ここを右クリックして「フィールド更新」を選んでください。"
 
 
-def build_report(
-    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
-    reference: bytes | None = None, toc: Sequence[TocLine] | None = None,
-) -> bytes:
-    """The report's .docx bytes. The same store, year, date and reference give the same bytes.
-
-    `reference` is the reference .docx (default: config.report_reference, or the built-in styles);
-    `toc` fills in the table of contents (from LibreOffice); without it the field waits for an update.
-    """
-    check_report_year(plan, store, year)
-    plan = plan.for_year(year)        # the plan as it stood that year: a later revision changes nothing here
-    data = load_report_data(plan, store, year)
-    if reference is None:
-        reference, _note = load_reference(config)
-    writer = _ReportWriter(plan, config, data, today, reference)
-    writer.write(toc)
-    return writer.save()
-
-
-class _ReportWriter(Overview, DocumentBuilder):
-    def __init__(self, plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, *,
-                 svg_charts: bool = False):
-        super().__init__(reference)
-        self.plan, self.config, self.data, self.today = plan, config, data, today
-        self.year = data.year
-        self.svg_charts = svg_charts      # the charts saved as SVG too (for the web page), from the same drawing
+class ReportDocument(ReportWriter):
+    """The whole report, chapter by chapter (chapters 5 and 6 in `committee` and `summary`)."""
 
     def save(self) -> bytes:
         plan = self.plan
@@ -101,37 +80,33 @@ class _ReportWriter(Overview, DocumentBuilder):
         self.part5()
         self.part6()
 
-    @property
-    def committee_name(self) -> str:
-        return self.plan.committee or "行財政改革推進委員会"
-
     def cover(self) -> None:
         plan, year = self.plan, self.year
         self.para(f"{plan.title}\n{REPORT_NAME}", "Title")
         self.para(f"{fiscal_year_label(year)}実績", "Subtitle")
         for _ in range(8):
-            self.para("", RS.COVER)
-        self.para(format_date_ja(self.today), RS.COVER)
-        self.para(plan.city, RS.COVER)
+            self.para("", style.COVER)
+        self.para(format_date_ja(self.today), style.COVER)
+        self.para(plan.city, style.COVER)
         if self.config.secretariat.name:
-            self.para(f"（事務局　{self.config.secretariat.name}）", RS.COVER)
+            self.para(f"（事務局　{self.config.secretariat.name}）", style.COVER)
 
     def contents(self, toc: Sequence[TocLine] | None) -> None:
         self.para("目次", "TOC Heading")
         lines = list(toc or [])
         if not lines:
             p = self.doc.add_paragraph(style=self.styles["Normal"])
-            W.field(p._p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
+            wordml.field(p._p, TOC_INSTRUCTION, TOC_PLACEHOLDER)
             return
         for n, line in enumerate(lines):
             p = self.doc.add_paragraph(style=self.styles[f"toc {min(max(line.level, 1), 3)}"])
             if n == 0:
-                W.field_start(p._p, TOC_INSTRUCTION)
+                wordml.field_start(p._p, TOC_INSTRUCTION)
             p.add_run(text_of(line.text))
             p.add_run("\t")
             p.add_run(text_of(line.page))
             if n == len(lines) - 1:
-                W.field_end(p._p)
+                wordml.field_end(p._p)
 
     # --- 1 the plan and how progress is managed --------------------------------------------------
     def part1(self) -> None:
@@ -148,11 +123,11 @@ class _ReportWriter(Overview, DocumentBuilder):
         )
 
         self.heading("(2) 進捗管理の方法", 2)
-        committee = self.committee_name
+        committee_name = self.committee_name
         self.para(
-            f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee}に報告して意見を求めます。"
+            f"行動計画における各取組は、年度ごとに進捗状況を取りまとめ、{committee_name}に報告して意見を求めます。"
             "同委員会の意見は、その後の取組の強化や見直しに活かします。"
-            f"意見への各部署の対応状況と、同委員会が紹介した優良事例は、5 {C.CHAPTER}に示します。"
+            f"意見への各部署の対応状況と、同委員会が紹介した優良事例は、5 {committee.CHAPTER}に示します。"
             "また、各取組の進捗状況は、広報紙やホームページなどを通じて公表します。"
         )
         self.para("進捗状況は、毎年度、次の手順で取りまとめます。")
@@ -161,14 +136,14 @@ class _ReportWriter(Overview, DocumentBuilder):
             f"送付します。{fiscal_year_label(year)}分の提出期限は{format_date_ja(cfg.deadline(year))}です。",
             "各部署は、具体的な取組ごとに進捗状況・取組実績・課題・次年度の予定を記入します。"
             "取組項目の主担当課（担当部署の最初の課）は、取組項目の自己評価とその理由、参考指標の実績を記入します。"
-            f"{committee}の意見のうち対応が完了していないものには、担当部署が対応状況と対応内容を記入します。",
+            f"{committee_name}の意見のうち対応が完了していないものには、担当部署が対応状況と対応内容を記入します。",
             "事務局は、返送された調査票を点検し、誤りがあれば差し戻して修正を求め（差し戻し）、"
             "提出のない部署には提出を依頼します（督促）。",
-            f"取りまとめた結果を本報告書にまとめて{committee}に報告し、参考指標の一覧は"
+            f"取りまとめた結果を本報告書にまとめて{committee_name}に報告し、参考指標の一覧は"
             "Excel形式・CSV形式でも公表します。",
         )
         for mark, text in zip("①②③④", steps, strict=True):
-            self.para(f"{mark} {text}", RS.LIST_ITEM)
+            self.para(f"{mark} {text}", style.LIST_ITEM)
 
         self.heading("(3) 進捗状況と自己評価の区分", 2)
         self.para("具体的な取組ごとに、担当部署が次の区分で進捗状況を記入します。", keep_with_next=True)
@@ -176,27 +151,27 @@ class _ReportWriter(Overview, DocumentBuilder):
         self.row(t, ("進捗状況", "意味"), header=True)
         for choice in cfg.progress_choices:
             self.row(t, (choice.label, choice.description), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.para("")
         self.para("取組項目ごとに、主担当課が次の区分で自己評価を行います。", keep_with_next=True)
         t = self.table((1, 4))
         self.row(t, ("自己評価", "意味"), header=True)
         for grade in cfg.grades:
             self.row(t, (grade.choice, grade.description), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         self.heading("(4) 参考指標の達成率と判定", 2)
         self.para("各取組項目の参考指標は、次の式で達成率を算定し、判定しています。")
-        for text in A.METHOD:
-            self.para(f"・{text}", RS.LIST_ITEM)
+        for text in achievement.METHOD:
+            self.para(f"・{text}", style.LIST_ITEM)
         t = self.table((1, 4))
         self.row(t, ("判定", "基準"), header=True)
-        for label, meaning in A.JUDGEMENTS:
+        for label, meaning in achievement.JUDGEMENTS:
             self.row(t, (label, meaning), labels=(0,))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.para(
-            f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING_SHORT}（差し戻し中）"
-            f"または「{DASH}」（実績なし）と表示しています。", RS.NOTE,
+            f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING}（差し戻し中）"
+            f"または「{DASH}」（実績なし）と表示しています。", style.NOTE,
         )
 
         self.heading("(5) 調査票の提出状況", 2)
@@ -214,7 +189,7 @@ class _ReportWriter(Overview, DocumentBuilder):
             f"{len(returned)}部署から提出がありました。" if returned else "提出のあった部署はありません。")
         if pending:
             text += (f"{'、'.join(d.name for d in pending)}の調査票は誤りがあり差し戻し中のため、"
-                     f"その内容を「{PENDING}」としています。")
+                     f"その内容を「{PENDING_SENT_BACK}」としています。")
         if missing:
             text += (f"{'、'.join(d.name for d in missing)}からは提出がなく、"
                      f"該当する欄を「{NOT_SUBMITTED}」としています。")
@@ -225,8 +200,8 @@ class _ReportWriter(Overview, DocumentBuilder):
             items = "、".join(i.code for i in plan.items_for(d.code))
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
-        W.keep_together(t.tbl)
-        for text in S.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
+        wordml.keep_together(t.tbl)
+        for text in summary.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
             self.para(text)
 
     # --- 2 計画の体系 and the overview --------------------------------------------------------------
@@ -253,7 +228,7 @@ class _ReportWriter(Overview, DocumentBuilder):
                     section_rows.extend(pillar_rows)
             if section_rows:
                 self.vmerge(t, section_rows, 0, section.label)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         self.heading(f"(1) 取組項目の自己評価の状況（{year}年度）", 2)
         self.grade_overview()
@@ -269,7 +244,7 @@ class _ReportWriter(Overview, DocumentBuilder):
             f"{fiscal_year_label(year)}の進捗状況、自己評価、参考指標の実績を示します。"
         )
         if plan.dx_note:
-            self.para(f"（{plan.dx_note}）", RS.NOTE)
+            self.para(f"（{plan.dx_note}）", style.NOTE)
         write_changes(self, DASH)
         for section in plan.sections:
             self.heading(section.label, 2)
@@ -277,9 +252,6 @@ class _ReportWriter(Overview, DocumentBuilder):
                 self.heading(pillar.label, 3)
                 for item in plan.items_of(pillar):
                     self.item(item)
-
-    def departments_text(self, codes: Sequence[str], etc: bool, sep: str = "、") -> str:
-        return sep.join(self.plan.department_name(c) for c in codes) + ("ほか" if etc else "")
 
     def item(self, item: ActionItem) -> None:
         plan, year = self.plan, self.year
@@ -289,29 +261,29 @@ class _ReportWriter(Overview, DocumentBuilder):
         first_row = self.row(t, ("管理番号", item.code, "取組項目", item.title, "前期計画",
                                  " ".join(item.previous_plan)),
                              labels=(0, 2, 4), align={1: WD_ALIGN_PARAGRAPH.CENTER, 5: WD_ALIGN_PARAGRAPH.CENTER})
-        W.repeat_as_header(first_row.tr)
+        wordml.repeat_as_header(first_row.tr)
         blocks = [
             ("担当部署", [self.departments_text(item.departments, False) + (" ほか" if item.departments_etc else "")]),
-            ("アウトカム\n(達成後の状態)", [(RS.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
-            ("現状・課題", [(RS.TABLE_BULLET, f"➤ {s}") for s in item.issues] + (["など"] if item.issues_etc else [])),
+            ("アウトカム\n(達成後の状態)", [(style.TABLE_BULLET, f"➤ {o}") for o in item.outcomes]),
+            ("現状・課題", [(style.TABLE_BULLET, f"➤ {s}") for s in item.issues] + (["など"] if item.issues_etc else [])),
             (item.initiatives_label, [
-                (RS.TABLE_BULLET, f"➤ {ini.display_text}（{self.departments_text(ini.departments, ini.departments_etc)}）")
+                (style.TABLE_BULLET, f"➤ {ini.display_text}（{self.departments_text(ini.departments, ini.departments_etc)}）")
                 for ini in item.initiatives
             ]),
         ]
         for label, lines in blocks:
             r = self.row(t, (label, "", "", "", "", ""), labels=(0,))
             self.merge(r, 1, 5, lines)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
 
         # the year's progress
         state = self.data.current
         excluded = item.excluded_in(year)
         if excluded:
-            self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+            self.para(f"【{fiscal_year_label(year)}の進捗状況】", style.CAPTION)
             self.para(f"この取組項目は、{fiscal_year_label(year)}は評価の対象外です（理由: {excluded.reason}）。")
             return
-        self.para(f"【{fiscal_year_label(year)}の進捗状況】", RS.CAPTION)
+        self.para(f"【{fiscal_year_label(year)}の進捗状況】", style.CAPTION)
         t = self.table((1.7, 1.1, 2.9, 2.15, 2.15))
         self.row(t, ("担当部署", "進捗状況", "取組実績", "課題", "次年度の予定"), header=True)
         for n, ini in enumerate(item.initiatives, 1):
@@ -319,12 +291,12 @@ class _ReportWriter(Overview, DocumentBuilder):
             departments = self.departments_text(ini.departments, ini.departments_etc)
             merged = self.merge(r, 0, 4, f"取組{n}　{ini.display_text}（{departments}）", fill=SUBTLE_FILL)
             for p in merged.p_lst:
-                W.keep_with_next(p)   # the initiative's title stays with its answers
+                wordml.keep_with_next(p)   # the initiative's title stays with its answers
             for dept in ini.departments:
                 self.progress_row(t, state, ini, dept)
 
         # 自己評価
-        self.para(f"【自己評価（主担当課: {plan.department_name(item.lead)}）】", RS.CAPTION)
+        self.para(f"【自己評価（主担当課: {plan.department_name(item.lead)}）】", style.CAPTION)
         t = self.table((1.6, 8.4))
         self.row(t, ("自己評価", "評価の理由"), header=True)
         self.row(t, (self.grade_text(item, state), self.reason_text(item, state)),
@@ -353,19 +325,19 @@ class _ReportWriter(Overview, DocumentBuilder):
     def indicator_block(self, ind: Indicator) -> None:
         year, data = self.year, self.data
         result = data.achievements[ind.item_code]
-        self.para(f"【参考指標（報告: {self.plan.department_name(ind.reporter)}）】", RS.CAPTION)
+        self.para(f"【参考指標（報告: {self.plan.department_name(ind.reporter)}）】", style.CAPTION)
         t = self.table((3.0, 1.5, 1.5, 1.7, 1.2, 1.1))
         self.row(t, ("参考指標", f"基準値\n（{ind.baseline_year}年度）", f"目標値\n（{ind.target_year}年度）",
                      f"実績\n（{year}年度）", "達成率", "判定"), header=True)
         actual = self.actual_text(ind, year)
         if ind.cumulative and result.value is not None:
-            actual += f"\n（累計 {_quantity(result.value, ind.unit)}）"
+            actual += f"\n（累計 {quantity(result.value, ind.unit)}）"
         right = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 6)}
         self.row(t, (ind.name, baseline_text(ind), ind.target_shown, actual, rate_text(result),
                      self.judgement_text(ind, result)), align=right)
         note = [f"算定式: {result.formula}"]
-        if result.expected is not None and result.rate is not None and result.judgement not in (A.ACHIEVED,
-                                                                                              A.NOT_ACHIEVED):
+        if result.expected is not None and result.rate is not None and result.judgement not in (achievement.ACHIEVED,
+                                                                                              achievement.NOT_ACHIEVED):
             note.append(f"{result.value_year}年度の見込みの達成率 {format_number(result.expected)}%")
         if result.note:
             note.append(result.note)
@@ -373,7 +345,7 @@ class _ReportWriter(Overview, DocumentBuilder):
             note.append(f"基準値は{ind.baseline_year}年度の数値です。")
         r = self.row(t, ("", "", "", "", "", ""))
         self.merge(r, 0, 5, "備考: " + "　".join(note))
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         self.indicator_course(ind)
 
     def indicator_course(self, ind: Indicator) -> None:
@@ -388,9 +360,9 @@ class _ReportWriter(Overview, DocumentBuilder):
                      ind.target_shown), labels=(0,), align=center)
         running = self.data.figures[ind.item_code].running       # from assess: the one computation
         if ind.cumulative:
-            totals = [_quantity(running[y], ind.unit) if y in running else DASH for y in years]
+            totals = [quantity(running[y], ind.unit) if y in running else DASH for y in years]
             self.row(t, ("累計", DASH, *totals, ind.target_shown), labels=(0,), align=center)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         figure = self.charts_by_item[ind.item_code]
         self.picture(figure.png, charts.WIDTH_CM, figure.alt, figure.title)
 
@@ -404,7 +376,7 @@ class _ReportWriter(Overview, DocumentBuilder):
     def actual_text(self, ind: Indicator, year: int) -> str:
         return actual_text(self.data.figures[ind.item_code], year)
 
-    def judgement_text(self, ind: Indicator, result: A.Achievement) -> str:
+    def judgement_text(self, ind: Indicator, result: achievement.Achievement) -> str:
         return self.data.figures[ind.item_code].judgement
 
     # --- 4 参考指標一覧 ------------------------------------------------------------------------------
@@ -447,119 +419,28 @@ class _ReportWriter(Overview, DocumentBuilder):
         if plan.baseline_note:
             notes.append(f"注）{plan.baseline_note}")
         notes.append(f"達成率の算定方法と判定の基準は、1(4)のとおりです。「{DASH}」は実績・達成率がないことを示します。")
-        notes.append(f"{NOT_SUBMITTED}: 調査票の提出がない。{PENDING_SHORT}: 調査票の差し戻し中。")
+        notes.append(f"{NOT_SUBMITTED}: 調査票の提出がない。{PENDING}: 調査票の差し戻し中。")
         missing_years = [y for y in years if y not in data.rosters]
         if missing_years:
             notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
         for n in notes:
-            self.para(n, RS.NOTE)
+            self.para(n, style.NOTE)
 
-    def remark(self, ind: Indicator, result: A.Achievement) -> str:
-        return remark(ind, result, self.year)
+    def remark(self, ind: Indicator, result: achievement.Achievement) -> str:
+        return remark(ind, result)
 
     # --- 5 委員会意見への対応 (on the indicator list's landscape pages: its table is as wide) -----------
     def part5(self) -> None:
         section = self.doc.sections[-1]
         width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
-        C.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
+        committee.write_chapter(self, 5, width=width, dash=DASH, group_fill=SUBTLE_FILL)
 
     # --- 6 計画期間の総括 / 推移 (after the committee's chapter: it closes the report; also landscape) ----
     def part6(self) -> None:
         section = self.doc.sections[-1]
         width = int(section.page_width - section.left_margin - section.right_margin) // 635   # EMU → twips
-        S.write_chapter(self, 6, width=width, dash=DASH)
-
-
-# --- small pieces shared with public_table and the web page (pipeline.report.web) -------------------
-
-def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, tuple[str, str, str] | str]:
-    """The department's answer on the initiative as the report shows it: (進捗状況, (取組実績, 課題, 次年度の
-    予定)), a blank text as "", or (未確定 / 未提出 / 未回答, the sentence that says why there is none)."""
-    status = state.status(dept)
-    if status == WITH_ERRORS:
-        return PENDING_SHORT, "調査票に誤りがあり差し戻し中のため、内容は未確定です。"
-    if status != RETURNED:
-        return NOT_SUBMITTED, "調査票が提出されていません。"
-    answer = state.answers.get((ini.id, dept))
-    if answer is None:
-        return NO_ANSWER, "この取組の回答がありません。"
-    return (text_of(answer.progress) or NO_ANSWER,
-            (text_of(answer.result), text_of(answer.issues), text_of(answer.next_plan)))
-
-
-def grade_text(config: Config, key: str | None, short: bool = False) -> str:
-    """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出, 未確定…"""
-    if key == PENDING_SHORT:
-        return PENDING_SHORT if short else PENDING
-    if key == NOT_SUBMITTED:
-        return NOT_SUBMITTED
-    grade = next((g for g in config.grades if g.code == key), None)
-    if grade is None:
-        return text_of(key)
-    return grade.code if short else f"{grade.code}\n（{grade.label}）"
-
-
-def reason_text(plan: Plan, year: int, item: ActionItem, state: YearState, key: str | None) -> str:
-    """The reason given for the item's 自己評価 (`key`, grade_of's), or why there is none."""
-    lead = plan.department_name(item.lead)
-    if key == EXCLUDED:
-        return f"{year}年度は対象外です（{item.excluded_in(year).reason}）。"
-    if key == PENDING_SHORT:
-        return f"{lead}の調査票は差し戻し中のため、未確定です。"
-    if key == NOT_TRANSCRIBED:
-        return f"{year}年度の報告書から自己評価を転記していません。"
-    if key == NOT_SUBMITTED:
-        if state.status(item.lead) == RETURNED:
-            return f"{lead}の調査票に自己評価の記入がありません。"
-        return f"{lead}の調査票が提出されていません。"
-    return text_of(state.evaluations[item.code].reason) or DASH
-
-
-def actual_text(figures: IndicatorFigures, year: int) -> str:
-    """The year's own figure as the report prints it, from the figures the public table shows too."""
-    value = figures.actuals.get(year)
-    if value is not None:
-        return _quantity(value, figures.indicator.unit)
-    return figures.missing.get(year) or DASH
-
-
-def remark(ind: Indicator, result: A.Achievement, year: int) -> str:
-    """The 備考 of the indicator list: how the indicator is judged."""
-    parts = []
-    if result.kind == A.CUMULATIVE:
-        if result.value is not None:
-            parts.append(f"延べ: 累計 {_quantity(result.value, ind.unit)}")
-        else:
-            parts.append("延べ（累計）で判定")
-    elif result.kind == A.RATIO:
-        parts.append("基準値なし: 実績÷目標値")
-    elif result.kind == A.DIRECTION:
-        parts.append("基準値と比べて判定")
-    if result.value_year is not None and result.kind != A.CUMULATIVE and result.value_year < year:
-        parts.append(f"{result.value_year}年度の実績で判定")
-    return "\n".join(parts)
-
-
-def _quantity(value: float, unit: str) -> str:
-    return f"{_signed(value)}{unit}"
-
-
-def _signed(value: float) -> str:
-    return f"▲{format_number(-value)}" if value < 0 else format_number(value)
+        summary.write_chapter(self, 6, width=width, dash=DASH)
 
 
 def _status_text(status: str) -> str:
-    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING}.get(status, NOT_SUBMITTED)
-
-
-def baseline_text(ind: Indicator) -> str:
-    """As the charter prints it: '6,794件', '*3件', '-'."""
-    if ind.baseline_shown is None:
-        return "-"
-    return ("*" if ind.baseline_marked else "") + ind.baseline_shown
-
-
-def rate_text(result: A.Achievement) -> str:
-    if result.rate is None:
-        return DASH
-    return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"
+    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING_SENT_BACK}.get(status, NOT_SUBMITTED)

@@ -12,18 +12,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Initiative, Plan
-from pipeline.report import achievement as A
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.records.year import Evaluation
+from pipeline.report import achievement, style, wordml
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
-from pipeline.store import Evaluation
 from pipeline.values import format_number
-from pipeline.vocabulary import MISSING, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import MISSING, PENDING, RETURNED, WITH_ERRORS
 
-NOT_SUBMITTED = A.NOT_SUBMITTED
+NOT_SUBMITTED = achievement.NOT_SUBMITTED
 NOT_TRANSCRIBED = "転記なし"     # a transcribed year (history import) whose report's grade was not copied
-PENDING_SHORT = A.PENDING
 NO_ANSWER = "未回答"
 
 
@@ -38,9 +35,9 @@ class Overview:
         shares = share_rates(columns, counts_now[""])
         if shares:
             self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
-        W.keep_together(t.tbl)
+        wordml.keep_together(t.tbl)
         previous = self.data.previous.year if counts_before is not None and self.data.previous is not None else None
-        self.para("注）" + "".join(overview_notes(previous, shares)), RS.NOTE)
+        self.para("注）" + "".join(overview_notes(previous, shares)), style.NOTE)
 
     def _grade_counts(self, state: YearState) -> dict[str, Counter]:
         return grade_counts(self.plan, state)
@@ -90,8 +87,8 @@ def grade_counts(plan: Plan, state: YearState) -> dict[str, Counter]:
 def grade_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
     """The columns of the grade counts: the grades, any other word found, then 未提出 and 未確定."""
     codes = [g.code for g in config.grades]
-    extra = sorted({k for c in counts.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING_SHORT})
-    return codes + extra + [NOT_SUBMITTED, PENDING_SHORT]
+    extra = sorted({k for c in counts.values() for k in c} - set(codes) - {NOT_SUBMITTED, PENDING})
+    return codes + extra + [NOT_SUBMITTED, PENDING]
 
 
 def grade_intro(plan: Plan, config: Config, year: int) -> str:
@@ -119,7 +116,7 @@ def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
     """The department's 進捗状況 on the initiative as counted: the choice, 未確定, 未提出 or 未回答."""
     status = state.status(dept)
     if status == WITH_ERRORS:
-        return PENDING_SHORT
+        return PENDING
     if status != RETURNED:
         return NOT_SUBMITTED
     answer = state.answers.get((ini.id, dept))
@@ -129,9 +126,9 @@ def progress_key(state: YearState, ini: Initiative, dept: str) -> str:
 def progress_columns(config: Config, counts: dict[str, Counter]) -> list[str]:
     """The columns of the progress counts: the choices, any other word found, 未提出, 未確定 (and 未回答 if any)."""
     labels = [c.label for c in config.progress_choices]
-    fixed = {NOT_SUBMITTED, PENDING_SHORT, NO_ANSWER}
+    fixed = {NOT_SUBMITTED, PENDING, NO_ANSWER}
     extra = sorted({k for c in counts.values() for k in c} - set(labels) - fixed)
-    columns = labels + extra + [NOT_SUBMITTED, PENDING_SHORT]
+    columns = labels + extra + [NOT_SUBMITTED, PENDING]
     if any(c[NO_ANSWER] for c in counts.values()):
         columns.append(NO_ANSWER)
     return columns
@@ -168,7 +165,7 @@ def share_rates(columns: list[str], total: Counter) -> list[float]:
     whole = sum(total.values())
     if not whole:
         return []
-    return [A.round_rate(total[c] * 100 / whole) for c in columns]
+    return [achievement.round_rate(total[c] * 100 / whole) for c in columns]
 
 
 def overview_notes(previous_year: int | None, shares: list[float]) -> list[str]:
@@ -178,7 +175,7 @@ def overview_notes(previous_year: int | None, shares: list[float]) -> list[str]:
         notes.append(f"( )内は{previous_year}年度からの増減（▲は減少）です。")
     else:
         notes.append("前年度の結果がデータベースにないため、増減は示していません。")
-    if shares and A.round_rate(sum(shares)) != 100:
+    if shares and achievement.round_rate(sum(shares)) != 100:
         notes.append("構成比は小数第2位を四捨五入しているため、合計が100にならないことがあります。")
     return notes
 
@@ -204,7 +201,7 @@ def grade_of(item: ActionItem, year: int, roster: dict[str, str] | None,
         return EXCLUDED
     status = roster.get(item.lead, MISSING)
     if status == WITH_ERRORS:
-        return PENDING_SHORT
+        return PENDING
     evaluation = evaluations.get(item.code)
     if evaluation is None or status != RETURNED:
         return NOT_SUBMITTED

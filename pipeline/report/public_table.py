@@ -24,9 +24,9 @@ from pipeline.config import Config
 from pipeline.files import XLSX_INERT_TEXT, Staging, csv_safe
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
-from pipeline.report import achievement as A
-from pipeline.report.data import IndicatorFigures, held_actuals, indicator_figures
-from pipeline.store import Store
+from pipeline.report import achievement
+from pipeline.report.data import ReportData
+from pipeline.report.texts import judged_on_earlier_year
 from pipeline.textwidth import row_lines, wrap_to_width
 from pipeline.values import clean_text, format_number
 
@@ -78,14 +78,10 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def indicator_table(
-    plan: Plan, actuals: dict[tuple[int, str], float], rosters: dict[int, dict[str, str]], year: int,
-    today: dt.date, *, figures: dict[str, IndicatorFigures] | None = None,
-) -> IndicatorTable:
-    """The rows of the table for report `year`: actuals of later years stay empty. The figures are the
-    report's own (`indicator_figures`, computed here unless given)."""
-    if figures is None:
-        figures = indicator_figures(plan, actuals, rosters, year)
+def indicator_table(plan: Plan, data: ReportData, today: dt.date) -> IndicatorTable:
+    """The rows of the table for the report's year: actuals of later years stay empty. The figures are the
+    report's own (`ReportData.figures`)."""
+    year, figures = data.year, data.figures
     rows = []
     for ind in plan.indicators:
         item = plan.item_by_code[ind.item_code]
@@ -104,8 +100,8 @@ def indicator_table(
         "空欄は値がないことを示します（計画で基準値が「-」の指標の基準値、目標が「減少」の指標の目標値、"
         "実績の報告がない年度、達成率を算定しない指標）。理由は注記欄に記載しています。",
         "実績は各年度の値です（延べの指標も各年度の値で、累計は注記欄に記載しています）。",
-        *A.METHOD,
-        "判定: " + "　".join(f"{j}＝{meaning}" for j, meaning in A.JUDGEMENTS),
+        *achievement.METHOD,
+        "判定: " + "　".join(f"{j}＝{meaning}" for j, meaning in achievement.JUDGEMENTS),
     ]
     if plan.baseline_note:
         table_notes.append(
@@ -124,7 +120,7 @@ def indicator_table(
     )
 
 
-def _indicator_notes(ind: Indicator, result: A.Achievement) -> list[str]:
+def _indicator_notes(ind: Indicator, result: achievement.Achievement) -> list[str]:
     notes = []
     if ind.baseline is None:
         notes.append("基準値なし（計画で「-」）")
@@ -136,16 +132,10 @@ def _indicator_notes(ind: Indicator, result: A.Achievement) -> list[str]:
         total = f"、{result.value_year}年度までの累計 {format_number(result.value)}{ind.unit}" \
             if result.value is not None else ""
         notes.append(f"目標値は延べ（累計）{total}")
-    if result.kind != A.CUMULATIVE and result.value_year is not None and result.value_year < result.year:
-        notes.append(f"{result.value_year}年度の実績で判定")
+    earlier = judged_on_earlier_year(result)
+    if earlier:
+        notes.append(earlier)
     return notes
-
-
-def load_indicator_table(plan: Plan, store: Store, year: int, today: dt.date) -> IndicatorTable:
-    actuals, years = store.actuals(), store.years()
-    rosters = {y: store.roster(y) for y in years}
-    figures = indicator_figures(plan, actuals, rosters, year, held_actuals(store, years, actuals))
-    return indicator_table(plan, actuals, rosters, year, today, figures=figures)
 
 
 # --- Excel ----------------------------------------------------------------------------------------
@@ -390,21 +380,12 @@ def build_csv(table: IndicatorTable) -> bytes:
 
 # --- files ----------------------------------------------------------------------------------------
 
-def stage_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date,
+def stage_public_table(plan: Plan, config: Config, data: ReportData, today: dt.date,
                        staging: Staging) -> PublicTableFiles:
     """Stage the .xlsx and .csv for output/<year>/ (put in place when `staging` is published)."""
-    plan = plan.for_year(year)
-    folder = config.output_for(year)
-    table = load_indicator_table(plan, store, year, today)
-    files = PublicTableFiles(folder / public_file_name(year, ".xlsx"), folder / public_file_name(year, ".csv"))
-    for path, data in ((files.xlsx, build_workbook(plan, table, today)), (files.csv, build_csv(table))):
-        staging.stage(path, data)
-    return files
-
-
-def write_public_table(plan: Plan, config: Config, store: Store, year: int, today: dt.date) -> PublicTableFiles:
-    """Write the .xlsx and .csv into output/<year>/, both or neither."""
-    with Staging() as staging:
-        files = stage_public_table(plan, config, store, year, today, staging)
-        staging.publish()
+    folder = config.output_for(data.year)
+    table = indicator_table(plan, data, today)
+    files = PublicTableFiles(folder / public_file_name(data.year, ".xlsx"), folder / public_file_name(data.year, ".csv"))
+    for path, content in ((files.xlsx, build_workbook(plan, table, today)), (files.csv, build_csv(table))):
+        staging.stage(path, content)
     return files

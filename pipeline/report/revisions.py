@@ -4,17 +4,12 @@ goes on; the committee sees what changed, and why, in the year it changed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
-
-if TYPE_CHECKING:
-    from pipeline.report.document import _ReportWriter
+from pipeline.report import style, wordml
+from pipeline.report.writer import ReportWriter
 
 MEANING = {
     ADDED: "この年度から実施",
@@ -24,10 +19,10 @@ MEANING = {
 }
 
 
-def write_changes(w: _ReportWriter, dash: str) -> None:
+def write_changes(w: ReportWriter, dash: str) -> None:
     """The year's changes of the plan: a caption and a table, or one sentence when there are none."""
     year, changes = w.year, w.plan.changes
-    w.para(f"【{fiscal_year_label(year)}の計画の変更】", RS.CAPTION, keep_with_next=True)
+    w.para(f"【{fiscal_year_label(year)}の計画の変更】", style.CAPTION, keep_with_next=True)
     if not changes:
         w.para(f"{fiscal_year_label(year)}に効力を生じた計画の変更（取組の追加・終了・変更、対象外の取組項目）はありません。")
         return
@@ -39,4 +34,4 @@ def write_changes(w: _ReportWriter, dash: str) -> None:
     for change in changes:
         w.row(t, (f"{change.kind}\n（{MEANING[change.kind]}）", change.item_code, change.initiative_id or dash,
                   change.text, change.reason or dash), align=center, split=True)
-    W.keep_together(t.tbl)
+    wordml.keep_together(t.tbl)

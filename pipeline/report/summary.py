@@ -18,24 +18,20 @@ roster says why) is not measurable (判定不能); anything else (未達成) is 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from pipeline.committee.model import GENERAL, OpinionState, item_title
 from pipeline.config import Config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import EXCLUDED, Plan
-from pipeline.report import achievement as A
-from pipeline.report import style as RS
-from pipeline.report import wordml as W
+from pipeline.records.opinions import GENERAL, OpinionState, item_title
+from pipeline.report import achievement, style, wordml
 from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
+from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text
 from pipeline.report.wording import breakdown
-from pipeline.vocabulary import ResponseStatus
-
-if TYPE_CHECKING:
-    from pipeline.report.document import _ReportWriter
+from pipeline.report.writer import ReportWriter
+from pipeline.vocabulary import PENDING, ResponseStatus
 
 CLOSING = "計画期間の総括"
 INDICATORS_FINAL = "参考指標の推移と達成状況"
@@ -51,7 +47,7 @@ MET_RULE = (
     "達成率を算定できない（「評価不能」）か実績の報告がない（「実績なし」「未提出」「未確定」「対象外」）指標を"
     "「判定不能」、それ以外（「未達成」）の指標を「未達成」としています。"
 )
-NOT_SUBMITTED, PENDING = A.NOT_SUBMITTED, A.PENDING     # 未提出, 未確定: as chapter 2 counts them
+NOT_SUBMITTED = achievement.NOT_SUBMITTED     # 未提出: as chapter 2 counts it
 GRADE_EXTRAS = (NOT_SUBMITTED, PENDING, EXCLUDED)
 
 
@@ -59,16 +55,16 @@ def chapter_title(plan: Plan, year: int) -> str:
     return CLOSING if year >= plan.period_end else f"計画期間の推移（{year}年度まで）"
 
 
-def verdict(result: A.Achievement) -> str:
+def verdict(result: achievement.Achievement) -> str:
     """Whether the target was met, from the achievement's judgement in the period's last year."""
-    if result.judgement == A.ACHIEVED:
+    if result.judgement == achievement.ACHIEVED:
         return MET
-    if result.judgement in (A.NOT_ASSESSABLE, A.NO_ACTUAL):
+    if result.judgement in (achievement.NOT_ASSESSABLE, achievement.NO_ACTUAL):
         return UNMEASURABLE
     return NOT_MET
 
 
-def write_chapter(w: _ReportWriter, number: int, *, width: int, dash: str) -> None:
+def write_chapter(w: ReportWriter, number: int, *, width: int, dash: str) -> None:
     """Chapter `number` of the report, written with the report's writer on pages `width` twips wide; `dash`
     is the report's word for "nothing"."""
     plan, year, committee = w.plan, w.year, w.committee_name
@@ -125,7 +121,7 @@ def verdict_sentence(total: int, counts: Counter) -> str:
             + breakdown(((_VERDICT_SUBJECTS[v] + "は", counts[v]) for v in given), "指標", between="") + "でした。")
 
 
-def _years(w: _ReportWriter) -> list[int]:
+def _years(w: ReportWriter) -> list[int]:
     return [y for y in w.plan.years if y <= w.year]
 
 
@@ -133,8 +129,6 @@ def indicator_cells(plan: Plan, f: IndicatorFigures, years: list[int], dash: str
     """An indicator's row of (1) between its name and its rate: the baseline (with its year), each year's own
     figure (延べ: with the running total), the target (with its year when not the period's last), and the
     final or latest figure (延べ: the total; another year's figure says its year)."""
-    # the report's own formats (imported here: document.py imports this module)
-    from pipeline.report.document import _quantity, actual_text, baseline_text
 
     ind, result = f.indicator, f.achievement
     base = baseline_text(ind)
@@ -144,22 +138,21 @@ def indicator_cells(plan: Plan, f: IndicatorFigures, years: list[int], dash: str
     for y in years:
         text = actual_text(f, y)
         if y in f.running:
-            text += f"\n(累計 {_quantity(f.running[y], ind.unit)})"
+            text += f"\n(累計 {quantity(f.running[y], ind.unit)})"
         yearly.append(text)
     target = ind.target_shown + ("" if ind.target_year == plan.period_end else f"\n({ind.target_year}年度)")
     if result.value is None:
         value = dash
-    elif result.kind == A.CUMULATIVE:
-        value = f"累計 {_quantity(result.value, ind.unit)}"
+    elif result.kind == achievement.CUMULATIVE:
+        value = f"累計 {quantity(result.value, ind.unit)}"
     else:
-        value = _quantity(result.value, ind.unit)
+        value = quantity(result.value, ind.unit)
         if result.value_year is not None and result.value_year < result.year:
             value += f"\n({result.value_year}年度)"
     return [base, *yearly, target, value]
 
 
-def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
-    from pipeline.report.document import rate_text  # imported here: document.py imports this module
+def _indicators(w: ReportWriter, figures: list[IndicatorFigures], width: int, dash: str, final: bool) -> None:
 
     plan, year = w.plan, w.year
     years = _years(w)
@@ -194,7 +187,7 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
     if final:
         notes.append(MET_RULE)
     for n, note in enumerate(notes):
-        w.para(("注）" if n == 0 else "") + note, RS.NOTE)
+        w.para(("注）" if n == 0 else "") + note, style.NOTE)
 
     # the indicators counted
     if final:
@@ -203,15 +196,15 @@ def _indicators(w: _ReportWriter, figures: list[IndicatorFigures], width: int, d
         w.para(f"計画期間の達成状況（{fiscal_year_label(year)}の判定による）ごとの指標の数です。", keep_with_next=True)
     else:
         counts = Counter(f.judgement for f in figures)
-        base_labels = [label for label, _meaning in A.JUDGEMENTS]
-        columns = base_labels + [label for label in (NOT_SUBMITTED, PENDING, A.EXCLUDED) if counts[label]]
+        base_labels = [label for label, _meaning in achievement.JUDGEMENTS]
+        columns = base_labels + [label for label in (NOT_SUBMITTED, PENDING, achievement.EXCLUDED) if counts[label]]
         w.para(f"{fiscal_year_label(year)}の判定ごとの指標の数です（計画期間の達成状況は最終年度に示します）。",
                keep_with_next=True)
     t = w.table([2.0] + [1.0] * (len(columns) + 1), width)
     w.row(t, ["", *columns, "計"], header=True)
     w.row(t, ["指標の数", *[str(counts[c]) for c in columns], str(len(figures))], labels=(0,),
           align={i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)})
-    W.keep_together(t.tbl)
+    wordml.keep_together(t.tbl)
 
 
 def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
@@ -254,7 +247,7 @@ def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], st
     return out
 
 
-def _grades(w: _ReportWriter, width: int, dash: str) -> None:
+def _grades(w: ReportWriter, width: int, dash: str) -> None:
     plan, data = w.plan, w.data
     years = _years(w)
     keys = grade_keys(plan, data, years)
@@ -273,13 +266,13 @@ def _grades(w: _ReportWriter, width: int, dash: str) -> None:
     center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 1 + len(years))}
     for label, cells in pillar_grade_rows(plan, w.config, keys, years, dash):
         w.row(t, [label, *cells], labels=(0,), align=center)
-    W.keep_together(t.tbl)
+    wordml.keep_together(t.tbl)
     notes = [f"自己評価の区分は1(3)のとおりです。{NOT_SUBMITTED}: 調査票の提出がない（又は自己評価の記入がない）。"
              f"{PENDING}: 調査票の差し戻し中。{EXCLUDED}: その年度は評価の対象外。"]
     missing_years = [y for y in years if y not in data.rosters]
     if missing_years:
         notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{dash}」としています。")
-    w.para("注）" + "".join(notes), RS.NOTE)
+    w.para("注）" + "".join(notes), style.NOTE)
 
 
 def opinions_text(year: int, committee: str, given: int, still_open: int, final: bool) -> str:
@@ -297,7 +290,7 @@ def opinions_text(year: int, committee: str, given: int, still_open: int, final:
     return text + f"{year + 1}年度の調査票で引き続き対応状況を尋ねます。"
 
 
-def _opinions(w: _ReportWriter, width: int, final: bool) -> None:
+def _opinions(w: ReportWriter, width: int, final: bool) -> None:
     year, data, committee = w.year, w.data, w.committee_name
     still_open, given = data.still_open, data.opinions_before
     text = opinions_text(year, committee, given, len(still_open), final)
@@ -315,7 +308,7 @@ def _opinions(w: _ReportWriter, width: int, final: bool) -> None:
               align=center, split=True)
     w.para(f"注）最新の対応状況は、{year}年度までの調査票で最後に尋ねた年度の回答です。"
            f"「{ResponseStatus.UNANSWERED.label}」は、調査票の提出がない、差し戻し中である、"
-           "又は対応状況の記入がないことを示します。", RS.NOTE)
+           "又は対応状況の記入がないことを示します。", style.NOTE)
 
 
 def latest_status(state: OpinionState) -> str:
@@ -334,4 +327,4 @@ def opinion_item_text(plan: Plan, code: str) -> str:
 
 
 def opinion_department(plan: Plan, code: str) -> str:
-    return plan.department_name(code) if code in plan.department_by_code else code
+    return plan.department_name_or(code, code)

@@ -15,9 +15,9 @@ from pipeline.files import Staging, made_on, stamped_pdf
 from pipeline.fiscal import fiscal_year_short
 from pipeline.plan import Plan
 from pipeline.report.builder import TocLine, load_reference
-from pipeline.report.data import ReportData, check_report_year, load_report_data
-from pipeline.report.document import REPORT_NAME, _ReportWriter
-from pipeline.report.public_table import TABLE_NAME, public_file_name
+from pipeline.report.data import ReportData, load_report_data
+from pipeline.report.document import REPORT_NAME, ReportDocument
+from pipeline.report.public_table import TABLE_NAME, public_file_name, stage_public_table
 from pipeline.store import Store, run_lock
 from pipeline.vocabulary import RETURNED
 
@@ -76,43 +76,39 @@ def match_toc(headings: Sequence[TocLine], found: Sequence[tuple[str, str]]) -> 
     return lines
 
 
-def make_report(plan: Plan, config: Config, year: int, today: dt.date, *, use_office: bool = True) -> ReportResult:
-    """The report command: the year's report and tables from the store, read-only, under the run lock.
-    Raises UsageError when there is no store yet or the year was not collected."""
+def make_report(plan: Plan, config: Config, year: int, today: dt.date, *, use_office: bool = True,
+                office_timeout: float = 240.0) -> ReportResult:
+    """The report command: output/<year>/ from the store, read once and read-only, under the run lock: the
+    report (.docx, and .pdf with LibreOffice), the indicator table and the web page, all from one `ReportData`
+    and put in place together once every one is made (a full disk or a folder we cannot write changes
+    nothing). Raises UsageError when there is no store yet or the year was not collected."""
     if not config.store_path.exists():
         raise UsageError(
             f"データベース {config.store_path} がありません。先に make collect YEAR={year} を実行してください。"
         )
-    with run_lock(config.store_path, required=False), Store(config.store_path, readonly=True) as store:
-        return write_report(plan, config, store, year, today, use_office=use_office)
+    with run_lock(config.store_path, required=False):
+        with Store(config.store_path, readonly=True) as store:
+            data = load_report_data(plan, store, year)
+        return _write_report(config, data, today, use_office=use_office, office_timeout=office_timeout)
 
 
-def write_report(
-    plan: Plan, config: Config, store: Store, year: int, today: dt.date, *,
-    use_office: bool = True, office_timeout: float = 240.0,
-) -> ReportResult:
-    """Write output/<year>/: the report (.docx, and .pdf with LibreOffice), the indicator table and the web
-    page, all put in place together once every one is made (a full disk or a folder we cannot write changes
-    nothing)."""
-    from pipeline.report.public_table import stage_public_table
-
-    check_report_year(plan, store, year)
-    plan = plan.for_year(year)        # the plan as it stood that year: a later revision changes nothing here
+def _write_report(config: Config, data: ReportData, today: dt.date, *, use_office: bool,
+                  office_timeout: float) -> ReportResult:
+    plan, year = data.plan, data.year    # the plan as it stood that year: a later revision changes nothing here
     folder = config.output_for(year)
     reference, note = load_reference(config)
     result = ReportResult(year, folder, folder / report_file_name(year))
     if note:
         result.warnings.append(note)
 
-    data = load_report_data(plan, store, year)
     surveyed = plan.surveyed_departments()
     result.surveyed = len(surveyed)
     result.reflected = sum(data.current.status(d.code) == RETURNED for d in surveyed)
-    writer = _ReportWriter(plan, config, data, today, reference, svg_charts=True)   # SVG: the web page's charts
+    writer = ReportDocument(plan, config, data, today, reference, svg_charts=True)   # SVG: the web page's charts
     writer.write(None)
     with Staging() as staging:
         staging.stage(result.docx, writer.save())
-        tables = stage_public_table(plan, config, store, year, today, staging)
+        tables = stage_public_table(plan, config, data, today, staging)
         result.xlsx, result.csv = tables.xlsx, tables.csv
         if use_office:
             _office(plan, config, data, today, reference, writer, result, staging, office_timeout)
@@ -125,7 +121,7 @@ def write_report(
 WEB_DOWNLOADS = (("pdf", REPORT_NAME, "PDF形式"), ("xlsx", TABLE_NAME, "Excel形式"), ("csv", TABLE_NAME, "CSV形式"))
 
 
-def _web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: _ReportWriter, result: ReportResult,
+def _web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: ReportDocument, result: ReportResult,
          staging: Staging) -> None:
     """The web page (staged), with a copy of each file it links beside it: the web folder goes on the city's
     site as it is. A PDF of an earlier run there goes when this run made none."""
@@ -145,7 +141,7 @@ def _web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: _
         raise
 
 
-def _stage_web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: _ReportWriter,
+def _stage_web(plan: Plan, config: Config, data: ReportData, today: dt.date, writer: ReportDocument,
                result: ReportResult, staging: Staging, folder: Path) -> None:
     from pipeline.report.web import PAGE_NAME, Download, build_page
 
@@ -173,7 +169,7 @@ def _file_name(result: ReportResult, attribute: str) -> str:
     return public_file_name(result.year, f".{attribute}")
 
 
-def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: _ReportWriter,
+def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, reference: bytes, writer: ReportDocument,
             result: ReportResult, staging: Staging, timeout: float) -> None:
     """With LibreOffice: the PDF (staged) and the .docx again with its table of contents filled in."""
     import pikepdf
@@ -205,7 +201,7 @@ def _office(plan: Plan, config: Config, data: ReportData, today: dt.date, refere
     if lines is None:
         result.warnings.append("LibreOffice の目次が報告書の見出しと一致しないため、.docx の目次は Word での更新を待ちます。")
         return
-    filled = _ReportWriter(plan, config, data, today, reference)
+    filled = ReportDocument(plan, config, data, today, reference)
     filled.charts_by_item = writer.charts_by_item       # the same charts: drawn once per report
     filled.write(lines)
     staging.stage(result.docx, filled.save())

@@ -32,25 +32,23 @@ from markupsafe import Markup
 from pipeline.config import Config
 from pipeline.fiscal import fiscal_year_label, format_date_ja
 from pipeline.plan import EXCLUDED, ActionItem, Plan
-from pipeline.report import achievement as A
-from pipeline.report import charts
-from pipeline.report import overview as O
-from pipeline.report import summary as S
+from pipeline.report import achievement, charts, overview, summary
 from pipeline.report.builder import text_of
 from pipeline.report.data import ReportData
-from pipeline.report.document import (
+from pipeline.report.texts import (
     DASH,
-    _quantity,
     actual_text,
     baseline_text,
     grade_text,
     progress_answer,
+    quantity,
     rate_text,
     reason_text,
     remark,
 )
 from pipeline.report.web_charts import FONT_STACK, inline_svg
 from pipeline.values import format_number
+from pipeline.vocabulary import PENDING
 
 WEB_FOLDER = "web"
 PAGE_NAME = "index.html"
@@ -98,7 +96,7 @@ def _page(plan: Plan, data: ReportData, config: Config, today: dt.date,
     sections = [("about", "この計画と進捗状況の公表"), ("overview", "自己評価と進捗状況の概要"),
                 ("items", "取組項目ごとの進捗状況"), ("indicators", "参考指標の実績と達成状況")]
     if final:
-        sections.append(("closing", S.CLOSING))
+        sections.append(("closing", summary.CLOSING))
     sections.append(("downloads", "資料のダウンロード"))
     return {
         "title": f"{plan.title} 進捗状況（{label}実績）",
@@ -129,8 +127,8 @@ def _about(plan: Plan, data: ReportData, config: Config) -> dict:
             f"各取組は、年度ごとに担当部署が進捗状況を報告し、取組項目ごとに主担当課が自己評価を行います。"
             f"取りまとめた結果は{committee}に報告し、広報紙やホームページなどを通じて公表します。"
             f"このページは、計画期間の{year - start + 1}年度目にあたる{fiscal_year_label(year)}の進捗状況です。",
-            f"調査票の提出がない部署の欄は「{A.NOT_SUBMITTED}」、調査票に誤りがあり差し戻し中の部署の欄は"
-            f"「{A.PENDING}」、その年度に評価しない取組項目は「{A.EXCLUDED}」と表示しています。",
+            f"調査票の提出がない部署の欄は「{achievement.NOT_SUBMITTED}」、調査票に誤りがあり差し戻し中の部署の欄は"
+            f"「{PENDING}」、その年度に評価しない取組項目は「{achievement.EXCLUDED}」と表示しています。",
         ],
         "grades": [(g.choice, g.description) for g in config.grades],
         "progress": [(c.label, c.description) for c in config.progress_choices],
@@ -141,22 +139,22 @@ def _overview(plan: Plan, data: ReportData, config: Config) -> dict:
     previous = data.previous
     tables = []
     for key, title, counts, columns, intro in (
-        ("grades", "取組項目の自己評価の件数", O.grade_counts, O.grade_columns, O.grade_intro(plan, config, data.year)),
-        ("progress", "具体的な取組の進捗状況の件数", O.progress_counts, O.progress_columns, O.progress_intro(plan)),
+        ("grades", "取組項目の自己評価の件数", overview.grade_counts, overview.grade_columns, overview.grade_intro(plan, config, data.year)),
+        ("progress", "具体的な取組の進捗状況の件数", overview.progress_counts, overview.progress_columns, overview.progress_intro(plan)),
     ):
         now = counts(plan, data.current)
         before = counts(plan, previous) if previous else None
         cols = columns(config, now)
-        shares = O.share_rates(cols, now[""])
+        shares = overview.share_rates(cols, now[""])
         tables.append({
             "id": f"overview-{key}",
             "title": title,
             "caption": f"{title}（柱ごと、{data.year}年度）",
             "intro": intro,
             "columns": cols,
-            "rows": O.overview_rows(plan, cols, now, before),
+            "rows": overview.overview_rows(plan, cols, now, before),
             "shares": [format_number(s) for s in shares],
-            "notes": O.overview_notes(previous.year if previous else None, shares),
+            "notes": overview.overview_notes(previous.year if previous else None, shares),
         })
     return {"tables": tables}
 
@@ -175,7 +173,7 @@ def _items(plan: Plan, data: ReportData, config: Config) -> list[dict]:
 
 def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dict:
     year, state = data.year, data.current
-    key = O.grade_of(item, year, state.roster, state.evaluations, transcribed=state.transcribed)
+    key = overview.grade_of(item, year, state.roster, state.evaluations, transcribed=state.transcribed)
     excluded = item.excluded_in(year)
     rows = []
     if not excluded:
@@ -187,7 +185,7 @@ def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dic
                     "span": len(ini.departments),
                     "department": plan.department_name(dept),
                     "progress": progress,
-                    "flag": progress in (A.NOT_SUBMITTED, A.PENDING, O.NO_ANSWER),
+                    "flag": progress in (achievement.NOT_SUBMITTED, PENDING, overview.NO_ANSWER),
                     "texts": [t or DASH for t in texts] if not isinstance(texts, str) else None,
                     "why": texts if isinstance(texts, str) else None,
                 })
@@ -197,7 +195,7 @@ def _item(plan: Plan, data: ReportData, config: Config, item: ActionItem) -> dic
         "departments": "、".join(plan.department_name(c) for c in item.departments) + ("ほか" if item.departments_etc else ""),
         "lead": plan.department_name(item.lead),
         "grade": grade_text(config, key).replace("\n", ""),
-        "grade_flag": key in (A.NOT_SUBMITTED, A.PENDING, EXCLUDED),
+        "grade_flag": key in (achievement.NOT_SUBMITTED, PENDING, EXCLUDED),
         "reason": reason_text(plan, year, item, state, key),
         "excluded": (f"この取組項目は、{fiscal_year_label(year)}は評価の対象外です（理由: {text_of(excluded.reason)}）。"
                      if excluded else None),
@@ -216,12 +214,12 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
     for code, f in data.figures.items():
         ind, result = f.indicator, f.achievement
         item = plan.item_by_code[code]
-        baseline, *actuals, target, value = S.indicator_cells(plan, f, years, DASH)
+        baseline, *actuals, target, value = summary.indicator_cells(plan, f, years, DASH)
         rows.append({
             "code": code, "item": item.title, "name": ind.name, "href": "#" + _slug("ind", code),
             "baseline": baseline, "actuals": actuals, "target": target, "value": value,
             "rate": rate_text(result), "judgement": f.judgement,
-            "flag": f.judgement in (A.NOT_SUBMITTED, A.PENDING, A.EXCLUDED), "remark": remark(ind, result, year),
+            "flag": f.judgement in (achievement.NOT_SUBMITTED, PENDING, achievement.EXCLUDED), "remark": remark(ind, result),
         })
         figure = figures[code]
         chart_id = _slug("chart", code)
@@ -229,7 +227,7 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
                    "cells": [actual_text(f, y) for y in years]}]
         if ind.cumulative:      # as the report's table beside its chart
             course.append({"label": "累計", "baseline": DASH,
-                           "cells": [_quantity(f.running[y], ind.unit) if y in f.running else DASH for y in years]})
+                           "cells": [quantity(f.running[y], ind.unit) if y in f.running else DASH for y in years]})
         courses.append({
             "id": _slug("ind", code),
             "heading": f"{code} {ind.name}",
@@ -243,14 +241,14 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
             "rows": course,
             "reporter": plan.department_name(ind.reporter),
         })
-    notes = [f"「{DASH}」は実績・達成率がないことを示します。{A.NOT_SUBMITTED}: 調査票の提出がない。"
-             f"{A.PENDING}: 調査票の差し戻し中。{A.EXCLUDED}: その年度は評価の対象外。"]
+    notes = [f"「{DASH}」は実績・達成率がないことを示します。{achievement.NOT_SUBMITTED}: 調査票の提出がない。"
+             f"{PENDING}: 調査票の差し戻し中。{achievement.EXCLUDED}: その年度は評価の対象外。"]
     if plan.baseline_note:
         notes.insert(0, f"{plan.baseline_note}です。")
     missing_years = [y for y in years if y not in data.rosters]
     if missing_years:
         notes.append(f"{'・'.join(f'{y}年度' for y in missing_years)}の回答はデータベースにないため「{DASH}」としています。")
-    notes += S.transcribed_paragraphs(data)
+    notes += summary.transcribed_paragraphs(data)
     return {
         "intro": (f"各取組項目の進行を管理・点検するための「物差し」として設定した参考指標の、{fiscal_year_label(year)}"
                   "までの実績と達成率です。指標の名前から、その推移のグラフと数値に移動できます。"),
@@ -259,8 +257,8 @@ def _indicators(plan: Plan, data: ReportData, figures: Mapping[str, charts.Figur
         "last": "最終値" if year >= plan.period_end else "最新値",
         "rows": rows,
         "notes": notes,
-        "method": list(A.METHOD),
-        "judgements": list(A.JUDGEMENTS),
+        "method": list(achievement.METHOD),
+        "judgements": list(achievement.JUDGEMENTS),
         "courses": courses,
     }
 
@@ -273,33 +271,33 @@ def _closing(plan: Plan, data: ReportData, config: Config) -> dict:
     committee = _committee(plan)
     indicators = []
     for f in figures:
-        *_before, target, value = S.indicator_cells(plan, f, years, DASH)
+        *_before, target, value = summary.indicator_cells(plan, f, years, DASH)
         indicators.append({"code": f.indicator.item_code, "name": f.indicator.name, "value": value,
                            "target": target, "rate": rate_text(f.achievement), "judgement": f.judgement,
-                           "verdict": S.verdict(f.achievement)})
-    counts = Counter(S.verdict(f.achievement) for f in figures)
-    keys = S.grade_keys(plan, data, years)
+                           "verdict": summary.verdict(f.achievement)})
+    counts = Counter(summary.verdict(f.achievement) for f in figures)
+    keys = summary.grade_keys(plan, data, years)
     opinions = [{"id": st.opinion.id, "year": f"{st.opinion.year}年度",
-                 "item": S.opinion_item_text(plan, st.opinion.item_code),
-                 "department": S.opinion_department(plan, st.opinion.department_code),
-                 "text": text_of(st.opinion.text), "status": S.latest_status(st)} for st in data.still_open]
+                 "item": summary.opinion_item_text(plan, st.opinion.item_code),
+                 "department": summary.opinion_department(plan, st.opinion.department_code),
+                 "text": text_of(st.opinion.text), "status": summary.latest_status(st)} for st in data.still_open]
     return {
-        "paragraphs": [*S.chapter_intro(plan, year, committee, figures, len(data.still_open)),
-                       *S.transcribed_paragraphs(data)],
-        "indicators_title": S.INDICATORS_FINAL,
+        "paragraphs": [*summary.chapter_intro(plan, year, committee, figures, len(data.still_open)),
+                       *summary.transcribed_paragraphs(data)],
+        "indicators_title": summary.INDICATORS_FINAL,
         "years": years,
         "indicators": indicators,
-        "rule": S.MET_RULE,
-        "verdicts": [(v, counts[v]) for v in S.VERDICTS],
+        "rule": summary.MET_RULE,
+        "verdicts": [(v, counts[v]) for v in summary.VERDICTS],
         "total": len(figures),
-        "grades_title": S.GRADES,
+        "grades_title": summary.GRADES,
         "legend": "、".join(f"{g.code}：{g.label}" for g in config.grades),
         "item_grades": [{"code": i.code, "title": i.title, "cells": [keys[i.code, y] or DASH for y in years]}
                         for i in plan.items],
-        "pillar_grades": S.pillar_grade_rows(plan, config, keys, years, DASH),
-        "opinions_title": S.OPINIONS,
+        "pillar_grades": summary.pillar_grade_rows(plan, config, keys, years, DASH),
+        "opinions_title": summary.OPINIONS,
         "opinions": opinions,
-        "opinions_text": S.opinions_text(year, committee, data.opinions_before, len(opinions), True),
+        "opinions_text": summary.opinions_text(year, committee, data.opinions_before, len(opinions), True),
         "opinions_note": f"最新の対応状況は、{year}年度までの調査票で最後に尋ねた年度の回答です。",
     }
 

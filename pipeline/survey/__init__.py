@@ -1,1 +1,2 @@
-"""The survey workbooks (調査票): their layout contract, the writer, and a filler for demos and tests."""
+"""The survey workbooks (調査票): the writer, and a filler for demos and tests. Their layout contract and look
+are the Excel kit every workbook we send shares (`pipeline.sheets`)."""

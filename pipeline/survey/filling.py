@@ -19,15 +19,15 @@ import openpyxl
 
 from pipeline.config import Config
 from pipeline.plan import Indicator, Plan
-from pipeline.survey import layout as L
+from pipeline.sheets import layout
 
 COLUMN = {
-    L.FIELD_PROGRESS: L.COL_PROGRESS + 1,
-    L.FIELD_RESULT: L.COL_RESULT + 1,
-    L.FIELD_ISSUES: L.COL_ISSUES + 1,
-    L.FIELD_NEXT: L.COL_NEXT + 1,
-    L.FIELD_RESPONSE_STATUS: L.COL_RESPONSE_STATUS + 1,
-    L.FIELD_RESPONSE_TEXT: L.COL_RESPONSE_TEXT + 1,
+    layout.FIELD_PROGRESS: layout.COL_PROGRESS + 1,
+    layout.FIELD_RESULT: layout.COL_RESULT + 1,
+    layout.FIELD_ISSUES: layout.COL_ISSUES + 1,
+    layout.FIELD_NEXT: layout.COL_NEXT + 1,
+    layout.FIELD_RESPONSE_STATUS: layout.COL_RESPONSE_STATUS + 1,
+    layout.FIELD_RESPONSE_TEXT: layout.COL_RESPONSE_TEXT + 1,
 }
 
 
@@ -41,15 +41,15 @@ class ReturnFiller:
 
     @property
     def department(self) -> str:
-        for row in self.wb[L.SHEET_IDENTITY].iter_rows():
-            if row[0].value == L.ID_DEPARTMENT:
+        for row in self.wb[layout.SHEET_IDENTITY].iter_rows():
+            if row[0].value == layout.ID_DEPARTMENT:
                 return str(row[1].value)
-        raise KeyError(L.ID_DEPARTMENT)
+        raise KeyError(layout.ID_DEPARTMENT)
 
     def row_of(self, sheet: str, key: str) -> int:
         """Excel row number (1-based) of the row whose column A holds `key`."""
         for (cell,) in self.wb[sheet].iter_rows(min_col=1, max_col=1):
-            if L.row_key(cell.value) == key:
+            if layout.row_key(cell.value) == key:
                 return cell.row
         raise KeyError(f"{key} not in sheet {sheet}")
 
@@ -61,7 +61,7 @@ class ReturnFiller:
             return False
 
     def initiatives(self, sheet: str) -> list[str]:
-        return [L.row_key(c.value) for (c,) in self.wb[sheet].iter_rows(min_col=1, max_col=1)
+        return [layout.row_key(c.value) for (c,) in self.wb[sheet].iter_rows(min_col=1, max_col=1)
                 if c.value and str(c.value).startswith(f"{sheet}-")]
 
     def set(self, sheet: str, key: str, field: str, value) -> str:
@@ -97,32 +97,32 @@ class ReturnFiller:
     @property
     def opinions(self) -> list[str]:
         """The IDs of the committee's opinions this workbook asks about (none without the sheet)."""
-        if L.SHEET_OPINIONS not in self.wb.sheetnames:
+        if layout.SHEET_OPINIONS not in self.wb.sheetnames:
             return []
-        return [L.row_key(c.value) for (c,) in self.wb[L.SHEET_OPINIONS].iter_rows(min_row=L.OPINION_FIRST_ROW + 2,
+        return [layout.row_key(c.value) for (c,) in self.wb[layout.SHEET_OPINIONS].iter_rows(min_row=layout.OPINION_FIRST_ROW + 2,
                                                                                     min_col=1, max_col=1) if c.value]
 
     def respond(self, opinion: str, status: str, text: str | None) -> None:
         """Answer one of the committee's opinions: 対応状況 and 対応内容."""
-        self.set(L.SHEET_OPINIONS, opinion, L.FIELD_RESPONSE_STATUS, status)
-        self.set(L.SHEET_OPINIONS, opinion, L.FIELD_RESPONSE_TEXT, text)
+        self.set(layout.SHEET_OPINIONS, opinion, layout.FIELD_RESPONSE_STATUS, status)
+        self.set(layout.SHEET_OPINIONS, opinion, layout.FIELD_RESPONSE_TEXT, text)
 
     def answer(self, sheet: str, initiative: str, progress="実施中", result="取組を実施した。", issues="", next_plan=""):
-        self.set(sheet, initiative, L.FIELD_PROGRESS, progress)
-        self.set(sheet, initiative, L.FIELD_RESULT, result)
-        self.set(sheet, initiative, L.FIELD_ISSUES, issues or None)
-        self.set(sheet, initiative, L.FIELD_NEXT, next_plan or None)
+        self.set(sheet, initiative, layout.FIELD_PROGRESS, progress)
+        self.set(sheet, initiative, layout.FIELD_RESULT, result)
+        self.set(sheet, initiative, layout.FIELD_ISSUES, issues or None)
+        self.set(sheet, initiative, layout.FIELD_NEXT, next_plan or None)
 
     def fill_all(self, actual=100, grade="A：計画どおり", reason="おおむね計画どおり進んだ。") -> ReturnFiller:
         """A clean return: every initiative answered, the indicator and self-evaluation where asked."""
         for sheet in self.item_sheets:
             for ini in self.initiatives(sheet):
                 self.answer(sheet, ini, result=f"{ini}の取組を実施した。", issues=f"{ini}の課題", next_plan="継続する。")
-            if self.has(sheet, L.KEY_ACTUAL):
-                self.set(sheet, L.KEY_ACTUAL, L.FIELD_ACTUAL, actual)
-            if self.has(sheet, L.KEY_GRADE):
-                self.set(sheet, L.KEY_GRADE, L.FIELD_GRADE, grade)
-                self.set(sheet, L.KEY_REASON, L.FIELD_REASON, reason)
+            if self.has(sheet, layout.KEY_ACTUAL):
+                self.set(sheet, layout.KEY_ACTUAL, layout.FIELD_ACTUAL, actual)
+            if self.has(sheet, layout.KEY_GRADE):
+                self.set(sheet, layout.KEY_GRADE, layout.FIELD_GRADE, grade)
+                self.set(sheet, layout.KEY_REASON, layout.FIELD_REASON, reason)
         for opinion in self.opinions:
             self.respond(opinion, "対応中", f"意見 {opinion} を受けて見直しを進めている。")
         return self
@@ -199,12 +199,12 @@ def fill_plausibly(filler: ReturnFiller, plan: Plan, config: Config, year: int, 
             filler.answer(sheet, ini_id, progress=progress, result=result, issues=rng.choice(_ISSUES),
                           next_plan=rng.choice(_NEXT))
         item = plan.item_by_code[sheet]
-        if filler.has(sheet, L.KEY_ACTUAL) and item.indicator:
-            filler.set(sheet, L.KEY_ACTUAL, L.FIELD_ACTUAL, plausible_actual(item.indicator, year, plan, rng))
-        if filler.has(sheet, L.KEY_GRADE):
+        if filler.has(sheet, layout.KEY_ACTUAL) and item.indicator:
+            filler.set(sheet, layout.KEY_ACTUAL, layout.FIELD_ACTUAL, plausible_actual(item.indicator, year, plan, rng))
+        if filler.has(sheet, layout.KEY_GRADE):
             grade = rng.choice(_GRADES)
-            filler.set(sheet, L.KEY_GRADE, L.FIELD_GRADE, grade)
-            filler.set(sheet, L.KEY_REASON, L.FIELD_REASON,
+            filler.set(sheet, layout.KEY_GRADE, layout.FIELD_GRADE, grade)
+            filler.set(sheet, layout.KEY_REASON, layout.FIELD_REASON,
                        f"{item.title}の取組は{grade.split('：')[1]}に進んでいる。参考指標の推移も踏まえて評価した。")
     for opinion in filler.opinions:
         status, text = rng.choice(_RESPONSES)

@@ -6,7 +6,6 @@ folder and refuses to overwrite a workbook someone may be editing unless told to
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,16 +14,15 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline import isolation
-from pipeline.committee.loop import YearAsk, load_year_ask
-from pipeline.committee.model import OpinionState, item_title
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
 from pipeline.files import Staging, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
-from pipeline.plan import ActionItem, Department, Indicator, Plan
-from pipeline.store import Answer, Evaluation, Store
-from pipeline.survey import layout as L
-from pipeline.survey.look import (
+from pipeline.plan import ActionItem, Department, Indicator, Plan, YearPlan
+from pipeline.records.opinions import OpinionState, item_title
+from pipeline.records.year import Answer, Evaluation
+from pipeline.sheets import layout
+from pipeline.sheets.look import (
     LINE_HEIGHT,
     Look,
     identity_sheet,
@@ -33,9 +31,12 @@ from pipeline.survey.look import (
     meanings_table,
     print_setup,
 )
+from pipeline.sheets.properties import describe_workbook
+from pipeline.store import Store
 from pipeline.textwidth import wrapped_lines
 from pipeline.values import format_number
 from pipeline.vocabulary import MISSING, ResponseStatus
+from pipeline.year_ask import YearAsk, load_year_ask
 
 # column widths (in characters) of an item sheet: A key, B 具体的な取組, C 担当部署, D 進捗状況, E-G inputs
 ITEM_WIDTHS = (14, 44, 16, 12, 40, 30, 30)
@@ -147,7 +148,7 @@ def write_templates(
                 department = plan.department_by_code[code]
                 written[code] = WrittenTemplate(
                     department, Path(path), tuple(i.code for i in plan.items_for(code)),
-                    L.template_id(plan.id, plan.digest, year, code),
+                    layout.template_id(plan.id, plan.digest, year, code),
                 )
                 if progress:
                     progress(n, len(jobs), Path(path).name)
@@ -181,7 +182,7 @@ def _write_one(job: tuple[str, str, str]) -> tuple[str, str, str]:
 Prefill = Mapping[tuple[str, str, str], object]
 
 
-def build_workbook(plan: Plan, config: Config, year: int, department: Department,
+def build_workbook(plan: YearPlan, config: Config, year: int, department: Department,
                    history: History | None = None, *, prefill: Prefill | None = None,
                    ask: YearAsk | None = None) -> bytes:
     """One department's workbook for `year`, as bytes. The same inputs give the same bytes.
@@ -190,7 +191,6 @@ def build_workbook(plan: Plan, config: Config, year: int, department: Department
     the earlier years' figures (the running total for 延べ). With `ask`, a sheet asks the department about
     the committee's open opinions addressed to it, and one shows the good practices to share.
     With `prefill`, the inputs hold those answers."""
-    plan = plan.for_year(year)
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
@@ -213,23 +213,17 @@ class _WorkbookWriter:
         self.ask = ask or YearAsk(year)
         self.prefill = prefill or {}
         self.items = plan.items_for(department.code)
-        self.template_id = L.template_id(plan.id, plan.digest, year, department.code)
+        self.template_id = layout.template_id(plan.id, plan.digest, year, department.code)
         self.look = Look(wb)
 
     # --- the whole workbook -------------------------------------------------------------------------
     def write(self) -> None:
         wb, plan, year = self.wb, self.plan, self.year
-        wb.set_properties({
-            "title": f"{fiscal_year_label(year)} {plan.title} 進捗状況調査票（{self.department.name}）",
-            "subject": "行財政改革 進捗状況調査",
-            "author": self.config.secretariat.name,
-            "company": plan.city,
-            "comments": f"調査票ID {self.template_id}",
-            # fixed, so that the same plan and year give the same bytes
-            "created": dt.datetime(year + 1, 4, 1, 9, 0, 0),
-        })
-        for key, value in self._identity().items():
-            wb.set_custom_property(L.PROPERTY_PREFIX + key, value)
+        describe_workbook(
+            wb, year=year, title=f"{fiscal_year_label(year)} {plan.title} 進捗状況調査票（{self.department.name}）",
+            subject="行財政改革 進捗状況調査", author=self.config.secretariat.name, company=plan.city,
+            comments=f"調査票ID {self.template_id}", identity=self._identity(),
+        )
         self._guide_sheet()
         for item in self.items:
             self._item_sheet(item)
@@ -242,28 +236,28 @@ class _WorkbookWriter:
 
     def _identity(self) -> dict[str, str]:
         identity = {
-            L.ID_SCHEMA: L.SCHEMA_VERSION,
-            L.ID_PLAN: self.plan.id,
-            L.ID_PLAN_DIGEST: self.plan.digest,
-            L.ID_YEAR: str(self.year),
-            L.ID_DEPARTMENT: self.department.code,
-            L.ID_DEPARTMENT_NAME: self.department.name,
-            L.ID_TEMPLATE: self.template_id,
+            layout.ID_SCHEMA: layout.SCHEMA_VERSION,
+            layout.ID_PLAN: self.plan.id,
+            layout.ID_PLAN_DIGEST: self.plan.digest,
+            layout.ID_YEAR: str(self.year),
+            layout.ID_DEPARTMENT: self.department.code,
+            layout.ID_DEPARTMENT_NAME: self.department.name,
+            layout.ID_TEMPLATE: self.template_id,
         }
         asked = self.ask.ids_of(self.department.code)
         if asked:   # so collect asks for answers only to what this very workbook asked
-            identity[L.ID_OPINIONS] = ",".join(asked)
+            identity[layout.ID_OPINIONS] = ",".join(asked)
         return identity
 
     def _identity_sheet(self) -> None:
-        identity_sheet(self.wb, L.SHEET_IDENTITY, self._identity())
+        identity_sheet(self.wb, layout.SHEET_IDENTITY, self._identity())
 
     def _print_setup(self, ws, repeat_to_row: int) -> None:
         print_setup(ws, (0, repeat_to_row))
 
     # --- 記入要領 ------------------------------------------------------------------------------------
     def _guide_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_GUIDE)
+        ws = self.wb.add_worksheet(layout.SHEET_GUIDE)
         cfg, plan, year = self.config, self.plan, self.year
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 90)
@@ -292,7 +286,7 @@ class _WorkbookWriter:
         row = self._meanings(ws, row + 1, ("自己評価（取組項目ごと）", "意味（主担当課が記入）"),
                              [(g.choice, g.description) for g in cfg.grades])
         row += 1
-        ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {L.SCHEMA_VERSION}）", self.look.note)
+        ws.write_string(row, 0, f"調査票ID {self.template_id}（様式 {layout.SCHEMA_VERSION}）", self.look.note)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
@@ -310,46 +304,46 @@ class _WorkbookWriter:
         for col, width in enumerate(ITEM_WIDTHS):
             ws.set_column(col, col, width)
         wide = sum(ITEM_WIDTHS[1:])
-        title, subtitle = L.item_sheet_titles(self.year, item, self.department)
+        title, subtitle = layout.item_sheet_titles(self.year, item, self.department)
         ws.write_string(0, 0, title, self.look.title)
         ws.write_string(1, 0, subtitle, self.look.subtitle)
 
         row = 3
-        for label, text in L.context_rows(self.plan, item):
+        for label, text in layout.context_rows(self.plan, item):
             ws.write_string(row, 0, label, self.look.label)
-            ws.merge_range(row, 1, row, L.LAST_COL, text, self.look.cell)
+            ws.merge_range(row, 1, row, layout.LAST_COL, text, self.look.cell)
             ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(text, wide), wrapped_lines(label, ITEM_WIDTHS[0])))
             row += 1
 
         row += 1
         header_row = row
-        for col, header in enumerate(L.INITIATIVE_HEADERS):
+        for col, header in enumerate(layout.INITIATIVE_HEADERS):
             ws.write_string(row, col, header, self.look.header)
         if self.history:
-            ws.set_column(L.COL_PREVIOUS, L.COL_PREVIOUS, PREVIOUS_WIDTH)
-            ws.write_string(row, L.COL_PREVIOUS, L.previous_header(self.history.previous_year), self.look.previous_header)
+            ws.set_column(layout.COL_PREVIOUS, layout.COL_PREVIOUS, PREVIOUS_WIDTH)
+            ws.write_string(row, layout.COL_PREVIOUS, layout.previous_header(self.history.previous_year), self.look.previous_header)
         ws.set_row(row, LINE_HEIGHT * 2)
         row += 1
         own = plan.initiatives_of(item.code, dept)
         first_input_row = row
         for ini in own:
-            names = L.initiative_departments(plan, ini)
-            ws.write_string(row, L.COL_KEY, ini.id, self.look.cell)
-            ws.write_string(row, L.COL_TEXT, ini.display_text, self.look.cell)
-            ws.write_string(row, L.COL_DEPARTMENTS, names, self.look.cell)
-            for col, field_name, _required in L.INITIATIVE_INPUTS:
+            names = layout.initiative_departments(plan, ini)
+            ws.write_string(row, layout.COL_KEY, ini.id, self.look.cell)
+            ws.write_string(row, layout.COL_TEXT, ini.display_text, self.look.cell)
+            ws.write_string(row, layout.COL_DEPARTMENTS, names, self.look.cell)
+            for col, field_name, _required in layout.INITIATIVE_INPUTS:
                 self._input(ws, row, col, (item.code, ini.id, field_name), self.look.input)
             lines = max(wrapped_lines(ini.display_text, ITEM_WIDTHS[1]), wrapped_lines(names, ITEM_WIDTHS[2]), 4)
             if self.history:
                 previous = self._previous_answer(ini.id)
-                ws.write_string(row, L.COL_PREVIOUS, previous, self.look.previous)
+                ws.write_string(row, layout.COL_PREVIOUS, previous, self.look.previous)
                 lines = max(lines, min(wrapped_lines(previous, PREVIOUS_WIDTH), 12))
             ws.set_row(row, LINE_HEIGHT * lines)
             row += 1
         if own:
             self._initiative_validations(ws, first_input_row, row - 1)
         else:
-            ws.write_string(row, 0, L.NOTE_NO_INITIATIVES, self.look.note)
+            ws.write_string(row, 0, layout.NOTE_NO_INITIATIVES, self.look.note)
             row += 1
 
         indicator = item.indicator
@@ -375,7 +369,7 @@ class _WorkbookWriter:
     def _initiative_validations(self, ws, first: int, last: int) -> None:
         cfg = self.config
         labels = [c.label for c in cfg.progress_choices]
-        ws.data_validation(first, L.COL_PROGRESS, last, L.COL_PROGRESS, {
+        ws.data_validation(first, layout.COL_PROGRESS, last, layout.COL_PROGRESS, {
             "validate": "list",
             "source": labels,
             "input_title": "進捗状況（必須）",
@@ -383,29 +377,29 @@ class _WorkbookWriter:
             "error_title": "選択肢にない値です",
             "error_message": "進捗状況は一覧（" + "・".join(labels) + "）から選んでください。",
         })
-        for col, field_name, required in L.INITIATIVE_INPUTS[1:]:
+        for col, field_name, required in layout.INITIATIVE_INPUTS[1:]:
             ws.data_validation(first, col, last, col, length_rule(field_name, required, self.config.max_text_length))
 
     def _indicator_block(self, ws, row: int, ind: Indicator) -> int:
         wide = sum(ITEM_WIDTHS[1:])
-        rows = L.indicator_rows(ind)
+        rows = layout.indicator_rows(ind)
         if self.history:
-            rows.append((L.KEY_HISTORY, self._earlier_actuals(ind)))
+            rows.append((layout.KEY_HISTORY, self._earlier_actuals(ind)))
         for label, text in rows:
             ws.write_string(row, 0, label, self.look.label)
-            ws.merge_range(row, 1, row, L.LAST_COL, text, self.look.cell)
+            ws.merge_range(row, 1, row, layout.LAST_COL, text, self.look.cell)
             ws.set_row(row, LINE_HEIGHT * wrapped_lines(text, wide))
             row += 1
-        ws.write_string(row, 0, f"{L.KEY_ACTUAL} ※", self.look.label)
-        self._input(ws, row, 1, (ind.item_code, L.KEY_ACTUAL, L.FIELD_ACTUAL), self.look.input_number)
-        ws.write_string(row, L.COL_UNIT, ind.unit, self.look.cell)
+        ws.write_string(row, 0, f"{layout.KEY_ACTUAL} ※", self.look.label)
+        self._input(ws, row, 1, (ind.item_code, layout.KEY_ACTUAL, layout.FIELD_ACTUAL), self.look.input_number)
+        ws.write_string(row, layout.COL_UNIT, ind.unit, self.look.cell)
         note = f"{self.year}年度の実績値を数字だけで記入（単位 {ind.unit}）。"
         if ind.cumulative:
             note += "延べ（累計）の指標は、その年度だけの実績を記入してください（累計は自動で計算します）。"
         if ind.baseline_marked:
             note += f"＊基準値は{ind.baseline_year}年度の数値です。"
-        ws.merge_range(row, L.COL_ACTUAL_NOTE, row, L.LAST_COL, note, self.look.note)
-        ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[L.COL_ACTUAL_NOTE:]))))
+        ws.merge_range(row, layout.COL_ACTUAL_NOTE, row, layout.LAST_COL, note, self.look.note)
+        ws.set_row(row, LINE_HEIGHT * max(2, wrapped_lines(note, sum(ITEM_WIDTHS[layout.COL_ACTUAL_NOTE:]))))
         ws.data_validation(row, 1, row, 1, {
             "validate": "decimal",
             "criteria": ">=",
@@ -452,13 +446,13 @@ class _WorkbookWriter:
 
     def _evaluation_block(self, ws, row: int, item: ActionItem) -> int:
         grades = [g.choice for g in self.config.grades]
-        ws.write_string(row, 0, f"{L.KEY_GRADE} ※", self.look.label)
-        self._input(ws, row, 1, (item.code, L.KEY_GRADE, L.FIELD_GRADE), self.look.input)
+        ws.write_string(row, 0, f"{layout.KEY_GRADE} ※", self.look.label)
+        self._input(ws, row, 1, (item.code, layout.KEY_GRADE, layout.FIELD_GRADE), self.look.input)
         meaning = "　".join(f"{g.code}: {g.label}" for g in self.config.grades)
         note = f"取組項目 {item.code} 全体の自己評価を一覧から選んでください（{meaning}）。"
         if self.history:
             note += f"\n（参考）{self.history.previous_year}年度の自己評価: {self._previous_grade(item.code)}"
-        ws.merge_range(row, L.COL_GRADE_NOTE, row, L.LAST_COL, note, self.look.note)
+        ws.merge_range(row, layout.COL_GRADE_NOTE, row, layout.LAST_COL, note, self.look.note)
         ws.set_row(row, LINE_HEIGHT * 2)
         ws.data_validation(row, 1, row, 1, {
             "validate": "list",
@@ -469,11 +463,11 @@ class _WorkbookWriter:
             "error_message": "自己評価は一覧（" + "・".join(grades) + "）から選んでください。",
         })
         row += 1
-        ws.write_string(row, 0, L.KEY_REASON, self.look.label)
-        ws.merge_range(row, 1, row, L.LAST_COL, None, self.look.input)
-        self._input(ws, row, 1, (item.code, L.KEY_REASON, L.FIELD_REASON), self.look.input, blank=False)
+        ws.write_string(row, 0, layout.KEY_REASON, self.look.label)
+        ws.merge_range(row, 1, row, layout.LAST_COL, None, self.look.input)
+        self._input(ws, row, 1, (item.code, layout.KEY_REASON, layout.FIELD_REASON), self.look.input, blank=False)
         ws.set_row(row, LINE_HEIGHT * 4)
-        ws.data_validation(row, 1, row, 1, length_rule(L.FIELD_REASON, False, self.config.max_text_length))
+        ws.data_validation(row, 1, row, 1, length_rule(layout.FIELD_REASON, False, self.config.max_text_length))
         return row + 1
 
     # --- the committee's loop -----------------------------------------------------------------------
@@ -485,66 +479,66 @@ class _WorkbookWriter:
         ws.write_string(1, 0, f"{fiscal_year_label(self.year)}　{self.department.name}", self.look.subtitle)
         ws.merge_range(2, 0, 2, len(widths) - 1, note, self.look.note)
         ws.set_row(2, LINE_HEIGHT * max(2, wrapped_lines(note, sum(widths))))
-        row = L.OPINION_FIRST_ROW
+        row = layout.OPINION_FIRST_ROW
         for col, header in enumerate(headers):
             ws.write_string(row, col, header, self.look.header)
         ws.set_row(row, LINE_HEIGHT * 2)
         return row + 1
 
     def _opinions_sheet(self, asked: list[OpinionState]) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_OPINIONS)
+        ws = self.wb.add_worksheet(layout.SHEET_OPINIONS)
         choices = [s.label for s in ResponseStatus.choices()]
         row = first = self._sheet_head(
-            ws, L.OPINION_WIDTHS, f"{self.plan.committee}の意見への対応",
+            ws, layout.OPINION_WIDTHS, f"{self.plan.committee}の意見への対応",
             f"委員会から受けた意見のうち、この部署が対応するもので、まだ対応が済んでいないものです。意見ごとに対応状況を一覧"
             f"（{'・'.join(choices)}）から選び、対応内容を記入してください（「{ResponseStatus.NOT_YET.label}」のときは任意）。"
             f"「{ResponseStatus.DONE.label}」「{ResponseStatus.DECLINED.label}」と回答した意見は、来年度からは尋ねません。",
-            L.OPINION_HEADERS,
+            layout.OPINION_HEADERS,
         )
         for state in asked:
             o = state.opinion
             item = f"{o.item_code} {item_title(self.plan, o.item_code)}"
             before = "\n".join(f"{r.year}年度: {r.status.label}" + (f"（{r.text}）" if r.text else "")
                                for r in state.responses) or "なし"
-            ws.write_string(row, L.COL_OPINION_KEY, o.id, self.look.cell)
-            ws.write_string(row, L.COL_OPINION_YEAR, f"{o.year}年度", self.look.cell)
-            ws.write_string(row, L.COL_OPINION_ITEM, item, self.look.cell)
-            ws.write_string(row, L.COL_OPINION_TEXT, o.text, self.look.cell)
-            ws.write_string(row, L.COL_OPINION_BEFORE, before, self.look.previous)
-            self._input(ws, row, L.COL_RESPONSE_STATUS, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_STATUS), self.look.input)
-            self._input(ws, row, L.COL_RESPONSE_TEXT, (L.SHEET_OPINIONS, o.id, L.FIELD_RESPONSE_TEXT), self.look.input)
-            lines = max(wrapped_lines(o.text, L.OPINION_WIDTHS[L.COL_OPINION_TEXT]),
-                        min(wrapped_lines(before, L.OPINION_WIDTHS[L.COL_OPINION_BEFORE]), 12),
-                        wrapped_lines(item, L.OPINION_WIDTHS[L.COL_OPINION_ITEM]), 4)
+            ws.write_string(row, layout.COL_OPINION_KEY, o.id, self.look.cell)
+            ws.write_string(row, layout.COL_OPINION_YEAR, f"{o.year}年度", self.look.cell)
+            ws.write_string(row, layout.COL_OPINION_ITEM, item, self.look.cell)
+            ws.write_string(row, layout.COL_OPINION_TEXT, o.text, self.look.cell)
+            ws.write_string(row, layout.COL_OPINION_BEFORE, before, self.look.previous)
+            self._input(ws, row, layout.COL_RESPONSE_STATUS, (layout.SHEET_OPINIONS, o.id, layout.FIELD_RESPONSE_STATUS), self.look.input)
+            self._input(ws, row, layout.COL_RESPONSE_TEXT, (layout.SHEET_OPINIONS, o.id, layout.FIELD_RESPONSE_TEXT), self.look.input)
+            lines = max(wrapped_lines(o.text, layout.OPINION_WIDTHS[layout.COL_OPINION_TEXT]),
+                        min(wrapped_lines(before, layout.OPINION_WIDTHS[layout.COL_OPINION_BEFORE]), 12),
+                        wrapped_lines(item, layout.OPINION_WIDTHS[layout.COL_OPINION_ITEM]), 4)
             ws.set_row(row, LINE_HEIGHT * lines)
             row += 1
-        ws.data_validation(first, L.COL_RESPONSE_STATUS, row - 1, L.COL_RESPONSE_STATUS, {
+        ws.data_validation(first, layout.COL_RESPONSE_STATUS, row - 1, layout.COL_RESPONSE_STATUS, {
             "validate": "list",
             "source": choices,
-            "input_title": f"{L.FIELD_RESPONSE_STATUS}（必須）",
+            "input_title": f"{layout.FIELD_RESPONSE_STATUS}（必須）",
             "input_message": "一覧から選んでください。",
             "error_title": "選択肢にない値です",
-            "error_message": f"{L.FIELD_RESPONSE_STATUS}は一覧（" + "・".join(choices) + "）から選んでください。",
+            "error_message": f"{layout.FIELD_RESPONSE_STATUS}は一覧（" + "・".join(choices) + "）から選んでください。",
         })
-        ws.data_validation(first, L.COL_RESPONSE_TEXT, row - 1, L.COL_RESPONSE_TEXT,
-                           length_rule(L.FIELD_RESPONSE_TEXT, True, self.config.max_text_length))
+        ws.data_validation(first, layout.COL_RESPONSE_TEXT, row - 1, layout.COL_RESPONSE_TEXT,
+                           length_rule(layout.FIELD_RESPONSE_TEXT, True, self.config.max_text_length))
         ws.freeze_panes(first, 1)
-        self._print_setup(ws, L.OPINION_FIRST_ROW)
+        self._print_setup(ws, layout.OPINION_FIRST_ROW)
 
     def _practices_sheet(self) -> None:
-        ws = self.wb.add_worksheet(L.SHEET_PRACTICES)
+        ws = self.wb.add_worksheet(layout.SHEET_PRACTICES)
         year = self.year - 1
         row = self._sheet_head(
-            ws, L.PRACTICE_WIDTHS, f"優良事例（{fiscal_year_label(year)}の報告で{self.plan.committee}が紹介した取組）",
+            ws, layout.PRACTICE_WIDTHS, f"優良事例（{fiscal_year_label(year)}の報告で{self.plan.committee}が紹介した取組）",
             "組織を横断して展開できるよう、庁内で共有する取組です。自部署の取組の参考にしてください（記入は不要です）。",
-            L.PRACTICE_HEADERS,
+            layout.PRACTICE_HEADERS,
         )
         for practice in self.ask.practices:
             ini = self.plan.initiative_by_id[practice.initiative_id]
-            names = L.initiative_departments(self.plan, ini)
+            names = layout.initiative_departments(self.plan, ini)
             for col, text in enumerate((ini.id, ini.display_text, names, practice.reason)):
                 ws.write_string(row, col, text, self.look.cell)
-            ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(ini.display_text, L.PRACTICE_WIDTHS[1]),
-                                              wrapped_lines(practice.reason, L.PRACTICE_WIDTHS[3]), 2))
+            ws.set_row(row, LINE_HEIGHT * max(wrapped_lines(ini.display_text, layout.PRACTICE_WIDTHS[1]),
+                                              wrapped_lines(practice.reason, layout.PRACTICE_WIDTHS[3]), 2))
             row += 1
-        self._print_setup(ws, L.OPINION_FIRST_ROW)
+        self._print_setup(ws, layout.OPINION_FIRST_ROW)

@@ -24,9 +24,9 @@ import msoffcrypto.exceptions
 import olefile
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pipeline.collect.reader import may_hold_formula, worth_keeping
 from pipeline.config import Limits
 from pipeline.findings import Code, Finding, finding
+from pipeline.intake.reader import may_hold_formula, worth_keeping
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.collect.outputs import stage_collect_outputs
-from pipeline.collect.run import (
+from pipeline.collect.returns import (
     CollectResult,
     archive,
     collect,
@@ -35,15 +35,15 @@ from pipeline.collect.run import (
     refuse_transcribed,
     year_record,
 )
-from pipeline.committee.loop import year_ask
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import Staging, remove_leftovers
+from pipeline.followup.outputs import FollowupResult, stage_followup
 from pipeline.followup.packets import PACKET_FOLDER
-from pipeline.followup.run import FollowupResult, stage_followup
 from pipeline.plan import Plan
 from pipeline.store import Store, run_lock
 from pipeline.survey.workbook import template_file_name
+from pipeline.year_ask import year_ask
 
 # What a message says when the store was committed but an output could not be put in place.
 AFTER_COMMIT = ("データベースは更新しましたが、出力ファイルの一部は前回のままです"
@@ -66,6 +66,7 @@ def run_collect_year(
     progress: Callable[[int, int, str], None] | None = None,
     packet_progress: Callable[[int, int, str], None] | None = None,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
     inline: bool = False,
 ) -> CollectRun:
     """Collect the year: check its inbox, replace the year in the store, write every output, all or nothing.
@@ -73,7 +74,8 @@ def run_collect_year(
     Raises UsageError (a year outside the plan, an empty inbox that would wipe a collected year without
     `force`, a year transcribed by history import without `force`), LockedError, or StorageError (a file or the store we could not write: nothing was changed).
     `progress` and `packet_progress` are told (n, total, name) per file and per packet; `today` dates the
-    reminder list; `inline` checks the files in this process (tests only)."""
+    reminder list; `now` is the moment saved times are judged against (default: the clock); `inline` checks the
+    files in this process (tests only)."""
     plan = plan.for_year(year)     # checked against the plan as it stood that year
     require_year_under_way(plan, config, year)
     new_store = not config.store_path.exists()
@@ -86,7 +88,8 @@ def run_collect_year(
             with Store(config.store_path) as store, Staging() as staging:
                 refuse_transcribed(store, year, force=force)   # before any work
                 clock = _Clock()
-                result = collect(plan, config, year, progress=progress, inline=inline, ask=year_ask(plan, store, year))
+                result = collect(plan, config, year, progress=progress, inline=inline, now=now,
+                                 ask=year_ask(plan, store, year))
                 clock.mark("check")
                 refuse_emptying(result, store, force=force)
                 archive(config, result, sync=False)

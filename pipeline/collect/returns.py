@@ -1,9 +1,10 @@
-"""Stage 2: collect the returned workbooks, check them, and merge them into the store.
+"""Stage 2: the year's returns: each checked, one per department decided, and the year's record.
 
 Per file (in worker processes, so a file that crashes its reader is only a finding): read the bytes
-once, inspect the zip before any parser, read the values, check them against the plan. Then, in the
-parent: pick one submission per department, track the roster, and replace the year in the store in
-one transaction.
+once, inspect the zip before any parser (`pipeline.intake.untrusted`), read the values, check them against
+the plan. Then, in the parent: pick one submission per department and track the roster (`decide`), and
+make what the store will hold for the year (`year_record`); the collect use case
+(`pipeline.usecases.collect_year`) replaces the year in the store in one transaction.
 
 Which return is the newest: the one whose workbook was saved last (its own "last saved" property,
 which survives mail and copying), then the file's modification time in the inbox, then the name.
@@ -21,16 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import isolation
-from pipeline.collect import checks, choice, confirmations, gate, held, inbox
-from pipeline.collect.reader import read_values
-from pipeline.committee.loop import YearAsk
+from pipeline.collect import checks, choice, confirmations, held
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
 from pipeline.files import write_atomically
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import format_date_ja
-from pipeline.plan import Plan
-from pipeline.store import Store, Submission, YearRecord
+from pipeline.intake import inbox
+from pipeline.intake.reader import read_values
+from pipeline.intake.untrusted import failure_finding, is_ours, open_untrusted
+from pipeline.plan import Plan, YearPlan
+from pipeline.records.year import Submission, YearRecord
+from pipeline.store import Store
 from pipeline.vocabulary import (
     ACCEPTED,
     DUPLICATE,
@@ -42,6 +45,7 @@ from pipeline.vocabulary import (
     Arrival,
     SubmissionStatus,
 )
+from pipeline.year_ask import YearAsk
 
 
 @dataclass(kw_only=True)
@@ -118,16 +122,16 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
     plan, config, year = _CONTEXT["plan"], _CONTEXT["config"], _CONTEXT["year"]
     relative = source.relative
     outcome = FileOutcome(source=source, size=source.size, received_at=_iso(source.mtime))
-    data, found = inbox.read_stable(source.path, config.limits, name=relative)
-    outcome.findings += found
-    if data is None:
+    opened = open_untrusted(source.path, relative, config.limits, config.workbook_password)
+    outcome.findings += opened.findings
+    if opened.data is None:
         return outcome
-    outcome.sha256 = hashlib.sha256(data).hexdigest()
+    data = opened.data
+    outcome.sha256 = opened.sha256
     outcome.size = len(data)
-    inspection = gate.inspect_workbook(data, relative, config.limits, config.workbook_password)
-    outcome.findings += inspection.findings
-    if inspection.workbook is None:
+    if opened.workbook is None:
         return outcome
+    inspection = opened.inspection
     try:
         book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
     except Exception as exc:  # a broken file must not stop the run: it is a finding
@@ -167,7 +171,7 @@ def _iso(timestamp: float) -> str:
 # --- the run -------------------------------------------------------------------------------------
 
 def collect(
-    plan: Plan, config: Config, year: int,
+    plan: YearPlan, config: Config, year: int,
     progress: Callable[[int, int, str], None] | None = None,
     inline: bool = False,
     now: dt.datetime | None = None,
@@ -175,8 +179,7 @@ def collect(
 ) -> CollectResult:
     """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
     `now`: the moment against which saved times are judged (default: the clock). `ask`: the committee's
-    opinions the year's workbooks ask about (pipeline.committee.loop.year_ask; default: none)."""
-    plan = plan.for_year(year)     # only the initiatives in force that year, as they stood
+    opinions the year's workbooks ask about (pipeline.year_ask.year_ask; default: none)."""
     ask = ask or YearAsk(year)
     asked = {d.code: ask.ids_of(d.code) for d in plan.departments}
     folder = config.returns_for(year)
@@ -234,31 +237,22 @@ def _failed(source: inbox.InboxFile, failure: isolation.WorkerFailure, config: C
     """A worker that died (a crash, a signal: calamine's abort) or ran out of time or memory on a file
     costs that file a finding. An exception raised by our own code while the worker lives (an archive
     copy that could not be written, a bug) is our failure, never the file's: it stops the run."""
-    if failure.kind == "error" and not out_of_memory(failure):
+    if is_ours(failure):
         raise our_failure(failure.error, failure.detail, doing=f"{source.relative} の点検中",
                           meanwhile="急ぐときは、このファイルを受付フォルダーから一時的に移すと、ほかの回答は取り込めます。")
     outcome = FileOutcome(source=source, size=source.size, received_at=_iso(source.mtime))
-    if failure.kind == "timeout":
-        outcome.findings.append(finding(Code.FILE_016, file=source.relative, seconds=config.limits.worker_timeout_seconds))
-    else:
-        outcome.findings.append(finding(Code.FILE_015, file=source.relative, detail=failure.detail))
+    outcome.findings.append(failure_finding(failure, source.relative, config.limits))
     return outcome
 
 
-def out_of_memory(failure: isolation.WorkerFailure) -> bool:
-    """The task ran out of the worker's memory budget: what a hostile file does, like calamine's abort."""
-    return isinstance(failure.error, MemoryError) or failure.detail.startswith("MemoryError")
-
-
 def decide(
-    plan: Plan, config: Config, year: int, folder: Path, outcomes: list[FileOutcome], skipped: list[Finding],
+    plan: YearPlan, config: Config, year: int, folder: Path, outcomes: list[FileOutcome], skipped: list[Finding],
     *, now: dt.datetime | None = None, held_files: list[tuple[inbox.InboxFile, held.Held]] = (),
 ) -> CollectResult:
     """One submission per department (duplicates and superseded marked), and the roster.
 
     Which of a department's different returns counts is pipeline.collect.choice's decision (no single clock
     trusted, the secretariat's choices file first); every doubt becomes a warning on the chosen file."""
-    plan = plan.for_year(year)     # the departments asked that year make the roster
     now = now or dt.datetime.now(dt.UTC)
     choices_file = choice.choices_path(config.returns_dir, year)
     by_department: dict[str, list[FileOutcome]] = {}
@@ -268,7 +262,7 @@ def decide(
         else:   # whose it seems to be: its identity of another year, its sheets, else its file name
             o.apparent_department = o.apparent_department or _named(plan, o)
         whose = o.department or o.apparent_department
-        name = plan.department_name(whose) if whose in plan.department_by_code else ""
+        name = plan.department_name_or(whose)
         o.findings = [_with_department(f, name) for f in o.findings]
     chosen_by_secretariat = _secretariat_choices(plan, choice.load_choices(choices_file), choices_file, outcomes)
     _hold_implausible(plan, config, year, outcomes)
@@ -435,10 +429,9 @@ def _with_department(f: Finding, name: str) -> Finding:
     return Finding(f.severity, f.code, f.message, f.file, name, f.sheet, f.cell, f.field, f.value)
 
 
-def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRecord:
+def year_record(plan: YearPlan, result: CollectResult, collected_at: str) -> YearRecord:
     """What the store holds for the year: only accepted submissions' answers, and which plan content (the
     year's plan digest) they were checked against."""
-    plan = plan.for_year(result.year)
     accepted = [o for o in result.files if o.status == ACCEPTED]
     return YearRecord(
         fiscal_year=result.year,
@@ -461,13 +454,6 @@ def year_record(plan: Plan, result: CollectResult, collected_at: str) -> YearRec
             (r, "") for r in (result.ask or YearAsk(result.year)).unanswered(
                 {r.opinion_id for o in accepted for r in o.responses})],
     )
-
-
-def merge(plan: Plan, config: Config, result: CollectResult, store: Store, *, force: bool = False) -> None:
-    """Replace the year in the store, refusing to wipe a collected year with an empty inbox."""
-    refuse_emptying(result, store, force=force)
-    archive(config, result)
-    store.replace_year(year_record(plan, result, collected_now()))
 
 
 def refuse_emptying(result: CollectResult, store: Store, *, force: bool = False) -> None:

@@ -5,18 +5,17 @@ on that file; a failure of our own stops the run as ours (pipeline.errors.our_fa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pipeline import isolation
-from pipeline.collect import gate, inbox
-from pipeline.collect.reader import WorkbookValues, read_values
 from pipeline.config import Limits
 from pipeline.errors import our_failure
 from pipeline.findings import Code, Finding, finding
+from pipeline.intake.reader import WorkbookValues, read_values
+from pipeline.intake.untrusted import failure_finding, is_ours, open_untrusted
 
 T = TypeVar("T")
 
@@ -58,26 +57,23 @@ def take_workbook(path: Path, check: Callable[[WorkbookValues], tuple[T, list[Fi
         results.close()
     if not isinstance(outcome, isolation.WorkerFailure):
         return outcome
-    if outcome.kind == "error" and not (isinstance(outcome.error, MemoryError) or outcome.detail.startswith("MemoryError")):
+    if is_ours(outcome):
         raise our_failure(outcome.error, outcome.detail, doing=f"{path.name} の点検中")
-    if outcome.kind == "timeout":
-        return Taken(findings=[finding(Code.FILE_016, file=path.name, seconds=limits.worker_timeout_seconds)])
-    return Taken(findings=[finding(Code.FILE_015, file=path.name, detail=outcome.detail)])
+    return Taken(findings=[failure_finding(outcome, path.name, limits)])
 
 
 def _take(job: _Job) -> Taken:
     """In the worker. Never raises for a bad file: it becomes a finding."""
-    data, found = inbox.read_stable(job.path, job.limits, name=job.name)
-    if data is None:
-        return Taken(findings=found)
-    sha256 = hashlib.sha256(data).hexdigest()
-    inspection = gate.inspect_workbook(data, job.name, job.limits, job.password)
-    if inspection.workbook is None:
-        return Taken(data, sha256, findings=list(inspection.findings))
+    opened = open_untrusted(job.path, job.name, job.limits, job.password)
+    if opened.data is None:
+        return Taken(findings=opened.findings)
+    if opened.workbook is None:
+        return Taken(opened.data, opened.sha256, findings=opened.findings)
+    inspection = opened.inspection
     try:
         book = read_values(inspection.workbook, parts=inspection.parts, formula_parts=inspection.formula_parts)
         checked, findings = job.check(book)
     except Exception as exc:  # calamine raises on some damaged sheets only when they are read: the file's
         detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-        return Taken(data, sha256, findings=[finding(Code.FILE_003, file=job.name, detail=detail)])
-    return Taken(data, sha256, checked, [*inspection.findings, *findings])
+        return Taken(opened.data, opened.sha256, findings=[finding(Code.FILE_003, file=job.name, detail=detail)])
+    return Taken(opened.data, opened.sha256, checked, [*opened.findings, *findings])

@@ -1,8 +1,8 @@
 """The plan master (計画マスタ): the plan as an Excel workbook the secretariat edits, and back.
 
-- `export_master` writes the plan as a workbook (`master_export.build_master`);
+- `export_master` writes the plan as a workbook (`export.build_master`);
 - `import_master` takes an edited master through the same gate as a return (bytes read once, inspected,
-  read in a worker process), checks every cell (`master_import.read_master`), and writes the plan file
+  read in a worker process), checks every cell (`importing.read_master`), and writes the plan file
   (TOML, in plan/README.md's shape) only when the whole plan is valid.
 
 Export then import gives the same plan: `content_digest` equal, and the same department workbooks.
@@ -18,15 +18,15 @@ from typing import Any
 import tomli as tomllib  # the standard library's parser, compiled: 3× faster on a large plan
 import tomli_w
 
-from pipeline.collect.single import take_workbook
 from pipeline.config import Config, Limits
 from pipeline.errors import AlreadyExistsError, InternalError, UsageError
 from pipeline.files import write_atomically
 from pipeline.findings import Finding, Tally
+from pipeline.intake.single import take_workbook
 from pipeline.plan.loading import plan_from_mapping
-from pipeline.plan.master_export import build_master
-from pipeline.plan.master_import import read_master
 from pipeline.plan.model import Plan
+from pipeline.plan_master.export import build_master
+from pipeline.plan_master.importing import read_master
 
 __all__ = ["MasterImport", "build_master", "export_master", "import_master", "plan_toml", "read_master"]
 

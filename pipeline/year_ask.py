@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.committee.model import GoodPractice, OpinionState, Response, open_opinions
 from pipeline.config import Config
 from pipeline.plan import Plan
+from pipeline.records.opinions import GoodPractice, OpinionState, Response, open_opinions
 from pipeline.store import Store
 from pipeline.vocabulary import ResponseStatus
 

@@ -17,9 +17,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.collect.gate import OLE_MAGIC, ZIP_MAGICS
 from pipeline.config import Limits
 from pipeline.findings import Code, Finding, finding
+from pipeline.intake.gate import OLE_MAGIC, ZIP_MAGICS
 
 WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 # What may hold a return without being one: a zip, a whole mail saved (pipeline.collect.held names what is inside).

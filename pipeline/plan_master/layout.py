@@ -1,5 +1,5 @@
-"""The plan master's layout (計画マスタ): the one place that both its writer (`master_export`) and its reader
-(`master_import`) take sheet names, column headers and the words of its cells from.
+"""The plan master's layout (計画マスタ): the one place that both its writer (`export`) and its reader
+(`importing`) take sheet names, column headers and the words of its cells from.
 
 Every sheet but 計画 and 記入要領 is a plain table: one header row, one row per thing. The reader finds a
 column by its header (so columns may be moved, and a memo column added), and the 計画 sheet's values by

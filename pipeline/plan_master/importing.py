@@ -1,7 +1,7 @@
 """Reading the plan master (計画マスタ) back: every cell checked where a person sees it, then the plan.
 
 `read_master` takes a workbook's values (not a path: the bytes went through the gate and were read in a
-worker, see `pipeline.plan.master`) and gives the plan file's mapping, in the shape and key order of
+worker, see `pipeline.plan_master.commands`) and gives the plan file's mapping, in the shape and key order of
 plan/README.md with every optional key at its default left out, or None and every finding: each at its
 sheet and A1 cell, with the value found there. When every cell reads, the mapping goes through
 `plan_from_mapping`, and any mistake it still finds becomes a finding at the cell it came from.
@@ -15,13 +15,13 @@ import re
 import unicodedata
 from typing import Any, NamedTuple
 
-from pipeline.collect.reader import WorkbookValues
 from pipeline.errors import PlanError
 from pipeline.findings import Code, Finding, finding
-from pipeline.plan import master_layout as M
+from pipeline.intake.reader import WorkbookValues
 from pipeline.plan.loading import plan_from_mapping
 from pipeline.plan.model import DECREASE, INCREASE
-from pipeline.survey import layout as L
+from pipeline.plan_master import layout as master_layout
+from pipeline.sheets import layout
 from pipeline.values import clean_text, normalise_choice, parse_number, spreadsheet_number
 
 _DASHES = {"-", "－", "―", "‐", "—", "ー"}
@@ -49,16 +49,16 @@ class Cell(NamedTuple):
 class _Table:
     """One table sheet: its columns found by their headers, and the rows with anything typed in them."""
 
-    def __init__(self, reader: _Reader, sheet: str, columns: tuple[M.Column, ...]):
+    def __init__(self, reader: _Reader, sheet: str, columns: tuple[master_layout.Column, ...]):
         self.reader, self.sheet = reader, sheet
         self.rows = reader.book.rows(sheet)
         header = self.rows[0] if self.rows else []
         found: dict[str, int] = {}
         for i, value in enumerate(header):
-            found.setdefault(M.header_key(value), i)
+            found.setdefault(master_layout.header_key(value), i)
         self.col: dict[str, int] = {}
         for column in columns:
-            index = found.get(M.header_key(column.header))
+            index = found.get(master_layout.header_key(column.header))
             if index is None:
                 reader.add(Code.PLAN_002, sheet, "A1", field=column.header, place="列の見出し（1行目）")
             else:
@@ -81,7 +81,7 @@ class _Table:
 
     def cell(self, r: int, header: str) -> Cell:
         c = self.col[header]
-        return Cell(self.sheet, L.a1(r, c), self.raw(r, c), header)
+        return Cell(self.sheet, layout.a1(r, c), self.raw(r, c), header)
 
 
 class _Reader:
@@ -180,7 +180,7 @@ class _Reader:
         """はい/いいえ; `blank` for an empty cell."""
         if _blank(c.raw):
             return blank
-        value = M.flag_of(c.raw)
+        value = master_layout.flag_of(c.raw)
         if value is None:
             self.at(Code.PLAN_015, c, value=_shown(c.raw))
         return value
@@ -190,7 +190,7 @@ class _Reader:
         text = self.text(c, required)
         if not text:
             return None
-        read = M.read_departments(text, self.known_departments)
+        read = master_layout.read_departments(text, self.known_departments)
         for name in read.unknown:
             self.at(Code.PLAN_004, c, value=name)
         for name in read.repeated:
@@ -218,7 +218,7 @@ class _Reader:
 
     # --- the whole master ---------------------------------------------------------------------------------
     def read(self) -> dict[str, Any] | None:
-        missing = [s for s in M.SHEETS if s not in self.book.sheet_names]
+        missing = [s for s in master_layout.SHEETS if s not in self.book.sheet_names]
         for sheet in missing:
             self.add(Code.PLAN_001, sheet, "", value=sheet)
         if missing:
@@ -236,7 +236,7 @@ class _Reader:
             for code, item in items.items():
                 if not item["initiatives"]:
                     sheet, cell, _field, _value = self.places[f"items[{code}].code"]
-                    self.add(Code.PLAN_020, sheet, cell, field=M.I_CODE, value=code)
+                    self.add(Code.PLAN_020, sheet, cell, field=master_layout.I_CODE, value=code)
         if self.has_errors:
             return None
         mapping = {"plan": head, "departments": departments, "sections": sections, "pillars": pillars,
@@ -260,27 +260,27 @@ class _Reader:
 
     # --- 計画 -------------------------------------------------------------------------------------------
     def _plan(self) -> dict[str, Any]:
-        sheet = M.SHEET_PLAN
+        sheet = master_layout.SHEET_PLAN
         rows = self.book.rows(sheet)
         found: dict[str, int] = {}
         for r in range(1, len(rows)):
-            label = M.header_key(rows[r][0] if rows[r] else None)
+            label = master_layout.header_key(rows[r][0] if rows[r] else None)
             if label:
                 found.setdefault(label, r)
         self.places["plan"] = (sheet, "A1", "", "")
         head: dict[str, Any] = {}
         cells: dict[str, Cell] = {}
-        for f in M.PLAN_FIELDS:
-            r = found.get(M.header_key(f.label))
+        for f in master_layout.PLAN_FIELDS:
+            r = found.get(master_layout.header_key(f.label))
             if r is None:
                 self.add(Code.PLAN_002, sheet, "", field=f.label, place="行の項目名（A列）")
                 continue
-            c = cells[f.key] = Cell(sheet, L.a1(r, 1), rows[r][1] if len(rows[r]) > 1 else None, f.label)
+            c = cells[f.key] = Cell(sheet, layout.a1(r, 1), rows[r][1] if len(rows[r]) > 1 else None, f.label)
             self.places[f"plan.{f.key}"] = _placed(c)
             if f.year:
                 value = self.integer(c, True, "2022")
             elif f.key == "count_units":
-                value = M.split_list(self.text(c))
+                value = master_layout.split_list(self.text(c))
             elif f.key == "id":
                 value = self.code(c)
             else:
@@ -298,71 +298,71 @@ class _Reader:
 
     # --- 部署, 節, 柱 ------------------------------------------------------------------------------------
     def _departments(self) -> list[dict[str, Any]]:
-        t = _Table(self, M.SHEET_DEPARTMENTS, M.DEPARTMENT_COLUMNS)
+        t = _Table(self, master_layout.SHEET_DEPARTMENTS, master_layout.DEPARTMENT_COLUMNS)
         out: list[dict[str, Any]] = []
         codes: dict[str, str] = {}
         names: dict[str, str] = {}
-        for r in t.in_order(M.D_CODE):
-            code_cell, name_cell = t.cell(r, M.D_CODE), t.cell(r, M.D_NAME)
+        for r in t.in_order(master_layout.D_CODE):
+            code_cell, name_cell = t.cell(r, master_layout.D_CODE), t.cell(r, master_layout.D_NAME)
             code, name = self.code(code_cell), self.text(name_cell, True)
             self.unique(codes, code, code_cell)
             self.unique(names, normalise_choice(name), name_cell, shown=name)
-            self.place_row(f"departments[{len(out)}]", t, r, {"code": M.D_CODE, "name": M.D_NAME})
+            self.place_row(f"departments[{len(out)}]", t, r, {"code": master_layout.D_CODE, "name": master_layout.D_NAME})
             out.append({"code": code, "name": name})
         self.known_departments = {normalise_choice(d["name"]): d["name"] for d in out if d["name"]}
         return out
 
     def _sections(self) -> list[dict[str, Any]]:
-        t = _Table(self, M.SHEET_SECTIONS, M.SECTION_COLUMNS)
+        t = _Table(self, master_layout.SHEET_SECTIONS, master_layout.SECTION_COLUMNS)
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
-        for r in t.in_order(M.S_NUMBER):
-            number_cell = t.cell(r, M.S_NUMBER)
+        for r in t.in_order(master_layout.S_NUMBER):
+            number_cell = t.cell(r, master_layout.S_NUMBER)
             number = self.integer(number_cell, True, "1")
             self.unique(seen, "" if number is None else str(number), number_cell)
-            self.place_row(f"sections[{len(out)}]", t, r, {"number": M.S_NUMBER, "title": M.S_TITLE})
-            out.append({"number": number, "title": self.text(t.cell(r, M.S_TITLE), True)})
+            self.place_row(f"sections[{len(out)}]", t, r, {"number": master_layout.S_NUMBER, "title": master_layout.S_TITLE})
+            out.append({"number": number, "title": self.text(t.cell(r, master_layout.S_TITLE), True)})
         return out
 
     def _pillars(self, sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        t = _Table(self, M.SHEET_PILLARS, M.PILLAR_COLUMNS)
+        t = _Table(self, master_layout.SHEET_PILLARS, master_layout.PILLAR_COLUMNS)
         numbers = {s["number"] for s in sections}
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
-        for r in t.in_order(M.P_CODE):
-            code_cell, section_cell = t.cell(r, M.P_CODE), t.cell(r, M.P_SECTION)
+        for r in t.in_order(master_layout.P_CODE):
+            code_cell, section_cell = t.cell(r, master_layout.P_CODE), t.cell(r, master_layout.P_SECTION)
             code = self.code(code_cell)
             self.unique(seen, code, code_cell)
             section = self.integer(section_cell, True, "1")
             if section is not None and section not in numbers:
                 self.at(Code.PLAN_007, section_cell, value=section)
-            self.place_row(f"pillars[{len(out)}]", t, r, {"code": M.P_CODE, "section": M.P_SECTION, "title": M.P_TITLE})
-            out.append({"code": code, "section": section, "title": self.text(t.cell(r, M.P_TITLE), True)})
+            self.place_row(f"pillars[{len(out)}]", t, r, {"code": master_layout.P_CODE, "section": master_layout.P_SECTION, "title": master_layout.P_TITLE})
+            out.append({"code": code, "section": section, "title": self.text(t.cell(r, master_layout.P_TITLE), True)})
         self.pillar_codes = {p["code"] for p in out}
         return out
 
     # --- 取組項目 ----------------------------------------------------------------------------------------
     def _items(self) -> dict[str, dict[str, Any]]:
-        t = _Table(self, M.SHEET_ITEMS, M.ITEM_COLUMNS)
+        t = _Table(self, master_layout.SHEET_ITEMS, master_layout.ITEM_COLUMNS)
         items: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
-        for r in t.in_order(M.I_CODE):
-            code_cell, pillar_cell, previous_cell = t.cell(r, M.I_CODE), t.cell(r, M.I_PILLAR), t.cell(r, M.I_PREVIOUS)
+        for r in t.in_order(master_layout.I_CODE):
+            code_cell, pillar_cell, previous_cell = t.cell(r, master_layout.I_CODE), t.cell(r, master_layout.I_PILLAR), t.cell(r, master_layout.I_PREVIOUS)
             code = self.code(code_cell)
             self.unique(seen, code, code_cell)
             pillar = self.code(pillar_cell)
             if pillar and pillar not in self.pillar_codes:
                 self.at(Code.PLAN_006, pillar_cell, value=pillar)
-            title = self.text(t.cell(r, M.I_TITLE), True)
-            previous = M.split_list(self.text(previous_cell, True))
+            title = self.text(t.cell(r, master_layout.I_TITLE), True)
+            previous = master_layout.split_list(self.text(previous_cell, True))
             for marker in previous:
-                if marker not in M.PREVIOUS_CHOICES[:2]:
-                    self.at(Code.PLAN_016, previous_cell, value=marker, choices="・".join(M.PREVIOUS_CHOICES))
-            names, etc = self.departments(t.cell(r, M.I_DEPARTMENTS), True) or ([], False)
-            outcomes = M.lines_of(self.text(t.cell(r, M.I_OUTCOMES), True))
-            issues = M.lines_of(self.text(t.cell(r, M.I_ISSUES), True))
-            issues_etc = self.flag(t.cell(r, M.I_ISSUES_ETC))
-            label = self.text(t.cell(r, M.I_LABEL))
+                if marker not in master_layout.PREVIOUS_CHOICES[:2]:
+                    self.at(Code.PLAN_016, previous_cell, value=marker, choices="・".join(master_layout.PREVIOUS_CHOICES))
+            names, etc = self.departments(t.cell(r, master_layout.I_DEPARTMENTS), True) or ([], False)
+            outcomes = master_layout.lines_of(self.text(t.cell(r, master_layout.I_OUTCOMES), True))
+            issues = master_layout.lines_of(self.text(t.cell(r, master_layout.I_ISSUES), True))
+            issues_etc = self.flag(t.cell(r, master_layout.I_ISSUES_ETC))
+            label = self.text(t.cell(r, master_layout.I_LABEL))
 
             item: dict[str, Any] = {"code": code, "pillar": pillar, "title": title, "previous_plan": previous,
                                     "departments": names}
@@ -371,14 +371,14 @@ class _Reader:
             item["outcomes"], item["issues"] = outcomes, issues
             if issues_etc:
                 item["issues_etc"] = True
-            if label and label != M.DEFAULT_LABEL:
+            if label and label != master_layout.DEFAULT_LABEL:
                 item["initiatives_label"] = label
             item["initiatives"] = []
             self.place_row(f"items[{code}]", t, r, {
-                "code": M.I_CODE, "pillar": M.I_PILLAR, "title": M.I_TITLE, "previous_plan": M.I_PREVIOUS,
-                "departments": M.I_DEPARTMENTS, "departments_etc": M.I_DEPARTMENTS, "outcomes": M.I_OUTCOMES,
-                "issues": M.I_ISSUES, "issues_etc": M.I_ISSUES_ETC, "initiatives_label": M.I_LABEL,
-                "initiatives": M.I_CODE, "indicator": M.I_CODE, "excluded": M.I_CODE,
+                "code": master_layout.I_CODE, "pillar": master_layout.I_PILLAR, "title": master_layout.I_TITLE, "previous_plan": master_layout.I_PREVIOUS,
+                "departments": master_layout.I_DEPARTMENTS, "departments_etc": master_layout.I_DEPARTMENTS, "outcomes": master_layout.I_OUTCOMES,
+                "issues": master_layout.I_ISSUES, "issues_etc": master_layout.I_ISSUES_ETC, "initiatives_label": master_layout.I_LABEL,
+                "initiatives": master_layout.I_CODE, "indicator": master_layout.I_CODE, "excluded": master_layout.I_CODE,
             })
             if code and code not in items:
                 items[code] = item
@@ -386,21 +386,21 @@ class _Reader:
 
     # --- 具体的な取組 ------------------------------------------------------------------------------------
     def _initiatives(self, items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        t = _Table(self, M.SHEET_INITIATIVES, M.INITIATIVE_COLUMNS)
+        t = _Table(self, master_layout.SHEET_INITIATIVES, master_layout.INITIATIVE_COLUMNS)
         out: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
-        for r in t.in_order(M.N_ID):     # within an item: the initiative IDs' order, the charter's
-            id_cell, end_cell, reason_cell = t.cell(r, M.N_ID), t.cell(r, M.N_END), t.cell(r, M.N_REASON)
+        for r in t.in_order(master_layout.N_ID):     # within an item: the initiative IDs' order, the charter's
+            id_cell, end_cell, reason_cell = t.cell(r, master_layout.N_ID), t.cell(r, master_layout.N_END), t.cell(r, master_layout.N_REASON)
             ini_id = self.code(id_cell)
             self.unique(seen, ini_id, id_cell)
-            code = self.item_code(items, t.cell(r, M.N_ITEM))
-            text = self.text(t.cell(r, M.N_TEXT), True)
-            names, etc = self.departments(t.cell(r, M.N_DEPARTMENTS), True) or ([], False)
-            dx = self.flag(t.cell(r, M.N_DX))
-            start, end = self.year(t.cell(r, M.N_START)), self.year(end_cell)
+            code = self.item_code(items, t.cell(r, master_layout.N_ITEM))
+            text = self.text(t.cell(r, master_layout.N_TEXT), True)
+            names, etc = self.departments(t.cell(r, master_layout.N_DEPARTMENTS), True) or ([], False)
+            dx = self.flag(t.cell(r, master_layout.N_DX))
+            start, end = self.year(t.cell(r, master_layout.N_START)), self.year(end_cell)
             reason = self.text(reason_cell)
             if start and end and end < start:
-                self.at(Code.PLAN_011, end_cell, value=end, other_field=M.N_START, other=start)
+                self.at(Code.PLAN_011, end_cell, value=end, other_field=master_layout.N_START, other=start)
             elif not reason and self.period:
                 if start and start > self.period.start:
                     self.at(Code.PLAN_012, reason_cell, what="計画期間の途中から始める取組")
@@ -416,8 +416,8 @@ class _Reader:
                 if value:
                     ini[key] = value
             self.place_row(f"items[{code}].initiatives[{ini_id}]", t, r, {
-                "id": M.N_ID, "text": M.N_TEXT, "departments": M.N_DEPARTMENTS, "departments_etc": M.N_DEPARTMENTS,
-                "dx": M.N_DX, "start": M.N_START, "end": M.N_END, "reason": M.N_REASON, "revisions": M.N_ID,
+                "id": master_layout.N_ID, "text": master_layout.N_TEXT, "departments": master_layout.N_DEPARTMENTS, "departments_etc": master_layout.N_DEPARTMENTS,
+                "dx": master_layout.N_DX, "start": master_layout.N_START, "end": master_layout.N_END, "reason": master_layout.N_REASON, "revisions": master_layout.N_ID,
             })
             if code and ini_id and ini_id not in out:
                 items[code]["initiatives"].append(ini)
@@ -427,28 +427,28 @@ class _Reader:
 
     # --- 参考指標 ----------------------------------------------------------------------------------------
     def _indicators(self, items: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, M.SHEET_INDICATORS, M.INDICATOR_COLUMNS)
+        t = _Table(self, master_layout.SHEET_INDICATORS, master_layout.INDICATOR_COLUMNS)
         seen: dict[str, str] = {}
-        for r in t.in_order(M.K_ITEM):
-            item_cell, reporter_cell = t.cell(r, M.K_ITEM), t.cell(r, M.K_REPORTER)
+        for r in t.in_order(master_layout.K_ITEM):
+            item_cell, reporter_cell = t.cell(r, master_layout.K_ITEM), t.cell(r, master_layout.K_REPORTER)
             code = self.item_code(items, item_cell)
             self.unique(seen, code, item_cell)
-            indicator: dict[str, Any] = {"name": self.text(t.cell(r, M.K_NAME), True),
-                                         "unit": self.text(t.cell(r, M.K_UNIT), True)}
-            baseline = self.number(t.cell(r, M.K_BASELINE))
+            indicator: dict[str, Any] = {"name": self.text(t.cell(r, master_layout.K_NAME), True),
+                                         "unit": self.text(t.cell(r, master_layout.K_UNIT), True)}
+            baseline = self.number(t.cell(r, master_layout.K_BASELINE))
             if baseline is not None:
                 indicator["baseline"] = baseline
-            indicator["baseline_year"] = self.integer(t.cell(r, M.K_BASELINE_YEAR), True, "2021")
-            if self.flag(t.cell(r, M.K_MARKED)):
+            indicator["baseline_year"] = self.integer(t.cell(r, master_layout.K_BASELINE_YEAR), True, "2021")
+            if self.flag(t.cell(r, master_layout.K_MARKED)):
                 indicator["baseline_marked"] = True
-            target = self.number(t.cell(r, M.K_TARGET))
+            target = self.number(t.cell(r, master_layout.K_TARGET))
             if target is not None:
                 indicator["target"] = target
-            indicator["target_year"] = self.year(t.cell(r, M.K_TARGET_YEAR), required=True)
-            direction = self._direction(t.cell(r, M.K_DIRECTION))
+            indicator["target_year"] = self.year(t.cell(r, master_layout.K_TARGET_YEAR), required=True)
+            direction = self._direction(t.cell(r, master_layout.K_DIRECTION))
             if direction != INCREASE:
                 indicator["direction"] = direction
-            if self.flag(t.cell(r, M.K_CUMULATIVE)):
+            if self.flag(t.cell(r, master_layout.K_CUMULATIVE)):
                 indicator["cumulative"] = True
             reporter = self.text(reporter_cell)
             if reporter:
@@ -460,37 +460,37 @@ class _Reader:
             if reporter and item is not None and item["departments"][:1] != [reporter]:
                 indicator["reporter"] = reporter      # (the lead reports unless another department is named)
             self.place_row(f"items[{code}].indicator", t, r, {
-                "name": M.K_NAME, "unit": M.K_UNIT, "baseline": M.K_BASELINE, "baseline_year": M.K_BASELINE_YEAR,
-                "baseline_marked": M.K_MARKED, "target": M.K_TARGET, "target_year": M.K_TARGET_YEAR,
-                "direction": M.K_DIRECTION, "cumulative": M.K_CUMULATIVE, "reporter": M.K_REPORTER,
+                "name": master_layout.K_NAME, "unit": master_layout.K_UNIT, "baseline": master_layout.K_BASELINE, "baseline_year": master_layout.K_BASELINE_YEAR,
+                "baseline_marked": master_layout.K_MARKED, "target": master_layout.K_TARGET, "target_year": master_layout.K_TARGET_YEAR,
+                "direction": master_layout.K_DIRECTION, "cumulative": master_layout.K_CUMULATIVE, "reporter": master_layout.K_REPORTER,
             })
             if item is not None and "indicator" not in item:
                 item["indicator"] = indicator
 
     def _direction(self, c: Cell) -> str:
         key = normalise_choice(c.raw)
-        if not key or key in (M.INCREASE_WORD, INCREASE):
+        if not key or key in (master_layout.INCREASE_WORD, INCREASE):
             return INCREASE
-        if key in (M.DECREASE_WORD, DECREASE):
+        if key in (master_layout.DECREASE_WORD, DECREASE):
             return DECREASE
-        self.at(Code.PLAN_016, c, value=_shown(c.raw), choices=f"{M.INCREASE_WORD}・{M.DECREASE_WORD}")
+        self.at(Code.PLAN_016, c, value=_shown(c.raw), choices=f"{master_layout.INCREASE_WORD}・{master_layout.DECREASE_WORD}")
         return INCREASE
 
     # --- 取組の変更, 対象外 -------------------------------------------------------------------------------
     def _revisions(self, initiatives: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, M.SHEET_REVISIONS, M.REVISION_COLUMNS)
+        t = _Table(self, master_layout.SHEET_REVISIONS, master_layout.REVISION_COLUMNS)
         found: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}   # initiative → (year, row, revision)
         seen: dict[str, str] = {}
-        for r in t.in_order(M.R_ID, M.R_YEAR):
-            id_cell, year_cell, dx_cell, reason_cell = (t.cell(r, h) for h in (M.R_ID, M.R_YEAR, M.R_DX, M.R_REASON))
+        for r in t.in_order(master_layout.R_ID, master_layout.R_YEAR):
+            id_cell, year_cell, dx_cell, reason_cell = (t.cell(r, h) for h in (master_layout.R_ID, master_layout.R_YEAR, master_layout.R_DX, master_layout.R_REASON))
             ini_id = self.code(id_cell)
             if ini_id and ini_id not in initiatives:
                 self.at(Code.PLAN_008, id_cell, value=ini_id)
             year = self.year(year_cell, required=True)
             if ini_id and year:
-                self.unique(seen, f"{ini_id} {year}年度", year_cell, field=f"{M.R_ID}・{M.R_YEAR}")
-            text = self.text(t.cell(r, M.R_TEXT))
-            departments = self.departments(t.cell(r, M.R_DEPARTMENTS), False)
+                self.unique(seen, f"{ini_id} {year}年度", year_cell, field=f"{master_layout.R_ID}・{master_layout.R_YEAR}")
+            text = self.text(t.cell(r, master_layout.R_TEXT))
+            departments = self.departments(t.cell(r, master_layout.R_DEPARTMENTS), False)
             dx = self.flag(dx_cell, blank=None)
             reason = self.text(reason_cell)
             if not reason:
@@ -513,32 +513,32 @@ class _Reader:
             state = (ini["departments"], ini.get("departments_etc", False)) if ini else None
             for k, (_year, r, revision) in enumerate(sorted(revisions, key=lambda x: x[0])):   # in year order
                 self.place_row(f"items[{code}].initiatives[{ini_id}].revisions[{k}]", t, r, {
-                    "year": M.R_YEAR, "reason": M.R_REASON, "text": M.R_TEXT, "departments": M.R_DEPARTMENTS,
-                    "departments_etc": M.R_DEPARTMENTS, "dx": M.R_DX,
+                    "year": master_layout.R_YEAR, "reason": master_layout.R_REASON, "text": master_layout.R_TEXT, "departments": master_layout.R_DEPARTMENTS,
+                    "departments_etc": master_layout.R_DEPARTMENTS, "dx": master_layout.R_DX,
                 })
                 if ini is None:
                     continue
                 restated = "departments" in revision
                 state = _changed_only(revision, state)
                 if restated and not any(key in revision for key in _REVISED):   # the same departments again
-                    self.at(Code.PLAN_019, t.cell(r, M.R_ID), value=ini_id)
+                    self.at(Code.PLAN_019, t.cell(r, master_layout.R_ID), value=ini_id)
                 ini.setdefault("revisions", []).append(revision)
 
     def _exclusions(self, items: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, M.SHEET_EXCLUSIONS, M.EXCLUSION_COLUMNS)
+        t = _Table(self, master_layout.SHEET_EXCLUSIONS, master_layout.EXCLUSION_COLUMNS)
         seen: dict[str, str] = {}
-        for r in t.in_order(M.X_ITEM, M.X_YEAR):
-            year_cell, reason_cell = t.cell(r, M.X_YEAR), t.cell(r, M.X_REASON)
-            code = self.item_code(items, t.cell(r, M.X_ITEM))
+        for r in t.in_order(master_layout.X_ITEM, master_layout.X_YEAR):
+            year_cell, reason_cell = t.cell(r, master_layout.X_YEAR), t.cell(r, master_layout.X_REASON)
+            code = self.item_code(items, t.cell(r, master_layout.X_ITEM))
             year = self.year(year_cell, required=True)
             if code and year:
-                self.unique(seen, f"{code} {year}年度", year_cell, field=f"{M.X_ITEM}・{M.X_YEAR}")
+                self.unique(seen, f"{code} {year}年度", year_cell, field=f"{master_layout.X_ITEM}・{master_layout.X_YEAR}")
             reason = self.text(reason_cell)
             if not reason:
                 self.at(Code.PLAN_012, reason_cell, what="対象外の取組項目")
             if code in items:
                 excluded = items[code].setdefault("excluded", [])
-                self.place_row(f"items[{code}].excluded[{len(excluded)}]", t, r, {"year": M.X_YEAR, "reason": M.X_REASON})
+                self.place_row(f"items[{code}].excluded[{len(excluded)}]", t, r, {"year": master_layout.X_YEAR, "reason": master_layout.X_REASON})
                 excluded.append({"year": year, "reason": reason})
 
 

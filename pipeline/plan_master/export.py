@@ -3,7 +3,7 @@
 `build_master` makes the bytes and touches no file. Every sheet is a plain table (one header row, frozen,
 with an autofilter), each header cell carries a note saying what goes there, and where a value must come
 from another sheet a dropdown offers it. Nothing is protected: the secretariat edits everything. The same
-plan gives the same bytes. The layout is the contract with `master_import` (`master_layout`).
+plan gives the same bytes. The layout is the contract with `importing` (`pipeline.plan_master.layout`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import io
 import xlsxwriter
 
 from pipeline.files import XLSX_INERT_TEXT
-from pipeline.plan import master_layout as M
 from pipeline.plan.model import DECREASE, Plan
-from pipeline.survey import layout as L
-from pipeline.survey.look import LINE_HEIGHT, Look, label_rows
+from pipeline.plan_master import layout as master_layout
+from pipeline.sheets import layout
+from pipeline.sheets.look import LINE_HEIGHT, Look, label_rows
 from pipeline.textwidth import wrapped_lines
 
 SPARE_ROWS = 300              # rows below the data that the dropdowns still cover (rows typed in later)
@@ -73,7 +73,7 @@ class _MasterWriter:
 
     # --- 記入要領 ------------------------------------------------------------------------------------
     def _guide_sheet(self) -> None:
-        ws = self.wb.add_worksheet(M.SHEET_GUIDE)
+        ws = self.wb.add_worksheet(master_layout.SHEET_GUIDE)
         plan = self.plan
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 100)
@@ -84,20 +84,20 @@ class _MasterWriter:
              "行動計画の全体（取組項目・具体的な取組・参考指標・部署）を表にしたものです。編集して保存し、"
              "make plan-import MASTER=計画マスタ.xlsx OUT=plan/計画.toml で計画ファイルにします。"
              "誤りがあれば、シートとセルの位置、値と直し方をすべて表示し、計画ファイルは作りません。"),
-            (M.SHEET_PLAN, "計画の名称・計画期間などを、A列の項目ごとにB列に記入します。"),
-            (M.SHEET_DEPARTMENTS, "計画に出てくるすべての部署（課・福祉事務所）。部署コードは調査票のファイル名に使います。"),
-            (M.SHEET_SECTIONS, "(1)(2) の節。"),
-            (M.SHEET_PILLARS, "取組方針の柱。節の欄は節シートの節番号です。"),
-            (M.SHEET_ITEMS,
+            (master_layout.SHEET_PLAN, "計画の名称・計画期間などを、A列の項目ごとにB列に記入します。"),
+            (master_layout.SHEET_DEPARTMENTS, "計画に出てくるすべての部署（課・福祉事務所）。部署コードは調査票のファイル名に使います。"),
+            (master_layout.SHEET_SECTIONS, "(1)(2) の節。"),
+            (master_layout.SHEET_PILLARS, "取組方針の柱。節の欄は節シートの節番号です。"),
+            (master_layout.SHEET_ITEMS,
              "取組項目（管理番号ごとに1行）。アウトカムと現状・課題は、セル内で改行して1行に1つ書きます。"),
-            (M.SHEET_INITIATIVES,
+            (master_layout.SHEET_INITIATIVES,
              "具体的な取組（計画の ➤ 1つに1行、行の順が計画の順）。計画期間の途中で始める・終える取組は、"
              "開始年度・終了年度と変更理由を記入します。"),
-            (M.SHEET_INDICATORS, "参考指標（取組項目ごとに1行、指標のない取組項目は行なし）。"),
-            (M.SHEET_REVISIONS,
+            (master_layout.SHEET_INDICATORS, "参考指標（取組項目ごとに1行、指標のない取組項目は行なし）。"),
+            (master_layout.SHEET_REVISIONS,
              "計画期間の途中で取組の文章・担当部署・DX を変えるとき、適用年度ごとに1行。空欄の欄は変えません。"
              "変更は適用年度からの調査票と報告書に反映し、それより前の年度には影響しません。"),
-            (M.SHEET_EXCLUSIONS, "ある年度に評価しない（調査票で尋ねない）取組項目と、その理由。"),
+            (master_layout.SHEET_EXCLUSIONS, "ある年度に評価しない（調査票で尋ねない）取組項目と、その理由。"),
             ("記入のしかた",
              "各表の1行目は見出しです（見出しのセルのメモに、記入することを書いています）。見出しの文字は変えないで"
              "ください。列の並べ替えや、メモ用の列の追加はできます。行は追加・削除できます。\n"
@@ -112,19 +112,19 @@ class _MasterWriter:
 
     # --- 計画: label / value rows --------------------------------------------------------------------
     def _plan_sheet(self) -> None:
-        ws = self.wb.add_worksheet(M.SHEET_PLAN)
+        ws = self.wb.add_worksheet(master_layout.SHEET_PLAN)
         plan = self.plan
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 80)
-        self._headers(ws, [M.Column(M.PLAN_HEADERS[0], 22, "項目の名前（変えないでください）。"),
-                           M.Column(M.PLAN_HEADERS[1], 80, "項目の内容。A列の項目のメモに、書くことを書いています。")])
+        self._headers(ws, [master_layout.Column(master_layout.PLAN_HEADERS[0], 22, "項目の名前（変えないでください）。"),
+                           master_layout.Column(master_layout.PLAN_HEADERS[1], 80, "項目の内容。A列の項目のメモに、書くことを書いています。")])
         values = {
             "id": plan.id, "title": plan.title, "city": plan.city, "issued": plan.issued,
             "period_start": plan.period_start, "period_end": plan.period_end, "committee": plan.committee,
             "baseline_note": plan.baseline_note, "dx_note": plan.dx_note,
-            "count_units": M.SEPARATOR.join(plan.count_units),
+            "count_units": master_layout.SEPARATOR.join(plan.count_units),
         }
-        for row, f in enumerate(M.PLAN_FIELDS, 1):
+        for row, f in enumerate(master_layout.PLAN_FIELDS, 1):
             ws.write_string(row, 0, f.label, self.look.label)
             ws.write_comment(row, 0, f.note + ("（必須）" if f.required else ""), _COMMENT)
             value = values[f.key]
@@ -134,50 +134,50 @@ class _MasterWriter:
                 ws.write_string(row, 1, value, self.f_text)
                 ws.set_row(row, LINE_HEIGHT * min(MAX_ROW_LINES, wrapped_lines(value, 80)))
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(M.PLAN_FIELDS), 1)
+        ws.autofilter(0, 0, len(master_layout.PLAN_FIELDS), 1)
         self._print_setup(ws)
 
     # --- the tables ------------------------------------------------------------------------------------
     def _departments_sheet(self) -> None:
         rows = [[d.code, d.name] for d in self.plan.departments]
-        self._table(M.SHEET_DEPARTMENTS, M.DEPARTMENT_COLUMNS, rows)
+        self._table(master_layout.SHEET_DEPARTMENTS, master_layout.DEPARTMENT_COLUMNS, rows)
 
     def _sections_sheet(self) -> None:
         rows = [[s.number, s.title] for s in self.plan.sections]
-        self._table(M.SHEET_SECTIONS, M.SECTION_COLUMNS, rows)
+        self._table(master_layout.SHEET_SECTIONS, master_layout.SECTION_COLUMNS, rows)
 
     def _pillars_sheet(self) -> None:
         rows = [[p.code, p.section, p.title] for p in self.plan.pillars]
-        ws = self._table(M.SHEET_PILLARS, M.PILLAR_COLUMNS, rows)
-        self._choice(ws, M.PILLAR_COLUMNS, M.P_SECTION, f"={NAME_SECTIONS}", "節シートの節番号から選んでください。")
+        ws = self._table(master_layout.SHEET_PILLARS, master_layout.PILLAR_COLUMNS, rows)
+        self._choice(ws, master_layout.PILLAR_COLUMNS, master_layout.P_SECTION, f"={NAME_SECTIONS}", "節シートの節番号から選んでください。")
 
     def _items_sheet(self) -> None:
         plan = self.plan
         rows = [[
-            item.code, item.pillar, item.title, M.SEPARATOR.join(item.previous_plan),
+            item.code, item.pillar, item.title, master_layout.SEPARATOR.join(item.previous_plan),
             self._departments(item.departments, item.departments_etc), "\n".join(item.outcomes),
-            "\n".join(item.issues), M.yes_no(item.issues_etc), item.initiatives_label,
+            "\n".join(item.issues), master_layout.yes_no(item.issues_etc), item.initiatives_label,
         ] for item in plan.items]
-        ws = self._table(M.SHEET_ITEMS, M.ITEM_COLUMNS, rows)
-        cols = M.ITEM_COLUMNS
-        self._choice(ws, cols, M.I_PILLAR, f"={NAME_PILLARS}", "柱シートの柱番号から選んでください。")
-        self._choice(ws, cols, M.I_PREVIOUS, list(M.PREVIOUS_CHOICES), "継続・新規・継続、新規 から選んでください。")
-        self._departments_choice(ws, cols, M.I_DEPARTMENTS)
-        self._yes_no_choice(ws, cols, M.I_ISSUES_ETC)
-        self._choice(ws, cols, M.I_LABEL, list(M.LABEL_CHOICES), "一覧から選ぶか、見出しを記入してください。",
+        ws = self._table(master_layout.SHEET_ITEMS, master_layout.ITEM_COLUMNS, rows)
+        cols = master_layout.ITEM_COLUMNS
+        self._choice(ws, cols, master_layout.I_PILLAR, f"={NAME_PILLARS}", "柱シートの柱番号から選んでください。")
+        self._choice(ws, cols, master_layout.I_PREVIOUS, list(master_layout.PREVIOUS_CHOICES), "継続・新規・継続、新規 から選んでください。")
+        self._departments_choice(ws, cols, master_layout.I_DEPARTMENTS)
+        self._yes_no_choice(ws, cols, master_layout.I_ISSUES_ETC)
+        self._choice(ws, cols, master_layout.I_LABEL, list(master_layout.LABEL_CHOICES), "一覧から選ぶか、見出しを記入してください。",
                      strict=False)
 
     def _initiatives_sheet(self) -> None:
         rows = [[
             ini.id, ini.item_code, ini.text, self._departments(ini.departments, ini.departments_etc),
-            M.yes_no(ini.dx), ini.start or None, ini.end or None, ini.reason,
+            master_layout.yes_no(ini.dx), ini.start or None, ini.end or None, ini.reason,
         ] for ini in self.plan.initiatives]
-        ws = self._table(M.SHEET_INITIATIVES, M.INITIATIVE_COLUMNS, rows)
-        cols = M.INITIATIVE_COLUMNS
-        self._choice(ws, cols, M.N_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
-        self._departments_choice(ws, cols, M.N_DEPARTMENTS)
-        self._yes_no_choice(ws, cols, M.N_DX)
-        for header in (M.N_START, M.N_END):
+        ws = self._table(master_layout.SHEET_INITIATIVES, master_layout.INITIATIVE_COLUMNS, rows)
+        cols = master_layout.INITIATIVE_COLUMNS
+        self._choice(ws, cols, master_layout.N_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
+        self._departments_choice(ws, cols, master_layout.N_DEPARTMENTS)
+        self._yes_no_choice(ws, cols, master_layout.N_DX)
+        for header in (master_layout.N_START, master_layout.N_END):
             self._choice(ws, cols, header, self.years, "計画期間の年度から選んでください（空欄なら期間の初め・終わり）。")
 
     def _indicators_sheet(self) -> None:
@@ -189,18 +189,18 @@ class _MasterWriter:
                 continue
             reporter = plan.department_name(ind.reporter) if ind.reporter else ""
             rows.append([
-                item.code, ind.name, ind.unit, ind.baseline, ind.baseline_year, M.yes_no(ind.baseline_marked),
-                ind.target, ind.target_year, M.DECREASE_WORD if ind.direction == DECREASE else M.INCREASE_WORD,
-                M.yes_no(ind.cumulative), reporter,
+                item.code, ind.name, ind.unit, ind.baseline, ind.baseline_year, master_layout.yes_no(ind.baseline_marked),
+                ind.target, ind.target_year, master_layout.DECREASE_WORD if ind.direction == DECREASE else master_layout.INCREASE_WORD,
+                master_layout.yes_no(ind.cumulative), reporter,
             ])
-        ws = self._table(M.SHEET_INDICATORS, M.INDICATOR_COLUMNS, rows)
-        cols = M.INDICATOR_COLUMNS
-        self._choice(ws, cols, M.K_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
-        self._yes_no_choice(ws, cols, M.K_MARKED)
-        self._choice(ws, cols, M.K_TARGET_YEAR, self.years, "計画期間の年度から選んでください。")
-        self._choice(ws, cols, M.K_DIRECTION, [M.INCREASE_WORD, M.DECREASE_WORD], "増加 か 減少 を選んでください。")
-        self._yes_no_choice(ws, cols, M.K_CUMULATIVE)
-        self._choice(ws, cols, M.K_REPORTER, f"={NAME_DEPARTMENTS}", "部署シートの部署名から選んでください。")
+        ws = self._table(master_layout.SHEET_INDICATORS, master_layout.INDICATOR_COLUMNS, rows)
+        cols = master_layout.INDICATOR_COLUMNS
+        self._choice(ws, cols, master_layout.K_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
+        self._yes_no_choice(ws, cols, master_layout.K_MARKED)
+        self._choice(ws, cols, master_layout.K_TARGET_YEAR, self.years, "計画期間の年度から選んでください。")
+        self._choice(ws, cols, master_layout.K_DIRECTION, [master_layout.INCREASE_WORD, master_layout.DECREASE_WORD], "増加 か 減少 を選んでください。")
+        self._yes_no_choice(ws, cols, master_layout.K_CUMULATIVE)
+        self._choice(ws, cols, master_layout.K_REPORTER, f"={NAME_DEPARTMENTS}", "部署シートの部署名から選んでください。")
 
     def _revisions_sheet(self) -> None:
         rows = []
@@ -214,32 +214,32 @@ class _MasterWriter:
                     etc = r.departments_etc if r.departments_etc is not None else before.departments_etc
                     departments = self._departments(codes, etc)
                 rows.append([ini.id, r.year, r.text or "", departments,
-                             "" if r.dx is None else M.yes_no(r.dx), r.reason])
-        ws = self._table(M.SHEET_REVISIONS, M.REVISION_COLUMNS, rows)
-        cols = M.REVISION_COLUMNS
-        self._choice(ws, cols, M.R_ID, f"={NAME_INITIATIVES}", "具体的な取組シートの取組IDから選んでください。")
-        self._choice(ws, cols, M.R_YEAR, self.years, "計画期間の年度から選んでください。")
-        self._departments_choice(ws, cols, M.R_DEPARTMENTS)
-        self._yes_no_choice(ws, cols, M.R_DX)
+                             "" if r.dx is None else master_layout.yes_no(r.dx), r.reason])
+        ws = self._table(master_layout.SHEET_REVISIONS, master_layout.REVISION_COLUMNS, rows)
+        cols = master_layout.REVISION_COLUMNS
+        self._choice(ws, cols, master_layout.R_ID, f"={NAME_INITIATIVES}", "具体的な取組シートの取組IDから選んでください。")
+        self._choice(ws, cols, master_layout.R_YEAR, self.years, "計画期間の年度から選んでください。")
+        self._departments_choice(ws, cols, master_layout.R_DEPARTMENTS)
+        self._yes_no_choice(ws, cols, master_layout.R_DX)
 
     def _exclusions_sheet(self) -> None:
         rows = [[item.code, e.year, e.reason] for item in self.plan.items for e in item.excluded]
-        ws = self._table(M.SHEET_EXCLUSIONS, M.EXCLUSION_COLUMNS, rows)
-        cols = M.EXCLUSION_COLUMNS
-        self._choice(ws, cols, M.X_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
-        self._choice(ws, cols, M.X_YEAR, self.years, "計画期間の年度から選んでください。")
+        ws = self._table(master_layout.SHEET_EXCLUSIONS, master_layout.EXCLUSION_COLUMNS, rows)
+        cols = master_layout.EXCLUSION_COLUMNS
+        self._choice(ws, cols, master_layout.X_ITEM, f"={NAME_ITEMS}", "取組項目シートの管理番号から選んでください。")
+        self._choice(ws, cols, master_layout.X_YEAR, self.years, "計画期間の年度から選んでください。")
 
     # --- pieces ---------------------------------------------------------------------------------------
     def _departments(self, codes: tuple[str, ...], etc: bool) -> str:
-        return M.departments_cell([self.plan.department_name(c) for c in codes], etc)
+        return master_layout.departments_cell([self.plan.department_name(c) for c in codes], etc)
 
-    def _headers(self, ws, columns: tuple[M.Column, ...] | list[M.Column]) -> None:
+    def _headers(self, ws, columns: tuple[master_layout.Column, ...] | list[master_layout.Column]) -> None:
         for col, column in enumerate(columns):
             ws.write_string(0, col, column.header, self.look.header)
             ws.write_comment(0, col, column.note + ("（必須）" if column.required else ""), _COMMENT)
         ws.set_row(0, LINE_HEIGHT * 2)
 
-    def _table(self, sheet: str, columns: tuple[M.Column, ...], rows: list[list[object]]):
+    def _table(self, sheet: str, columns: tuple[master_layout.Column, ...], rows: list[list[object]]):
         """A plain table: the header row with its notes, one row per thing, frozen header, autofilter, print
         setup. Text columns are in the text format, so what is typed in them stays text (01, 1101, 1-1)."""
         ws = self.wb.add_worksheet(sheet)
@@ -295,7 +295,7 @@ class _MasterWriter:
         })
 
     def _yes_no_choice(self, ws, columns, header: str) -> None:
-        self._choice(ws, columns, header, [M.YES, M.NO], "はい か いいえ を選んでください。")
+        self._choice(ws, columns, header, [master_layout.YES, master_layout.NO], "はい か いいえ を選んでください。")
 
     def _print_setup(self, ws, header: bool = True) -> None:
         ws.set_paper(9)          # A4
@@ -309,13 +309,13 @@ class _MasterWriter:
     def _names(self) -> None:
         """The dropdowns' lists: a column of another sheet, as far down as it is filled."""
         for name, sheet, col in (
-            (NAME_DEPARTMENTS, M.SHEET_DEPARTMENTS, 1),
-            (NAME_SECTIONS, M.SHEET_SECTIONS, 0),
-            (NAME_PILLARS, M.SHEET_PILLARS, 0),
-            (NAME_ITEMS, M.SHEET_ITEMS, 0),
-            (NAME_INITIATIVES, M.SHEET_INITIATIVES, 0),
+            (NAME_DEPARTMENTS, master_layout.SHEET_DEPARTMENTS, 1),
+            (NAME_SECTIONS, master_layout.SHEET_SECTIONS, 0),
+            (NAME_PILLARS, master_layout.SHEET_PILLARS, 0),
+            (NAME_ITEMS, master_layout.SHEET_ITEMS, 0),
+            (NAME_INITIATIVES, master_layout.SHEET_INITIATIVES, 0),
         ):
-            letter = L.column_letter(col)
+            letter = layout.column_letter(col)
             self.wb.define_name(name, f"=OFFSET('{sheet}'!${letter}$2,0,0,MAX(1,COUNTA('{sheet}'!${letter}:${letter})-1),1)")
 
 

@@ -1,5 +1,5 @@
 """After collect: the year's return packets and reminder list, made and staged together with collect's
-own outputs (pipeline.collect.usecase), or written on their own (write_followup)."""
+own outputs (pipeline.usecases.collect_year)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.collect.run import CollectResult
+from pipeline.collect.returns import CollectResult
 from pipeline.config import Config
 from pipeline.files import Staging
 from pipeline.followup.packets import PacketsResult, stage_packets
 from pipeline.followup.reminders import Reminder, reminder_list_name, reminder_workbook, reminders
-from pipeline.plan import Department, Plan
+from pipeline.plan import Department, YearPlan
 from pipeline.vocabulary import MISSING
 
 # --- after a collect run -------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def missing_line(missing: list[Department]) -> str:
 
 
 def stage_followup(
-    plan: Plan, config: Config, result: CollectResult, staging: Staging,
+    plan: YearPlan, config: Config, result: CollectResult, staging: Staging,
     progress: Callable[[int, int, str], None] | None = None,
     today: dt.date | None = None,
     inline: bool = False,
@@ -61,19 +61,3 @@ def stage_followup(
                          reminder_workbook(plan, config, result.year, items, today, notes))
     missing = [r.department for r in items if r.status == MISSING]
     return FollowupResult(packets, path, items, missing, notes)
-
-
-def write_followup(
-    plan: Plan, config: Config, result: CollectResult,
-    progress: Callable[[int, int, str], None] | None = None,
-    today: dt.date | None = None,
-    inline: bool = False,
-) -> FollowupResult:
-    """Write the year's return packets and its reminder list into output/<year>/, all or none."""
-    plan = plan.for_year(result.year)
-    with Staging() as staging:
-        followup = stage_followup(plan, config, result, staging, progress=progress, today=today, inline=inline)
-        staging.publish()
-    return followup
-
-

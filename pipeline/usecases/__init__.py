@@ -1,0 +1,1 @@
+"""Use cases that span stages: each is one command's whole run."""
