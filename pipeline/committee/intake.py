@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -366,7 +365,7 @@ def collect_opinions(plan: Plan, config: Config, year: int, *, inline: bool = Fa
                 staging.publish()
                 return result
             keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()   # the copy and the staged file on disk before the store points at them
+            staging.flush()   # the copy and the staged file on disk before the store points at them
             with Store(config.store_path) as store:
                 store.replace_opinions(year, result.opinions, result.practices, file_name=path.name,
                                        sha256=outcome.sha256)

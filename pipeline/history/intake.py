@@ -10,7 +10,6 @@ transcribed (with its 転記元); with an error it changes nothing in the store.
 from __future__ import annotations
 
 import functools
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +273,7 @@ def import_transcript(plan: Plan, config: Config, year: int, file: Path | None =
                 staging.publish()
                 return result
             keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()
+            staging.flush()
             with Store(config.store_path) as store:
                 result.replaced_collected = refuse_collected(store, year, force=force)
                 store.replace_year(transcribed_record(plan, year, path.name, len(outcome.data), outcome.sha256,
