@@ -41,7 +41,11 @@ R = TypeVar("R")
 
 # First item of every message a worker sends. _ERROR_ENDING: the task ran out of memory, and the worker ends
 # after saying so (what it mapped may not be given back): the job after it gets a fresh worker.
-_OK, _ERROR, _INIT_FAILED, _ERROR_ENDING = 0, 1, 2, 3
+# _READY: the worker is set up (initialised) and takes jobs; its first job's time limit counts from then, not
+# from its start, which for a spawned worker (Windows) includes a second or more of importing.
+_OK, _ERROR, _INIT_FAILED, _ERROR_ENDING, _READY = 0, 1, 2, 3, 4
+_STARTED = object()
+_START_SECONDS = 120.0                  # how long a worker may take to get ready before it counts as stuck
 _JOIN_SECONDS = 2.0                     # how long an idle worker gets to end before it is killed
 # With queues (queue > 1), while every worker has work in hand, the parent waits this long before it looks
 # for results, so that it takes several at each wake-up instead of waking up for every small job.
@@ -165,14 +169,19 @@ class _Worker:
         self.jobs: deque = deque()     # sent, in order; the first is the one it is working on
         self.timeout: float | None = None
         self.deadline = float("inf")   # for the first job: `timeout` after the worker got to it
+        self.ready = False             # it said _READY
 
     @property
     def busy(self) -> bool:
         return bool(self.jobs)
 
     def start_clock(self) -> None:
-        """The worker has just got to its first job (it was idle, or sent back the job before)."""
-        self.deadline = time.monotonic() + self.timeout if self.timeout is not None else float("inf")
+        """The worker has just got to its first job (it was idle, or sent back the job before); one that is not
+        ready yet gets its first job once it is (and _START_SECONDS to become so)."""
+        if self.timeout is None:
+            self.deadline = float("inf")
+        else:
+            self.deadline = time.monotonic() + self.timeout + (0.0 if self.ready else _START_SECONDS)
 
 
 class _Pool:
@@ -245,8 +254,11 @@ class _Pool:
         finished = []
         for worker in busy:
             # A result already in the pipe wins over a death or a deadline noticed at the same time.
-            while worker.jobs and worker.conn.poll():
+            while worker.jobs and _has_message(worker.conn):
                 outcome, ended = self._receive(worker)
+                if outcome is _STARTED:
+                    worker.start_clock()
+                    continue
                 finished.append((worker.jobs.popleft(), outcome))
                 if ended:
                     self._give_back(worker)      # retired already
@@ -279,6 +291,9 @@ class _Pool:
             return WorkerFailure("crashed", self._death(worker)), True
         if tag == _OK:
             return payload, False
+        if tag == _READY:
+            worker.ready = True
+            return _STARTED, False
         if tag in (_ERROR, _ERROR_ENDING):
             line, error = payload
             if tag == _ERROR_ENDING:
@@ -325,6 +340,15 @@ class _Pool:
             _quietly(lambda s=stderr: os.unlink(s))
         self.workers = []
         self.spare_stderr = []
+
+
+def _has_message(conn) -> bool:
+    """Whether `conn` has something to read: a message, or the end of a worker that died (POSIX says so by
+    a readable end; Windows raises BrokenPipeError, which is the same news: recv will tell the death)."""
+    try:
+        return conn.poll()
+    except (BrokenPipeError, EOFError):
+        return True
 
 
 def _quietly(action: Callable[[], Any]) -> None:
@@ -375,6 +399,7 @@ def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr) -
     except Exception as exc:
         conn.send((_INIT_FAILED, _exception_line(exc)))
         return
+    conn.send((_READY, None))
     while True:
         try:
             jobs = conn.recv()

@@ -38,6 +38,20 @@ from pathlib import Path
 WINDOWS = os.name == "nt"
 LINUX = sys.platform.startswith("linux")
 
+def wine_version() -> str | None:
+    """Wine's version when this Windows Python runs under Wine (CI), else None."""
+    if not WINDOWS:
+        return None
+    import ctypes
+
+    try:
+        get = ctypes.WinDLL("ntdll").wine_get_version
+    except (OSError, AttributeError):
+        return None
+    get.restype = ctypes.c_char_p
+    return get().decode("ascii", "replace")
+
+
 # --- open flags -------------------------------------------------------------------------------------
 
 O_BINARY = getattr(os, "O_BINARY", 0)                       # Windows: no newline or ^Z translation
