@@ -102,10 +102,11 @@ class Staging:
         return temporary
 
     def stage(self, target: Path, data: bytes) -> Path:
-        """Write `data` as the new content of `target`, not yet in place; staging a target again replaces it."""
+        """Write `data` as the new content of `target`, not yet in place; staging a target again replaces it.
+        A package (.xlsx, .docx) is written as made on any system (same_on_every_system)."""
         if target in self._staged:
             self.unstage(target)
-        write_new(self.temporary(target), data, target=target)
+        write_new(self.temporary(target), same_on_every_system(data), target=target)
         return target
 
     def staged(self, target: Path) -> Path:
@@ -240,6 +241,28 @@ def zip_member(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     info.external_attr = 0o644 << 16
     info.create_system = 0
     return info
+
+
+def same_on_every_system(data: bytes) -> bytes:
+    """A package (a zip: .xlsx, .docx) marked as made on MS-DOS/Windows whatever system made it: Python's
+    zipfile records the system it runs on in each member's "version made by" (3 = Unix, 0 = Windows), and
+    xlsxwriter leaves it so, which alone would make Linux's and Windows' workbooks differ by a byte per member.
+    Only the central directory holds it; anything that is not a plain zip is returned as it is."""
+    if not data.startswith(b"PK\x03\x04"):
+        return data
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or len(data) < end + 22:
+        return data
+    count = int.from_bytes(data[end + 10:end + 12], "little")
+    offset = int.from_bytes(data[end + 16:end + 20], "little")
+    out = bytearray(data)
+    for _ in range(count):
+        if out[offset:offset + 4] != b"PK\x01\x02":
+            return data          # zip64 or something unexpected: leave it whole
+        out[offset + 5] = 0      # the high byte of "version made by": the host system
+        name, extra, comment = (int.from_bytes(out[offset + k:offset + k + 2], "little") for k in (28, 30, 32))
+        offset += 46 + name + extra + comment
+    return bytes(out)
 
 
 _COMPRESSED = (".png", ".jpg", ".jpeg", ".gif")

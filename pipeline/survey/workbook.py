@@ -19,7 +19,7 @@ from pipeline.committee.loop import YearAsk, load_year_ask
 from pipeline.committee.model import OpinionState, item_title
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
-from pipeline.files import Staging, write_new
+from pipeline.files import Staging, same_on_every_system, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan
 from pipeline.store import Answer, Evaluation, Store
@@ -172,7 +172,7 @@ def _write_one(job: tuple[str, str, str]) -> tuple[str, str, str]:
     plan = _WRITER["plan"]
     data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"],
                           ask=_WRITER["ask"])
-    write_new(Path(temporary), data, target=Path(path))   # made durable at once, and put in place, when all are written
+    write_new(Path(temporary), same_on_every_system(data), target=Path(path))   # made durable at once, and put in place, when all are written
     return job
 
 
