@@ -180,3 +180,45 @@ def test_kill_group__ends_the_child_and_what_it_started():
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, **platform.own_group())
     platform.kill_group(proc)
     assert proc.returncode is not None
+
+
+@pytest.mark.skipif(not platform.WINDOWS, reason="a sharing violation is Windows' own")
+def test_held_open__a_file_opened_as_excel_opens_it__found_and_said_before_anything_changes(tmp_path):
+    import ctypes
+    from ctypes import wintypes
+
+    target = tmp_path / "回収状況_2024.xlsx"
+    target.write_bytes(b"old")
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateFileW.restype = wintypes.HANDLE
+    kernel32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, ctypes.c_void_p,
+                                     wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
+    generic_read_write, share_read, open_existing = 0xC0000000, 0x1, 3   # as Excel holds a workbook it shows
+    handle = kernel32.CreateFileW(str(target), generic_read_write, share_read, None, open_existing, 0, None)
+    assert handle != wintypes.HANDLE(-1).value
+    try:
+        assert platform.held_open(target)
+        with pytest.raises(StorageError) as caught, files.Staging() as staging:
+            staging.stage(target, b"new")
+            staging.publish()
+        assert caught.value.cause == IN_USE and str(target) in str(caught.value)
+        with pytest.raises(StorageError) as direct:
+            files.write_atomically(target, b"new")
+        assert direct.value.cause == IN_USE
+    finally:
+        kernel32.CloseHandle(handle)
+    assert target.read_bytes() == b"old"
+    assert not platform.held_open(target)
+
+
+def test_run_lock__second_holder_refused_with_a_message(tmp_path):
+    from pipeline.errors import LockedError
+    from pipeline.storefile import run_lock
+
+    store = tmp_path / "store.sqlite"
+    with run_lock(store):
+        with pytest.raises(LockedError) as caught, run_lock(store):
+            pass
+        assert "別の collect または report が実行中です" in str(caught.value)
+    with run_lock(store):     # free again once the first is done
+        pass
