@@ -51,6 +51,9 @@ FULL = "容量不足"
 NO_PERMISSION = "権限がない"
 READ_ONLY = "読み取り専用"
 NO_FOLDER = "フォルダーがない"
+IN_USE = "ほかのアプリが開いている"
+# Windows' winerror 32 and 33 (a sharing or lock violation): Excel or Word holds the file open
+_SHARING_VIOLATIONS = (32, 33)
 
 _CAUSE_BY_ERRNO = {
     errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EFBIG: FULL,
@@ -64,6 +67,7 @@ _ADVICE = {
     NO_PERMISSION: "{folder} に書き込む権限があるか確かめて（必要なら管理者に依頼して）から、もう一度実行してください。",
     READ_ONLY: "{folder} が読み取り専用（ファイルやフォルダーの設定、読み取り専用のドライブ）になっていないか確かめてから、"
                "もう一度実行してください。",
+    IN_USE: "{file} を開いている Excel や Word などを閉じてから、もう一度実行してください。",
     NO_FOLDER: "{folder} があるか（ネットワークドライブがつながっているか、config.toml の [paths] が正しいか）確かめてから、"
                "もう一度実行してください。",
 }
@@ -90,14 +94,16 @@ class StorageError(PipelineError):
         cause = cause or cause_of(exc)
         where = Path(path) if path is not None else None
         folder = where.parent if where is not None else "保存先のフォルダー"
-        advice = _ADVICE.get(cause, _OTHER_ADVICE).format(folder=folder)
+        advice = _ADVICE.get(cause, _OTHER_ADVICE).format(folder=folder, file=where)
         subject = f"{where} " if where is not None else "保存先のファイル"
         return cls(f"{subject}{action}（原因: {cause}）。{NOT_A_RETURN}{changed}{advice}", path=where, cause=cause)
 
 
 def cause_of(exc: BaseException) -> str:
-    """FULL, NO_PERMISSION, READ_ONLY or NO_FOLDER when the error says so, else the system's own words."""
+    """FULL, NO_PERMISSION, READ_ONLY, NO_FOLDER or IN_USE when the error says so, else the system's own words."""
     if isinstance(exc, OSError):
+        if getattr(exc, "winerror", None) in _SHARING_VIOLATIONS:
+            return IN_USE
         if exc.errno in _CAUSE_BY_ERRNO:
             return _CAUSE_BY_ERRNO[exc.errno]
         return exc.strerror or str(exc) or type(exc).__name__

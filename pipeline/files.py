@@ -15,6 +15,7 @@ import secrets
 import zipfile
 from pathlib import Path
 
+from pipeline import platform
 from pipeline.errors import NOTHING_CHANGED, StorageError
 
 _TOKEN_BYTES = 6
@@ -30,16 +31,18 @@ def temporary_name(path: Path, token: str) -> Path:
 
 def write_new(temporary: Path, data: bytes, *, target: Path, durable: bool = False) -> None:
     """Create `temporary` (which must not exist) holding `data`; on failure remove it and raise
-    StorageError naming `target`, the file it stands for."""
+    StorageError naming `target`, the file it stands for. `durable`: flushed to disk before this returns;
+    where the system has no trustworthy sync() for all files (platform.flush_each_file), always."""
     # created with 0o666: the kernel applies the umask (and a default ACL) as for any new file, with
-    # no need to read the umask (which os.umask can only do by changing it, a race with threads)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    # no need to read the umask (which os.umask can only do by changing it, a race with threads);
+    # in binary mode (O_BINARY on Windows)
+    durable = durable or platform.flush_each_file()
     try:
         try:
-            fd = os.open(temporary, flags, 0o666)
+            fd = platform.create_new(temporary)
         except FileNotFoundError:   # its folder is not there yet (looked for only then: thousands of archive copies)
             temporary.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(temporary, flags, 0o666)
+            fd = platform.create_new(temporary)
     except OSError as exc:
         raise StorageError.of(exc, target) from None
     try:
@@ -60,14 +63,16 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename over `path`.
 
     `durable=False` skips the per-file fsync, for many files that the caller makes durable at once
-    with one os.sync() before anything points at them."""
+    with one platform.flush_written() before anything points at them."""
     temporary = temporary_name(path, secrets.token_hex(_TOKEN_BYTES))
     write_new(temporary, data, target=path, durable=durable)
     try:
-        os.replace(temporary, path)
+        platform.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise StorageError.of(exc, path) from None
+    if durable:
+        platform.flush_folder(path.parent)
 
 
 class Staging:
@@ -97,10 +102,11 @@ class Staging:
         return temporary
 
     def stage(self, target: Path, data: bytes) -> Path:
-        """Write `data` as the new content of `target`, not yet in place; staging a target again replaces it."""
+        """Write `data` as the new content of `target`, not yet in place; staging a target again replaces it.
+        A package (.xlsx, .docx) is written as made on any system (same_on_every_system)."""
         if target in self._staged:
             self.unstage(target)
-        write_new(self.temporary(target), data, target=target)
+        write_new(self.temporary(target), same_on_every_system(data), target=target)
         return target
 
     def staged(self, target: Path) -> Path:
@@ -119,21 +125,33 @@ class Staging:
         (and removed with the staged ones) shows a folder we cannot change before anything is committed."""
         probe = temporary_name(path, f"{self.token}-removal")
         try:
-            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+            platform.touch_new(probe)
         except OSError as exc:
             raise StorageError.of(exc, path, action="を削除できません") from None
         self._probes.append(probe)
         self._to_remove.append(path)
 
+    def flush(self) -> None:
+        """Before the store points at what was written: every file written so far (the staged ones, archive
+        copies) on disk, and no target held open by another program (Excel, Word), so that publish() after the
+        store's commit will not stop half-way for that. StorageError naming the file to close otherwise."""
+        platform.flush_written()
+        self._refuse_held_open(NOTHING_CHANGED)
+
     def publish(self, *, sync: bool = True, changed: str = NOTHING_CHANGED) -> None:
         """Put every staged file in place, then remove the files marked to go. `sync`: flush everything to
-        disk first (one os.sync() for all). `changed` is what the message says if a rename fails half-way."""
+        disk first (platform.flush_written). `changed` is what the message says if a rename fails half-way.
+
+        A target another program holds open (Excel, Word on Windows) is found before anything is replaced:
+        the run stops naming it, and every target stays as it was."""
         if sync:
-            os.sync()
+            platform.flush_written()
+        self._refuse_held_open(changed)
+        folders = {target.parent for target in self._staged}
         while self._staged:
             target, temporary = next(iter(self._staged.items()))
             try:
-                os.replace(temporary, target)
+                platform.replace(temporary, target)
             except OSError as exc:
                 raise StorageError.of(exc, target, changed=changed) from None
             del self._staged[target]
@@ -145,6 +163,15 @@ class Staging:
                 raise StorageError.of(exc, path, action="を削除できません", changed=changed) from None
             del self._to_remove[0]
         self.discard()   # the probes
+        if sync:
+            for folder in sorted(folders):
+                platform.flush_folder(folder)
+
+    def _refuse_held_open(self, changed: str) -> None:
+        for target in [*self._staged, *self._to_remove]:
+            if platform.held_open(target):
+                raise StorageError.of(platform.sharing_violation(target), target, action="を置き換えられません",
+                                      changed=changed)
 
     def discard(self) -> None:
         """Remove every temporary file not yet in place; the targets stay as they were."""
@@ -214,6 +241,28 @@ def zip_member(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     info.external_attr = 0o644 << 16
     info.create_system = 0
     return info
+
+
+def same_on_every_system(data: bytes) -> bytes:
+    """A package (a zip: .xlsx, .docx) marked as made on MS-DOS/Windows whatever system made it: Python's
+    zipfile records the system it runs on in each member's "version made by" (3 = Unix, 0 = Windows), and
+    xlsxwriter leaves it so, which alone would make Linux's and Windows' workbooks differ by a byte per member.
+    Only the central directory holds it; anything that is not a plain zip is returned as it is."""
+    if not data.startswith(b"PK\x03\x04"):
+        return data
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or len(data) < end + 22:
+        return data
+    count = int.from_bytes(data[end + 10:end + 12], "little")
+    offset = int.from_bytes(data[end + 16:end + 20], "little")
+    out = bytearray(data)
+    for _ in range(count):
+        if out[offset:offset + 4] != b"PK\x01\x02":
+            return data          # zip64 or something unexpected: leave it whole
+        out[offset + 5] = 0      # the high byte of "version made by": the host system
+        name, extra, comment = (int.from_bytes(out[offset + k:offset + k + 2], "little") for k in (28, 30, 32))
+        offset += 46 + name + extra + comment
+    return bytes(out)
 
 
 _COMPRESSED = (".png", ".jpg", ".jpeg", ".gif")

@@ -6,11 +6,15 @@ returned file is read in a worker process with an address-space limit; a worker 
 costs one file (a WorkerFailure), a fresh worker takes its place, and the run goes on.
 
 Why not the standard pools: a dead worker breaks a whole ProcessPoolExecutor, and multiprocessing.Pool
-waits forever for the result of a worker that died. Here each worker is a forked Process with its own
+waits forever for the result of a worker that died. Here each worker is a Process with its own
 Pipe, working through the jobs it was sent in order and sending back each result as soon as it has it, so
 the parent always knows which job a death belongs to: the first one sent that has no result. The jobs
 queued behind it go to other workers, so a hostile file costs only itself. Several jobs travel in one
 message (`queue`), so a worker never waits for a round trip to the parent between two small files.
+
+Workers are forked where the system allows it (Linux) and spawned elsewhere (Windows, macOS; see
+pipeline.platform): a worker gets the task, the initializer and its arguments pickled, and inherits nothing
+else, so the task and the initializer must be module-level functions (or functools.partial of one).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import resource
 import signal
 import sys
 import tempfile
@@ -31,12 +34,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from pipeline import platform
+
 J = TypeVar("J")
 R = TypeVar("R")
 
 # First item of every message a worker sends. _ERROR_ENDING: the task ran out of memory, and the worker ends
 # after saying so (what it mapped may not be given back): the job after it gets a fresh worker.
-_OK, _ERROR, _INIT_FAILED, _ERROR_ENDING = 0, 1, 2, 3
+# _READY: the worker is set up (initialised) and takes jobs; its first job's time limit counts from then, not
+# from its start, which for a spawned worker (Windows) includes a second or more of importing.
+_OK, _ERROR, _INIT_FAILED, _ERROR_ENDING, _READY = 0, 1, 2, 3, 4
+_STARTED = object()
+_START_SECONDS = 120.0                  # how long a worker may take to get ready before it counts as stuck
 _JOIN_SECONDS = 2.0                     # how long an idle worker gets to end before it is killed
 # With queues (queue > 1), while every worker has work in hand, the parent waits this long before it looks
 # for results, so that it takes several at each wake-up instead of waking up for every small job.
@@ -78,13 +87,13 @@ def run_isolated(
     """Run `task(job)` for every job in worker processes; yield (job, result or WorkerFailure) as
     each finishes, in completion order.
 
-    `task` and `initializer` run in forked workers (`workers`=0: one per CPU), each working through the
+    `task` and `initializer` run in worker processes (`workers`=0: one per CPU), each working through the
     jobs it was sent one at a time. `queue` is how many jobs a worker may hold: with more than one, jobs are
     sent in batches (a new one once half are done), so a worker goes from one small job to the next without
     waiting for this process; a worker that dies costs only the job it was working on, and the jobs queued
     behind it go to other workers. `jobs` is consumed lazily and results are not kept, so a long run
     streams. `memory_bytes` is how much address space a worker may map beyond what it inherits from this
-    process at fork (RLIMIT_AS): counting from zero would make the limit depend on how much the parent
+    process at fork, or has after starting (platform.limit_memory): counting from zero would make the limit depend on how much the parent
     happened to map (libraries, thread stacks) rather than on the file being read. `timeout` is seconds per
     job, counted from when the worker gets to it (None: no limit). Workers end when the iterator is
     exhausted, closed, garbage-collected or interrupted (Ctrl-C).
@@ -146,12 +155,12 @@ class _Worker:
             if stream is not None:
                 _quietly(stream.flush)
         parent_end, child_end = context.Pipe(duplex=True)
-        # The child closes every parent end it inherits, so that if this process dies, the worker
-        # sees the end of its pipe and stops instead of waiting for a job forever.
-        inherited = [parent_end, *(w.conn for w in others)]
+        # A forked child closes every parent end it inherits, so that if this process dies, the worker
+        # sees the end of its pipe and stops instead of waiting for a job forever. A spawned one inherits none.
+        inherited = [parent_end, *(w.conn for w in others)] if context.get_start_method() == "fork" else []
         self.process = context.Process(
             target=_serve,
-            args=(child_end, inherited, task, memory_bytes, initializer, initargs, stderr.fileno()),
+            args=(child_end, inherited, task, memory_bytes, initializer, initargs, stderr),
             daemon=True,
         )
         self.process.start()
@@ -160,19 +169,24 @@ class _Worker:
         self.jobs: deque = deque()     # sent, in order; the first is the one it is working on
         self.timeout: float | None = None
         self.deadline = float("inf")   # for the first job: `timeout` after the worker got to it
+        self.ready = False             # it said _READY
 
     @property
     def busy(self) -> bool:
         return bool(self.jobs)
 
     def start_clock(self) -> None:
-        """The worker has just got to its first job (it was idle, or sent back the job before)."""
-        self.deadline = time.monotonic() + self.timeout if self.timeout is not None else float("inf")
+        """The worker has just got to its first job (it was idle, or sent back the job before); one that is not
+        ready yet gets its first job once it is (and _START_SECONDS to become so)."""
+        if self.timeout is None:
+            self.deadline = float("inf")
+        else:
+            self.deadline = time.monotonic() + self.timeout + (0.0 if self.ready else _START_SECONDS)
 
 
 class _Pool:
     def __init__(self, size, task, memory_bytes, initializer, initargs, queue=1):
-        self.context = multiprocessing.get_context("fork")
+        self.context = multiprocessing.get_context(platform.worker_start_method())
         self.size = size
         self.task = task
         self.memory_bytes = memory_bytes
@@ -219,7 +233,7 @@ class _Pool:
 
     def _worker_with_room(self, fresh: bool = False) -> _Worker:
         if len(self.workers) < self.size or fresh:
-            stderr = self.spare_stderr.pop() if self.spare_stderr else tempfile.TemporaryFile(prefix="worker-stderr-")
+            stderr = self.spare_stderr.pop() if self.spare_stderr else _stderr_file()
             worker = _Worker(self.context, self.task, self.memory_bytes, self.initializer, self.initargs,
                              stderr, self.workers)
             self.workers.append(worker)
@@ -240,8 +254,11 @@ class _Pool:
         finished = []
         for worker in busy:
             # A result already in the pipe wins over a death or a deadline noticed at the same time.
-            while worker.jobs and worker.conn.poll():
+            while worker.jobs and _has_message(worker.conn):
                 outcome, ended = self._receive(worker)
+                if outcome is _STARTED:
+                    worker.start_clock()
+                    continue
                 finished.append((worker.jobs.popleft(), outcome))
                 if ended:
                     self._give_back(worker)      # retired already
@@ -274,6 +291,9 @@ class _Pool:
             return WorkerFailure("crashed", self._death(worker)), True
         if tag == _OK:
             return payload, False
+        if tag == _READY:
+            worker.ready = True
+            return _STARTED, False
         if tag in (_ERROR, _ERROR_ENDING):
             line, error = payload
             if tag == _ERROR_ENDING:
@@ -288,13 +308,8 @@ class _Pool:
         if code is None:
             worker.process.kill()
             reason = "the worker stopped answering"
-        elif code < 0:
-            try:
-                reason = signal.Signals(-code).name
-            except ValueError:
-                reason = f"signal {-code}"
         else:
-            reason = f"exit code {code}"
+            reason = platform.death_reason(code)
         said = _last_words(worker.stderr)
         self._retire(worker)
         return f"{reason}: {said}"[:_DETAIL_CHARS] if said else reason
@@ -320,11 +335,20 @@ class _Pool:
                 _quietly(worker.process.kill)
                 worker.process.join()
             _quietly(worker.process.close)
-            _quietly(worker.stderr.close)
+            _quietly(lambda w=worker: os.unlink(w.stderr))
         for stderr in self.spare_stderr:
-            _quietly(stderr.close)
+            _quietly(lambda s=stderr: os.unlink(s))
         self.workers = []
         self.spare_stderr = []
+
+
+def _has_message(conn) -> bool:
+    """Whether `conn` has something to read: a message, or the end of a worker that died (POSIX says so by
+    a readable end; Windows raises BrokenPipeError, which is the same news: recv will tell the death)."""
+    try:
+        return conn.poll()
+    except (BrokenPipeError, EOFError):
+        return True
 
 
 def _quietly(action: Callable[[], Any]) -> None:
@@ -334,11 +358,19 @@ def _quietly(action: Callable[[], Any]) -> None:
         pass
 
 
-def _last_words(stderr) -> str:
+def _stderr_file() -> str:
+    """A file for a worker's standard error, by name: a spawned worker opens it itself."""
+    fd, path = tempfile.mkstemp(prefix="worker-stderr-")
+    os.close(fd)
+    return path
+
+
+def _last_words(stderr: str) -> str:
     """The line that says why a worker died, from its captured stderr: Rust and C print it first,
     a Python traceback ends with it. faulthandler's report (only the signal again, then stacks) is left out."""
     try:
-        text = os.pread(stderr.fileno(), 16384, 0).decode("utf-8", "replace")
+        with open(stderr, "rb") as fh:
+            text = fh.read(16384).decode("utf-8", "replace")
     except OSError:
         return ""
     text = text.split("Fatal Python error:", 1)[0]
@@ -350,23 +382,24 @@ def _last_words(stderr) -> str:
 
 # --- the worker's side ----------------------------------------------------------------------------
 
-def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr_fd) -> None:
+def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr) -> None:
     """A worker's life: limit memory, initialise, then one job after another until the pipe closes."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
         for other in inherited:
             other.close()
-        os.dup2(stderr_fd, 2)
+        platform.redirect_stderr(stderr)
         if faulthandler.is_enabled():
             # Its report of a fatal signal goes to the captured stderr too. By descriptor: sys.stderr
             # may be an object without one (click's CliRunner in tests).
             faulthandler.enable(2)
-        _limit_address_space(memory_bytes)
+        platform.limit_memory(memory_bytes)
         if initializer is not None:
             initializer(*initargs)
     except Exception as exc:
         conn.send((_INIT_FAILED, _exception_line(exc)))
         return
+    conn.send((_READY, None))
     while True:
         try:
             jobs = conn.recv()
@@ -391,28 +424,12 @@ def _serve(conn, inherited, task, memory_bytes, initializer, initargs, stderr_fd
                 return
 
 
-def _limit_address_space(budget: int) -> None:
-    if budget <= 0:
-        return
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # no /proc (not Linux): count from zero
-        mapped = 0
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = mapped + budget
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
 def _clear_stderr() -> None:
     """Keep only the current job's stderr, so a crash shows its own last words and the file stays small."""
     try:
         if sys.stderr is not None:
             sys.stderr.flush()
-        os.ftruncate(2, 0)
-        os.lseek(2, 0, os.SEEK_SET)
+        platform.clear_file(2)
     except OSError:
         pass
 

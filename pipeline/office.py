@@ -10,7 +10,9 @@ module is both the library the pipeline calls and the worker script that Python 
 The worker starts its own soffice with a throw-away profile (-env:UserInstallation) so it neither
 needs nor disturbs a user's LibreOffice, maps the report's Japanese fonts to Noto CJK through a
 fontconfig file of its own, and prints the filled table of contents as JSON. The caller kills the
-worker's whole process group when the time limit passes. Only the standard library is imported here.
+worker's whole process group when the time limit passes. Only the standard library is imported at the top:
+the worker script runs in LibreOffice's Python, where this package is not installed, so the caller's side
+imports pipeline.platform (where LibreOffice lives, how to end a process tree) inside its functions.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -51,20 +52,6 @@ PDF_OPTIONS = {
     "ExportNotes": False,
 }
 
-_SOFFICE_CANDIDATES = (
-    "/usr/bin/soffice",
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-_UNO_PYTHON_CANDIDATES = (
-    "/usr/bin/python3",
-    "/usr/lib/libreoffice/program/python",
-    "/opt/libreoffice/program/python",
-    "/Applications/LibreOffice.app/Contents/Resources/python",
-)
-
-
 class OfficeError(Exception):
     """LibreOffice could not update or export the document (the .docx itself is fine)."""
 
@@ -79,22 +66,24 @@ class Office:
 
         `docx` is not changed. Raises OfficeError on failure or when `timeout` seconds pass.
         """
+        from pipeline import platform  # not at the top: see the module's docstring
+
         profile = Path(tempfile.mkdtemp(prefix="gyozai-lo-"))
         tmp_pdf = pdf.with_name(f".{pdf.name}.tmp")
         try:
             proc = subprocess.Popen(
                 [self.python, "-I", str(Path(__file__).resolve()), self.soffice, str(docx.resolve()),
                  str(tmp_pdf.resolve()), str(profile)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **platform.own_group(),
                 env={**os.environ, "FONTCONFIG_FILE": str(fontconfig_file(profile))},
             )
             try:
                 out, err = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
-                _kill_group(proc)
+                platform.kill_group(proc)
                 raise OfficeError(f"{timeout:.0f}秒以内に終わりませんでした") from None
             finally:
-                _kill_group(proc)  # soffice, if the worker left it behind
+                platform.kill_group(proc)  # soffice, if the worker left it behind
             if proc.returncode != 0 or not tmp_pdf.exists():
                 detail = err.decode("utf-8", "replace").strip().splitlines()
                 raise OfficeError(detail[-1] if detail else f"終了コード {proc.returncode}")
@@ -107,15 +96,6 @@ class Office:
         finally:
             tmp_pdf.unlink(missing_ok=True)
             shutil.rmtree(profile, ignore_errors=True)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """End the worker and the soffice it started (one process group, ours), by the group's id."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
 
 
 def fontconfig_file(folder: Path) -> Path:
@@ -141,14 +121,17 @@ def _has_uno(python: str) -> bool:
 
 
 def find_office() -> Office | None:
-    """soffice and a Python with UNO, or None. GYOZAI_SOFFICE / GYOZAI_UNO_PYTHON override the search."""
+    """soffice and a Python with UNO, or None. GYOZAI_SOFFICE / GYOZAI_UNO_PYTHON override the search.
+    On Windows LibreOffice installs both in Program Files\\LibreOffice\\program (soffice.exe, python.exe)."""
+    from pipeline import platform  # not at the top: see the module's docstring
+
     soffice = os.environ.get("GYOZAI_SOFFICE") or shutil.which("soffice") or next(
-        (p for p in _SOFFICE_CANDIDATES if os.access(p, os.X_OK)), None)
-    if not soffice or not os.access(soffice, os.X_OK):
+        (p for p in platform.soffice_candidates() if platform.is_program(p)), None)
+    if not soffice or not platform.is_program(soffice):
         return None
     override = os.environ.get("GYOZAI_UNO_PYTHON")
-    candidates = [override] if override else [*_UNO_PYTHON_CANDIDATES, sys.executable]
-    python = next((p for p in candidates if p and os.access(p, os.X_OK) and _has_uno(p)), None)
+    candidates = [override] if override else [*platform.uno_python_candidates(soffice), sys.executable]
+    python = next((p for p in dict.fromkeys(candidates) if p and platform.is_program(p) and _has_uno(p)), None)
     return Office(soffice, python) if python else None
 
 

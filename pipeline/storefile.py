@@ -5,16 +5,15 @@ was, and the run lock (one collect or report at a time)."""
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
-import resource
 import secrets
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from pipeline import platform
 from pipeline.errors import FULL, NO_FOLDER, LockedError, StorageError, cause_of
 from pipeline.files import ensure_folder, temporary_name
 
@@ -55,7 +54,7 @@ def create_store(path: Path, write_schema: Callable[[sqlite3.Connection], None])
     try:
         # 0o666 less the umask, like any new file (SQLite itself would make it 0644): colleagues sharing
         # the folder can run collect too; the -wal and -shm files take the store's permissions
-        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
+        platform.touch_new(temporary)
         db = sqlite3.connect(temporary, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -64,13 +63,7 @@ def create_store(path: Path, write_schema: Callable[[sqlite3.Connection], None])
             db.execute("COMMIT")
         finally:
             db.close()
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass        # another run made it meanwhile: use that one
-        except OSError:
-            if not path.exists():
-                os.rename(temporary, path)   # a file system without hard links
+        platform.place_new(temporary, path)   # False: another run made it meanwhile, use that one
     except sqlite3.Error as exc:
         raise StorageError.of(exc, path, cause=diagnose(exc, path)) from None
     except OSError as exc:
@@ -97,15 +90,13 @@ def diagnose(exc: sqlite3.Error, path: Path) -> str | None:
     if not folder.is_dir():
         return NO_FOLDER
     try:
-        usage = os.statvfs(folder)
-        if usage.f_bavail * usage.f_frsize < _FULL_BELOW:
+        if platform.free_bytes(folder) < _FULL_BELOW:
             return FULL
     except OSError:
         pass
-    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
-    if sqlite_code(exc) == sqlite3.SQLITE_IOERR and soft != resource.RLIM_INFINITY:
+    if sqlite_code(exc) == sqlite3.SQLITE_IOERR and platform.file_size_limited():
         return FULL     # a file-size limit on this process (ulimit -f): no room for the -shm or -wal file
-    probes = [lambda: os.close(os.open(path, os.O_RDWR | os.O_CLOEXEC))] if path.exists() else []
+    probes = [lambda: os.close(platform.open_to_update(path))] if path.exists() else []
     # an unnamed file in the folder (O_TMPFILE where available): asks whether a -wal file could be made
     probes.append(lambda: tempfile.TemporaryFile(dir=folder).close())
     for probe in probes:
@@ -127,33 +118,15 @@ def run_lock(store_path: Path | str, *, required: bool = True) -> Iterator[None]
     `required=False` (report, which only reads the store): where the lock file cannot be made at all (a
     read-only medium, a folder without permission), go on without it, since no collect can take it there either."""
     lock_path = Path(f"{store_path}.lock")
-    try:
-        fd = _open_lock(lock_path)
-    except OSError as exc:
-        if required or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise StorageError.of(exc, lock_path) from None
-        fd = None
-    if fd is None:
-        yield
-        return
-    try:
+    with ExitStack() as held:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            held.enter_context(platform.exclusive_lock(lock_path))
+        except platform.LockHeld:
             raise LockedError(
                 f"別の collect または report が実行中です（{lock_path}）。終わってからもう一度実行してください。"
             ) from None
+        except OSError as exc:
+            if required or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise StorageError.of(exc, lock_path) from None
         yield
-    finally:
-        os.close(fd)
-
-
-def _open_lock(lock_path: Path) -> int:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # 0o666 less the umask: a colleague sharing the folder can take the lock too
-        return os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    except PermissionError:
-        if not lock_path.exists():
-            raise
-        return os.open(lock_path, os.O_RDONLY | os.O_CLOEXEC)   # flock needs no write access

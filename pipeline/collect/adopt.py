@@ -5,7 +5,6 @@ the findings file is put in place. `opinions collect` and `history import` each 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,7 @@ def adopt_workbook(config: Config, path: Path, check: Callable[[WorkbookValues],
                 staging.publish()
                 return result
             keep_copy(config, taken.sha256, taken.data)   # the exact bytes, traced by the store's sha256
-            os.sync()   # the copy and the staged file on disk before the store points at them
+            staging.flush()   # the copy and the staged file on disk before the store points at them
             with Store(config.store_path) as store:
                 steps.store(store, taken, result)
             result.stored = True

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import isolation
+from pipeline import isolation, platform
 from pipeline.collect import checks, choice, confirmations, held
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
@@ -496,7 +496,7 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
     """Keep the exact bytes of every accepted return under its content hash, durable before the store
     points at them, so the store can always be traced back to what a department sent. The workers
     have written the copies already; a missing one is copied from the inbox (which is only read).
-    `sync=False`: the caller makes them durable with its own os.sync() before the store commits."""
+    `sync=False`: the caller makes them durable with its own flush before the store commits."""
     accepted = {o.sha256: o for o in result.files if o.status == ACCEPTED}
     for o in accepted.values():
         if archive_path(config, o.sha256).exists():
@@ -509,4 +509,4 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
             )
         keep_copy(config, o.sha256, data)
     if accepted and sync:
-        os.sync()   # one flush for every copy, instead of one fsync per file
+        platform.flush_written()   # one flush for every copy where the system allows it

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import platform
 from pipeline.config import Limits
 from pipeline.findings import Code, Finding, finding
 from pipeline.intake.gate import OLE_MAGIC, ZIP_MAGICS
@@ -186,7 +187,7 @@ def _display_name(name: str) -> str:
 
 
 def _head(path: Path, size: int = 8) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = platform.open_to_read(path, no_wait=True)
     try:
         return os.read(fd, size)
     finally:
@@ -209,8 +210,8 @@ def read_stable(path: Path, limits: Limits, *, name: str | None = None) -> tuple
             return None, [finding(Code.FILE_020, file=shown, detail="通常のファイルではありません")]
         if before.st_size > limits.max_file_bytes:
             return None, [finding(Code.FILE_002, file=shown, size=before.st_size, limit=limits.max_file_bytes)]
-        # O_NONBLOCK: if the name was swapped for a pipe since the stat, opening must not hang.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # no_wait (O_NONBLOCK): if the name was swapped for a pipe since the stat, opening must not hang; binary (O_BINARY).
+        fd = platform.open_to_read(path, no_wait=True)
         try:
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):

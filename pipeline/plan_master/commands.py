@@ -20,7 +20,7 @@ import tomli_w
 
 from pipeline.config import Config, Limits
 from pipeline.errors import AlreadyExistsError, InternalError, UsageError
-from pipeline.files import write_atomically
+from pipeline.files import same_on_every_system, write_atomically
 from pipeline.findings import Finding, Tally
 from pipeline.intake.single import take_workbook
 from pipeline.plan.loading import plan_from_mapping
@@ -45,7 +45,7 @@ def export_master(plan: Plan, config: Config | None, path: Path | str, *, force:
         raise AlreadyExistsError(
             f"{path} は既にあります。編集した内容を守るため上書きしません。作り直すときは "
             f"make plan-export MASTER={path} FORCE=1 を実行してください（コマンドでは --force）。")
-    write_atomically(path, build_master(plan, config.secretariat.name if config else ""))
+    write_atomically(path, same_on_every_system(build_master(plan, config.secretariat.name if config else "")))
     return path
 
 

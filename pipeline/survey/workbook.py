@@ -16,7 +16,7 @@ import xlsxwriter
 from pipeline import isolation
 from pipeline.config import Config
 from pipeline.errors import NOTHING_CHANGED, AlreadyExistsError, PipelineError, UsageError, our_failure
-from pipeline.files import Staging, write_new
+from pipeline.files import Staging, same_on_every_system, write_new
 from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import ActionItem, Department, Indicator, Plan, YearPlan
 from pipeline.records.opinions import OpinionState, item_title
@@ -173,7 +173,7 @@ def _write_one(job: tuple[str, str, str]) -> tuple[str, str, str]:
     plan = _WRITER["plan"]
     data = build_workbook(plan, _WRITER["config"], _WRITER["year"], plan.department_by_code[code], _WRITER["history"],
                           ask=_WRITER["ask"])
-    write_new(Path(temporary), data, target=Path(path))   # made durable at once, and put in place, when all are written
+    write_new(Path(temporary), same_on_every_system(data), target=Path(path))   # made durable at once, and put in place, when all are written
     return job
 
 

@@ -7,7 +7,7 @@ The order is what makes a failure harmless:
 2. check every file (in the workers, which also write the archive copies of the returns that may be accepted);
 3. make every output and stage each as a temporary file beside its target (findings.csv, the status
    workbook, the return packets, the reminder list): a full disk or a folder without permission shows here;
-4. one os.sync(): the archive copies and the staged files are on disk before the store points at them;
+4. one flush (platform.flush_written): the archive copies and the staged files are on disk before the store points at them;
 5. commit the store's transaction;
 6. rename the staged files into place, then remove the packets of an earlier run no longer wanted.
 
@@ -98,7 +98,7 @@ def run_collect_year(
                 followup = stage_followup(plan, config, result, staging, progress=packet_progress, today=today,
                                           inline=inline)
                 clock.mark("outputs")
-                os.sync()   # one flush for the archive copies and the staged outputs, before the store points at them
+                staging.flush()   # the archive copies and the staged outputs on disk before the store points at them
                 clock.mark("sync")
                 store.replace_year(year_record(plan, result, collected_now()))
                 committed = True
