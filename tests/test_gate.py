@@ -507,6 +507,59 @@ def test_inspect__several_kinds_of_active_content__one_finding_each_in_code_orde
     assert _codes(_inspect(data)) == ["FILE_011", "FILE_012", "FILE_014"]
 
 
+
+# --- inspect: parts that no reader opens (the theme) are bounded by the directory, never inflated ------
+
+THEME = "xl/theme/theme1.xml"
+
+
+def test_inspect__bomb_declared_in_the_unread_theme__still_refused_naming_the_part(monkeypatch):
+    kernel = _zeros_deflated(300)   # 300 MiB of zeros, declared as such: the directory alone refuses it
+    bomb = _raw_zip(_replaced(_valid(), _Entry(THEME, kernel, 300 * MiB, 0)))
+    monkeypatch.setattr(zlib, "decompressobj", lambda *a, **k: pytest.fail("the gate decompressed the bomb"))
+    result = _inspect(bomb)
+    assert result.workbook is None
+    assert _codes(result) == ["FILE_009", "FILE_008"]   # too large, and inflating too steeply
+    assert THEME in result.findings[1].message
+
+
+def test_inspect__bomb_under_a_lying_directory_in_the_unread_theme__harmless_never_inflated():
+    """The directory says 10,000 bytes; the data would inflate to 3 GiB. No reader opens the theme, so the
+    gate lets the workbook through without inflating it, and reading every sheet never touches it."""
+    from pipeline.collect.reader import read_values
+    lying = _raw_zip(_replaced(_valid(), _Entry(THEME, _zeros_deflated(3 * 1024), 10_000, 0)))
+    inflated: list[int] = []
+    real = zlib.decompressobj
+
+    def counting(*args, **kwargs):
+        inflated.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zlib, "decompressobj", counting)
+        result = _inspect(lying)
+    assert result.workbook is not None and result.findings == []
+    assert THEME not in result.parts
+    assert len(inflated) == len(_parts(_valid())) - 1    # every part but the theme
+    book = read_values(result.workbook, parts=result.parts, formula_parts=result.formula_parts)
+    assert [book.rows(name) for name in book.sheet_names] == [[["進捗状況", ""], ["", 44.7]]]
+
+
+def test_inspect__dtd_in_the_unread_theme__harmless_and_let_through():
+    data = _changed(_valid(), {THEME: BILLION_LAUGHS.encode()})
+    result = _inspect(data)
+    assert result.workbook is not None and result.findings == []
+
+
+def test_inspect__dtd_in_a_part_that_merely_looks_like_a_theme__still_refused():
+    for name in ("xl/theme/theme1.xml.rels", "xl/themes/theme1.xml", "xl/theme/sub/theme1.xml"):
+        _refused(_changed(_valid(), {name: BILLION_LAUGHS.encode()}), "FILE_017", part=name)
+
+
+def test_inspect__macro_named_under_the_theme_folder__still_refused_by_its_name():
+    _refused(_changed(_valid(), {"xl/theme/vbaProject.bin": b"\0" * 100}), "FILE_011", part="xl/theme/vbaProject.bin")
+
+
 # --- inspect: XML with a DTD -----------------------------------------------------------------------
 
 def test_inspect__billion_laughs_in_sheet__refused():
