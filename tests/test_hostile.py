@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from pipeline.collect.run import archive_path, collect, merge
+from pipeline.collect.run import collect, merge
 from pipeline.store import Store
 from pipeline.survey import layout as L
 from pipeline.vocabulary import ACCEPTED, RETURNED
@@ -124,15 +124,16 @@ def test_hostile_corpus__each_case_a_clear_finding__good_returns_beside_them_acc
     assert after == snapshot
 
 
-def test_archive__accepted_returns_kept_under_their_content_hash(project):
+def test_archive__accepted_returns_kept_in_the_store_under_their_content_hash(project):
     good = project.return_all()
     result = collect(project.plan, project.config, YEAR)
     with Store(project.config.store_path) as store:
         merge(project.plan, project.config, result, store)
-    for o in result.files:
-        kept = archive_path(project.config, o.sha256)
-        assert kept.read_bytes() == good[o.department].read_bytes()
-    assert len(list(project.config.archive_dir.rglob("*.xlsx"))) == 19
+    with Store(project.config.store_path, readonly=True) as store:
+        for o in result.files:
+            assert store.kept_file(o.sha256) == good[o.department].read_bytes()
+        assert len(store.kept_files()) == 19
+    assert not project.config.archive_dir.exists()      # no file per return any more
 
 
 # --- cell-level cases ---------------------------------------------------------------------------------

@@ -229,10 +229,13 @@ def test_cli_template__writes_then_refuses_to_overwrite(project):
 # --- collect: a clean register ------------------------------------------------------------------------
 
 def test_collect__clean_register__opinions_stored_with_ids_from_their_row_numbers(project):
-    clean_register(project)
+    register = clean_register(project)
     result = collect_opinions(project.plan, project.config, YEAR)
 
     assert result.stored and result.errors == 0 and result.warnings == 0
+    with Store(project.config.store_path, readonly=True) as store:   # the register's bytes kept with its rows
+        assert store.kept_files() == {result.sha256}
+        assert store.kept_file(result.sha256) == register.read_bytes()
     opinions, practices, years = stored(project)
     lead = project.plan.item_by_code["1101"].lead
     assert opinions == [

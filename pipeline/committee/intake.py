@@ -20,7 +20,6 @@ from pathlib import Path
 from pipeline.collect.checks import read_identity
 from pipeline.collect.outputs import findings_csv
 from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import keep_copy
 from pipeline.collect.single import take_workbook
 from pipeline.committee import register as R
 from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
@@ -365,9 +364,9 @@ def collect_opinions(plan: Plan, config: Config, year: int, *, inline: bool = Fa
             if result.errors or outcome.data is None:
                 staging.publish()
                 return result
-            keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()   # the copy and the staged file on disk before the store points at them
-            with Store(config.store_path) as store:
+            os.sync()   # the staged file on disk before the store points at it
+            with Store(config.store_path, archive=config.archive_dir) as store:
+                store.keep_file(outcome.sha256, outcome.data)   # the exact bytes, committed with the register
                 store.replace_opinions(year, result.opinions, result.practices, file_name=path.name,
                                        sha256=outcome.sha256)
             result.stored = True

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.collect.checks import UNREADABLE, CellRules, read_identity
 from pipeline.collect.outputs import findings_csv
 from pipeline.collect.reader import WorkbookValues
-from pipeline.collect.run import collected_now, keep_copy
+from pipeline.collect.run import collected_now
 from pipeline.collect.single import take_workbook
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError, UsageError
@@ -273,10 +273,10 @@ def import_transcript(plan: Plan, config: Config, year: int, file: Path | None =
             if result.errors or outcome.data is None:
                 staging.publish()
                 return result
-            keep_copy(config, outcome.sha256, outcome.data)   # the exact bytes, traced by the store's sha256
-            os.sync()
-            with Store(config.store_path) as store:
+            os.sync()   # the staged file on disk before the store points at it
+            with Store(config.store_path, archive=config.archive_dir) as store:
                 result.replaced_collected = refuse_collected(store, year, force=force)
+                store.keep_file(outcome.sha256, outcome.data)   # the exact bytes, committed with the year
                 store.replace_year(transcribed_record(plan, year, path.name, len(outcome.data), outcome.sha256,
                                                       check, result.findings))
             result.stored = True
