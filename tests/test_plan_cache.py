@@ -122,3 +122,17 @@ def test_cache__only_the_most_recently_used_kept(cache, plan_file):
         plan_file.write_text(text + f"\n# {n}\n", encoding="utf-8")
         load_plan(plan_file)
     assert len(_kept(cache)) == loading.KEEP_PLANS
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX の権限")
+def test_cache__folder_others_can_write__kept_plan_not_read(cache, plan_file, monkeypatch):
+    load_plan(plan_file)
+    cache.chmod(0o777)
+    try:
+        calls = []
+        real = loading.plan_from_mapping
+        monkeypatch.setattr(loading, "plan_from_mapping", lambda *a, **k: calls.append(1) or real(*a, **k))
+        load_plan(plan_file)
+        assert calls == [1]
+    finally:
+        cache.chmod(0o700)

@@ -163,6 +163,8 @@ class _PlanCache:
 
     def load(self) -> Plan | None:
         try:
+            if not (_private(self.path.parent) and _private(self.path)):
+                return None
             kept = self.path.read_bytes()
         except OSError:
             return None
@@ -207,6 +209,14 @@ def _cache_folder() -> Path | None:
         return Path(setting)
     base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA") or str(Path.home() / ".cache")
     return Path(base) / "gyozai" / "plans"
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user can have written `path` (POSIX: owned by them, not writable by group or others)."""
+    if os.name != "posix":
+        return True
+    st = path.stat()
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
 
 
 def _prune(folder: Path) -> None:
