@@ -34,7 +34,7 @@ def _no_parsing(monkeypatch):
 
 
 def _kept(cache) -> list:
-    return sorted(cache.glob("*.pickle"))
+    return sorted(cache.glob("*.kept"))
 
 
 def test_cache__same_bytes__served_kept_equal_to_the_parsed_plan_with_the_same_digests(cache, plan_file, monkeypatch):

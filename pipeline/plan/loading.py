@@ -3,13 +3,9 @@ none is a traceback; revisions during the period (start, end, revisions, exclude
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import os
 import pickle
 import re
-import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +13,7 @@ import tomli as tomllib  # the standard library's parser, compiled: 3× faster o
 
 from pipeline.config import toml_syntax_problem
 from pipeline.errors import PlanError
+from pipeline.kept import cache_folder, code_version, read_kept, write_kept
 from pipeline.plan.model import (
     DECREASE,
     INCREASE,
@@ -123,106 +120,44 @@ def load_plan(path: Path | str) -> Plan:
 
 # --- the parsed plan, kept --------------------------------------------------------------------------
 
-CACHE_ENV = "GYOZAI_PLAN_CACHE"    # a folder for the kept plans, or "off"; default: the user's cache folder
+CACHE_ENV = "GYOZAI_PLAN_CACHE"    # a folder for the kept plans, or "off" (else pipeline.kept.cache_folder)
 KEEP_PLANS = 8                      # the most recently used kept plans stay; older ones are removed
 _MAGIC = b"gyozai parsed plan 1\n"
 
 
-@functools.cache
-def code_version() -> str:
-    """sha256 of every source file of this program (and the Python and tomli versions): a plan kept by any
-    other code is never used, whatever changed in how a plan is read, checked or modelled."""
-    digest = hashlib.sha256(f"{sys.version}|{tomllib.__name__}|{getattr(tomllib, '__version__', '')}".encode())
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 class _PlanCache:
-    """One plan kept parsed, with its year plans and their digests worked out, in a file of the user's own
-    cache folder (made readable by the user only: a pickle is trusted code, so it never lives where others
-    can write). The file is the sha256 of its contents followed by the pickle: a file damaged in any way,
-    cut short or from another version is ignored and the plan parsed again. Writing it is best effort: a
-    folder that cannot be written only costs the time saved."""
+    """One plan kept parsed, with its year plans and their digests worked out (pipeline.kept: in the user's
+    own cache folder, checksummed, keyed by the plan file's bytes and this program's code). A pickle is
+    trusted code: pipeline.kept reads it only from where no one else can write."""
 
     def __init__(self, path: Path):
         self.path = path
 
     @classmethod
     def for_bytes(cls, raw: bytes) -> _PlanCache | None:
-        folder = _cache_folder()
+        folder = cache_folder("plans", CACHE_ENV)
         if folder is None:
             return None
         try:
             key = hashlib.sha256(code_version().encode() + b"\0" + raw).hexdigest()
         except OSError:
             return None
-        return cls(folder / f"{key}.pickle")
+        return cls(folder / f"{key}.kept")
 
     def load(self) -> Plan | None:
-        try:
-            if not (_private(self.path.parent) and _private(self.path)):
-                return None
-            kept = self.path.read_bytes()
-        except OSError:
-            return None
-        head = len(_MAGIC) + 32
-        if not kept.startswith(_MAGIC) or hashlib.sha256(kept[head:]).digest() != kept[len(_MAGIC):head]:
+        payload = read_kept(self.path, _MAGIC)
+        if payload is None:
             return None
         try:
-            plan = pickle.loads(kept[head:])
+            plan = pickle.loads(payload)
         except Exception:  # noqa: BLE001 - a kept plan that cannot be read is parsed again, whatever the reason
             return None
-        if not isinstance(plan, Plan):
-            return None
-        try:
-            os.utime(self.path)      # recently used: kept longest
-        except OSError:
-            pass
-        return plan
+        return plan if isinstance(plan, Plan) else None
 
     def keep(self, plan: Plan) -> None:
         for year in plan.years:      # what a run asks first: the year's plan and its digest
             _ = plan.for_year(year).digest
-        payload = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with open(temporary, "xb") as fh:
-                fh.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temporary, self.path)
-            _prune(self.path.parent)
-        except OSError:
-            try:
-                temporary.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-
-def _cache_folder() -> Path | None:
-    setting = os.environ.get(CACHE_ENV, "")
-    if setting.lower() in ("off", "0", "no"):
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA") or str(Path.home() / ".cache")
-    return Path(base) / "gyozai" / "plans"
-
-
-def _private(path: Path) -> bool:
-    """Whether only this user can have written `path` (POSIX: owned by them, not writable by group or others)."""
-    if os.name != "posix":
-        return True
-    st = path.stat()
-    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
-
-
-def _prune(folder: Path) -> None:
-    kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEEP_PLANS:]:
-        old.unlink(missing_ok=True)
+        write_kept(self.path, _MAGIC, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL), keep=KEEP_PLANS)
 
 
 def plan_from_mapping(data: dict[str, Any], source: str = "<plan>") -> Plan:
