@@ -24,14 +24,14 @@ INPUT_NEEDS_FIXING := || { status=$$?; [ $$status -eq 1 ] || exit $$status; }
 
 .DEFAULT_GOAL := help
 .PHONY: help install check templates collect report status opinions-template opinions-collect plan-check plan-export \
-        plan-import demo test bench lint docs-images clean
+        plan-import demo test bench lint docs-images clean original
 .PHONY: history-template history-import
 
 help: ## このヘルプ（全ターゲットの一覧）
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  YEAR=$(YEAR) で年度を指定（例: make collect YEAR=2024、R6・令和6年度・2024年度とも書けます）"
 	@echo "  FORCE=1 で既存のファイルを上書き（templates・opinions-template・plan-export・plan-import）"
-	@echo "  DEPT=05,18 で部署を指定（templates）、CONFIG=別の設定.toml で設定ファイルを指定"
+	@echo "  DEPT=05,18 で部署を指定（templates。original は1部署）、CONFIG=別の設定.toml で設定ファイルを指定"
 	@echo "  collect・status などは、直すべき回答があっても最後に要約を表示して終わります（終了コードが必要なら"
 	@echo "  .venv/bin/python -m pipeline collect --year 2025 のようにコマンドを直接実行）"
 
@@ -69,6 +69,9 @@ history-template: install ## 手作業で調査・報告した年度の転記票
 
 history-import: install ## 記入した転記票を点検し、その年度を「転記」として取り込む（collect 済みの年度は FORCE=1）
 	@$(RUN) history import --year $(YEAR) $(FORCE_OPT) $(if $(FILE),"$(FILE)") $(INPUT_NEEDS_FIXING)
+
+original: install ## 取り込んだ回答の控え（届いたままのファイル）を取り出す。DEPT=部署コード（YEAR の受理分）か SHA=ハッシュ値、OUT=保存先
+	@$(RUN) original $(if $(SHA),--sha256 $(SHA),--year $(YEAR) $(DEPT_OPT)) $(if $(OUT),--out "$(OUT)")
 
 plan-check: install ## 計画ファイルを点検し、年度ごとの計画の変更を表示する
 	@$(RUN) plan-check

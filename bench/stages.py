@@ -3,7 +3,8 @@
 1. Each stage of a worker's work on one return, timed in this one process (CPU time, no workers) on the first
    SAMPLE returns of the inbox: reading the file and its sha256, the gate (pipeline.intake.gate), opening the
    workbook (python-calamine and the parts the reader takes itself), the checks (which read the item sheets
-   through calamine as they go), and the archive copy.
+   through calamine as they go), and keeping the return's bytes (store schema 5: Store.keep_file into a scratch
+   store; an older tree: its one archive copy file per return).
 2. The collect use case itself (`run_collect_year`, the function the command calls) on the whole inbox into a
    fresh store: the CPU of this process (the parent: plan, scan, receiving results, deciding, outputs,
    store) and of its workers, and the wall time of each step.
@@ -57,6 +58,8 @@ def main(config_path: str, year: str, sample: str) -> dict:
     spent = dict.fromkeys(("read", "sha256", "gate", "open", "checks", "archive copy"), 0.0)
     copies = Path(tempfile.mkdtemp(prefix="stages-"))
     clock = time.process_time
+    from pipeline.store import Store
+    scratch = Store(copies / "scratch.sqlite") if hasattr(Store, "keep_file") else None
     try:
         for n, source in enumerate(jobs):
             t0 = clock()
@@ -70,11 +73,18 @@ def main(config_path: str, year: str, sample: str) -> dict:
             t4 = clock()
             checks.check_return(book, year_plan, config, fiscal_year, source.relative, asked)
             t5 = clock()
-            write_atomically(copies / digest[:2] / f"{n}.xlsx", data, durable=False)
+            if scratch is not None:
+                scratch.keep_file(digest, data)
+            else:
+                write_atomically(copies / digest[:2] / f"{n}.xlsx", data, durable=False)
             t6 = clock()
             for stage, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
                 spent[stage] += seconds
+        if scratch is not None:
+            scratch.db.execute("COMMIT")
     finally:
+        if scratch is not None:
+            scratch.close()
         shutil.rmtree(copies, ignore_errors=True)
     per_file = {stage: seconds / max(len(jobs), 1) * 1000 for stage, seconds in spent.items()}
 

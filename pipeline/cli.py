@@ -11,7 +11,7 @@ from typing import NoReturn
 import click
 
 from pipeline.config import Config, load_config
-from pipeline.errors import PipelineError, StorageError
+from pipeline.errors import PipelineError, StorageError, UsageError
 from pipeline.plan import Plan, load_plan
 from pipeline.usage import Day, FiscalYear, JapaneseGroup
 
@@ -317,6 +317,39 @@ def status(obj: Context, year: int, today) -> None:
         click.echo(line)
     if not state.all_accepted:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--year", "-y", type=FiscalYear(), default=None, help="年度（--department と一緒に指定）。")
+@click.option("--department", "-d", default=None, help="部署コード。その年度に受理した回答を取り出す。")
+@click.option("--sha256", default=None, help="ファイルの sha256（先頭8文字以上）。回答・記録票・転記票のどれでも。")
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="保存先のフォルダー（省略すると output/年度/控え/）。")
+@output_options
+@click.pass_obj
+@command_errors
+def original(obj: Context, year: int | None, department: str | None, sha256: str | None, folder: Path | None) -> None:
+    """取り込んだ回答の控え（届いたままのファイル）を、データベースから取り出す。
+
+    部署コードと年度で、その年度に受理した回答を取り出します。ハッシュ値（sha256。findings.csv や
+    データベースに記録）なら、回答・委員会意見の記録票・転記票のどれでも取り出せます。
+    同じ名前の別のファイルが保存先にあるときは、上書きせずに止まります。
+
+    \b
+    例:
+      .venv/bin/python -m pipeline original --year 2024 --department 05
+      .venv/bin/python -m pipeline original --sha256 3f2a9c1b --out 控え
+    """
+    from pipeline.files import ensure_folder
+    from pipeline.original import find_original, write_original
+
+    if (sha256 is None) == (department is None):
+        raise UsageError("部署コード（--department と --year）か、ハッシュ値（--sha256）のどちらかを指定してください。")
+    found = find_original(obj.plan, obj.config, year=year, department=department, sha256=sha256)
+    if folder is None:
+        folder = (obj.config.output_for(year) if year is not None else obj.config.output_dir) / "控え"
+    path = write_original(found, ensure_folder(folder))
+    obj.say(f"{found.file_name}（sha256 {found.sha256[:12]}…、{len(found.data):,} バイト）を {path} に保存しました。")
 
 
 # --- the committee's register (委員会意見・優良事例) ------------------------------------------------------

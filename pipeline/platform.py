@@ -491,3 +491,26 @@ def long_path(path: Path | str) -> str:
     if text.startswith("\\\\"):
         return "\\\\?\\UNC\\" + text[2:]
     return "\\\\?\\" + text
+
+
+# --- the user's own folders ---------------------------------------------------------------------------
+
+def user_cache_folder() -> Path:
+    """Where this user's work kept between runs goes: %LOCALAPPDATA% on Windows (per user, its ACL lets no
+    other user in), else $XDG_CACHE_HOME or ~/.cache."""
+    if WINDOWS:
+        base = os.environ.get("LOCALAPPDATA")
+        if base:
+            return Path(base)
+        return Path.home() / "AppData" / "Local"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def only_user_can_write(path: Path | str) -> bool:
+    """Whether only this user can have written `path`. POSIX: owned by them and not writable by group or
+    others. Windows: mode bits say nothing of who may write (ACLs do), so a file is taken as private; the
+    default folder (%LOCALAPPDATA%) is the user's own by its ACL."""
+    if WINDOWS:
+        return True
+    st = os.stat(path)
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022

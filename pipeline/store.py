@@ -7,6 +7,8 @@ return replaces that department's answers. Other years are never touched.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -30,9 +32,11 @@ from pipeline.storefile import (
 from pipeline.values import spreadsheet_number
 from pipeline.vocabulary import Arrival, ResponseStatus, RosterStatus, SubmissionStatus
 
-SCHEMA_VERSION = 4   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
+SCHEMA_VERSION = 5   # 2: the committee's opinions, good practices and the responses (a v1 store gains them)
 #                      3: roster_arrivals, what came from a department that could not be used (a v2 store gains it)
 #                      4: the years transcribed from the printed reports (an older store gains the table)
+#                      5: the adopted files' bytes (returned_files), in the store with the records that name them;
+#                         an older store gains the table and takes in the copies of the archive folder
 
 
 _SCHEMA = """
@@ -145,6 +149,11 @@ CREATE TABLE IF NOT EXISTS transcriptions (
     file_name       TEXT    NOT NULL,
     sha256          TEXT    NOT NULL
 );
+CREATE TABLE IF NOT EXISTS returned_files (
+    sha256          TEXT    PRIMARY KEY,   -- of the bytes: what submissions, registers and transcriptions name
+    data            BLOB    NOT NULL       -- the file exactly as it came (a return, a register, a 転記票)
+);
+CREATE INDEX IF NOT EXISTS submissions_by_sha256 ON submissions (sha256);
 CREATE TABLE IF NOT EXISTS runs (
     fiscal_year     INTEGER PRIMARY KEY,
     plan_id         TEXT    NOT NULL,
@@ -161,9 +170,13 @@ class Store:
     Every way it cannot be opened or written (damaged, empty, newer, read-only, a full disk, a folder
     without permission) raises a StorageError naming the file; nothing is changed."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False):
+    def __init__(self, path: Path | str, *, readonly: bool = False, archive: Path | None = None):
+        """`archive`: the folder where versions before schema 5 kept the adopted files, one file each; a store
+        opened for writing that is upgraded to schema 5 takes them in (the folder is left as it is)."""
         self.path = Path(path)
         self.readonly = readonly
+        self.archive = archive
+        self._kept_now: set[str] = set()     # files this transaction added (see keep_file)
         try:
             if readonly:
                 self.db = self._open_for_reading()
@@ -191,6 +204,8 @@ class Store:
             try:
                 if version < SCHEMA_VERSION:
                     _write_schema(db)
+                    if version < 5 and self.archive is not None:
+                        _take_in_archive(db, self.archive)
                     db.execute("COMMIT")
                 else:
                     # the same value again: fails at once on a store we cannot write, changes nothing
@@ -274,6 +289,21 @@ class Store:
         self.close()
 
     # --- writing ------------------------------------------------------------------------------------
+    def keep_file(self, sha256: str, data: bytes) -> None:
+        """Keep a file's exact bytes under its sha256, in the transaction the next replace_year or
+        replace_opinions commits (begun here when none is open): the record and its file are committed
+        together or not at all. A file the store holds already is not written again."""
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError(f"the bytes kept as {sha256} have another sha256")
+        try:
+            _begin(self.db)
+            if self.db.execute("INSERT OR IGNORE INTO returned_files VALUES (?,?)", (sha256, data)).rowcount:
+                self._kept_now.add(sha256)
+        except sqlite3.Error as exc:
+            _rollback_if_open(self.db)
+            self._kept_now.clear()
+            raise self.error(exc) from None
+
     def replace_year(self, record: YearRecord) -> None:
         """Replace everything for record.fiscal_year in one transaction (all or nothing)."""
         try:
@@ -284,7 +314,7 @@ class Store:
     def _replace_year(self, record: YearRecord) -> None:
         y = record.fiscal_year
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db)
         try:
             for table in ("submissions", "roster", "answers", "indicator_actuals", "evaluations", "findings",
                           "opinion_responses", "roster_arrivals"):
@@ -333,11 +363,24 @@ class Store:
             if record.transcription is not None:
                 t = record.transcription
                 db.execute("INSERT INTO transcriptions VALUES (?,?,?,?)", (y, t.source, t.file_name, t.sha256))
+            self._drop_unused_kept()
             db.execute("COMMIT")
         except BaseException:
             # SQLite may have rolled back by itself (a full disk): a second ROLLBACK would fail and hide the cause
             _rollback_if_open(db)
             raise
+        finally:
+            self._kept_now.clear()
+
+    def _drop_unused_kept(self) -> None:
+        """The files kept in this transaction that no record names after all (a return kept as it arrived
+        that lost to another of its department's, or was a duplicate) are not stored."""
+        self.db.executemany(
+            "DELETE FROM returned_files WHERE sha256 = ?1"
+            " AND NOT EXISTS (SELECT 1 FROM submissions WHERE sha256 = ?1 AND status = 'accepted')"
+            " AND NOT EXISTS (SELECT 1 FROM opinion_registers WHERE sha256 = ?1)"
+            " AND NOT EXISTS (SELECT 1 FROM transcriptions WHERE sha256 = ?1)",
+            [(sha,) for sha in sorted(self._kept_now)])
 
     def replace_opinions(self, year: int, opinions: list[Opinion], practices: list[GoodPractice], *,
                          file_name: str, sha256: str) -> None:
@@ -351,7 +394,7 @@ class Store:
     def _replace_opinions(self, year: int, opinions: list[Opinion], practices: list[GoodPractice],
                           file_name: str, sha256: str) -> None:
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        _begin(db)
         try:
             db.execute("INSERT OR REPLACE INTO opinion_registers VALUES (?,?,?)", (year, file_name, sha256))
             db.execute("DELETE FROM opinions WHERE fiscal_year = ?", (year,))
@@ -365,12 +408,45 @@ class Store:
                 "INSERT INTO good_practices VALUES (?,?,?,?)",
                 [(year, p.number, p.initiative_id, p.reason) for p in practices],
             )
+            self._drop_unused_kept()
             db.execute("COMMIT")
         except BaseException:
             _rollback_if_open(db)
             raise
+        finally:
+            self._kept_now.clear()
 
     # --- reading ------------------------------------------------------------------------------------
+    def kept_files(self) -> frozenset[str]:
+        """The sha256 of every file the store holds the bytes of (none before schema 5)."""
+        if not self._has_table("returned_files"):
+            return frozenset()
+        return frozenset(r[0] for r in self.db.execute("SELECT sha256 FROM returned_files"))
+
+    def kept_file(self, sha256: str) -> bytes | None:
+        """A kept file's bytes by their sha256, or None when the store does not hold them."""
+        if not self._has_table("returned_files"):
+            return None
+        row = self.db.execute("SELECT data FROM returned_files WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def sha256_named(self, prefix: str) -> list[str]:
+        """Every sha256 a record or the kept files name that starts with `prefix` (lower case hex)."""
+        tables = [t for t in ("submissions", "opinion_registers", "transcriptions", "returned_files") if self._has_table(t)]
+        found: set[str] = set()
+        for table in tables:
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT sha256 FROM {table} WHERE substr(sha256, 1, ?) = ?", (len(prefix), prefix)))
+        return sorted(found)
+
+    def names_of(self, sha256: str) -> list[tuple[int, str]]:
+        """(year, file name) of every record of the file with this sha256: submissions, registers, 転記票."""
+        rows: list[tuple[int, str]] = []
+        for table in ("submissions", "opinion_registers", "transcriptions"):
+            if self._has_table(table):
+                rows += self.db.execute(f"SELECT fiscal_year, file_name FROM {table} WHERE sha256 = ?", (sha256,)).fetchall()
+        return sorted(set(rows))
+
     def years(self) -> list[int]:
         """Fiscal years that have been collected (or transcribed: see transcriptions)."""
         return [r[0] for r in self.db.execute("SELECT fiscal_year FROM runs ORDER BY fiscal_year")]
@@ -481,6 +557,33 @@ def _rollback_if_open(db: sqlite3.Connection) -> None:
             db.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # the error that brought us here is the one to report
+
+
+def _begin(db: sqlite3.Connection) -> None:
+    """Begin a write transaction unless one is open (keep_file began it: the record joins it)."""
+    if not db.in_transaction:
+        db.execute("BEGIN IMMEDIATE")
+
+
+_ARCHIVED = re.compile(r"[0-9a-f]{64}\.xlsx")
+
+
+def _take_in_archive(db: sqlite3.Connection, folder: Path) -> None:
+    """The upgrade to schema 5: every copy in the archive folder (<2 hex>/<sha256>.xlsx) whose bytes still
+    have the sha256 of its name is put in returned_files, in the upgrade's transaction. Nothing in the
+    folder is changed or removed: a copy whose bytes do not match its name stays there, as it was."""
+    if not folder.is_dir():
+        return
+    for prefix in sorted(folder.iterdir()):
+        if not prefix.is_dir() or prefix.is_symlink():
+            continue
+        for path in sorted(prefix.iterdir()):
+            if not _ARCHIVED.fullmatch(path.name) or not path.is_file() or path.is_symlink():
+                continue
+            data = path.read_bytes()
+            sha256 = path.name[:64]
+            if hashlib.sha256(data).hexdigest() == sha256:
+                db.execute("INSERT OR IGNORE INTO returned_files VALUES (?,?)", (sha256, data))
 
 
 def _write_schema(db: sqlite3.Connection) -> None:

@@ -60,7 +60,8 @@ def test_chart__no_actual_yet__says_so():
     assert "2024年度までの実績の報告はありません。" in indicator_figure(indicator("1101"), {}, YEARS, 2024).alt
 
 
-def test_charts__many_are_drawn_on_all_cores_and_equal_one_by_one():
+def test_charts__many_are_drawn_on_all_cores_and_equal_one_by_one(monkeypatch):
+    monkeypatch.setenv("GYOZAI_CACHE", "off")   # every chart drawn, none taken from before
     indicators = PLAN.indicators * 3          # over PARALLEL_FROM: through worker processes
     actuals = {(2022, i.item_code): 10 + n for n, i in enumerate(PLAN.indicators)}
     figures = draw_charts(indicators, actuals, YEARS, 2024, workers=2)

@@ -257,7 +257,7 @@ def test_cli__unknown_command__japanese_with_the_close_one_and_the_list():
     result = CliRunner().invoke(main, ["colect", "--year", "2024"])
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == ("エラー: 「colect」というコマンドはありません。「collect」のことですか。使えるコマンド: "
-                                             "check、collect、history、opinions、plan、plan-check、report、status、templates。")
+                                             "check、collect、history、opinions、original、plan、plan-check、report、status、templates。")
 
 
 def test_cli__bad_date__japanese_with_the_form():

@@ -23,6 +23,7 @@ import pytest
 import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from pipeline import platform
 from pipeline.config import Limits
 from pipeline.findings import finding, flatten
 from pipeline.intake import gate, inbox
@@ -33,6 +34,8 @@ LIMITS = Limits()
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 SHEET = "xl/worksheets/sheet1.xml"
+# named pipes are POSIX's; a link needs an administrator on Windows and Wine's are not Windows'
+POSIX_ONLY = "a named pipe or a symbolic link: POSIX's everyday, not a Windows PC's"
 
 
 # --- building files -------------------------------------------------------------------------------
@@ -507,6 +510,59 @@ def test_inspect__several_kinds_of_active_content__one_finding_each_in_code_orde
     assert _codes(_inspect(data)) == ["FILE_011", "FILE_012", "FILE_014"]
 
 
+
+# --- inspect: parts that no reader opens (the theme) are bounded by the directory, never inflated ------
+
+THEME = "xl/theme/theme1.xml"
+
+
+def test_inspect__bomb_declared_in_the_unread_theme__still_refused_naming_the_part(monkeypatch):
+    kernel = _zeros_deflated(300)   # 300 MiB of zeros, declared as such: the directory alone refuses it
+    bomb = _raw_zip(_replaced(_valid(), _Entry(THEME, kernel, 300 * MiB, 0)))
+    monkeypatch.setattr(zlib, "decompressobj", lambda *a, **k: pytest.fail("the gate decompressed the bomb"))
+    result = _inspect(bomb)
+    assert result.workbook is None
+    assert _codes(result) == ["FILE_009", "FILE_008"]   # too large, and inflating too steeply
+    assert THEME in result.findings[1].message
+
+
+def test_inspect__bomb_under_a_lying_directory_in_the_unread_theme__harmless_never_inflated():
+    """The directory says 10,000 bytes; the data would inflate to 3 GiB. No reader opens the theme, so the
+    gate lets the workbook through without inflating it, and reading every sheet never touches it."""
+    from pipeline.intake.reader import read_values
+    lying = _raw_zip(_replaced(_valid(), _Entry(THEME, _zeros_deflated(3 * 1024), 10_000, 0)))
+    inflated: list[int] = []
+    real = zlib.decompressobj
+
+    def counting(*args, **kwargs):
+        inflated.append(1)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(zlib, "decompressobj", counting)
+        result = _inspect(lying)
+    assert result.workbook is not None and result.findings == []
+    assert THEME not in result.parts
+    assert len(inflated) == len(_parts(_valid())) - 1    # every part but the theme
+    book = read_values(result.workbook, parts=result.parts, formula_parts=result.formula_parts)
+    assert [book.rows(name) for name in book.sheet_names] == [[["進捗状況", ""], ["", 44.7]]]
+
+
+def test_inspect__dtd_in_the_unread_theme__harmless_and_let_through():
+    data = _changed(_valid(), {THEME: BILLION_LAUGHS.encode()})
+    result = _inspect(data)
+    assert result.workbook is not None and result.findings == []
+
+
+def test_inspect__dtd_in_a_part_that_merely_looks_like_a_theme__still_refused():
+    for name in ("xl/theme/theme1.xml.rels", "xl/themes/theme1.xml", "xl/theme/sub/theme1.xml"):
+        _refused(_changed(_valid(), {name: BILLION_LAUGHS.encode()}), "FILE_017", part=name)
+
+
+def test_inspect__macro_named_under_the_theme_folder__still_refused_by_its_name():
+    _refused(_changed(_valid(), {"xl/theme/vbaProject.bin": b"\0" * 100}), "FILE_011", part="xl/theme/vbaProject.bin")
+
+
 # --- inspect: XML with a DTD -----------------------------------------------------------------------
 
 def test_inspect__billion_laughs_in_sheet__refused():
@@ -620,6 +676,7 @@ def test_read_stable__file_gone__cannot_open(tmp_path):
     assert found == [finding("FILE_020", file="moved.xlsx", detail="ファイルが見つかりません（移動または削除された可能性）")]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason=POSIX_ONLY)
 def test_read_stable__named_pipe__refused_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "pipe.xlsx")
     assert read_stable(tmp_path / "pipe.xlsx", LIMITS)[1] == [
@@ -683,6 +740,7 @@ def test_scan_inbox__no_or_odd_extension_but_zip_or_ole_inside__taken(tmp_path):
     assert _names(scan_inbox(tmp_path)) == ["old.download", "企画課の回答"]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason=POSIX_ONLY)
 def test_scan_inbox__symlinks_out_of_the_inbox__refused_with_target(tmp_path):
     inbox_dir = tmp_path / "inbox"
     outside = _put(tmp_path, "elsewhere/secret.xlsx")
@@ -699,6 +757,7 @@ def test_scan_inbox__symlinks_out_of_the_inbox__refused_with_target(tmp_path):
     ]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason=POSIX_ONLY)
 def test_scan_inbox__symlinks_inside__file_taken_folder_not_followed(tmp_path):
     _put(tmp_path, "real.xlsx")
     (tmp_path / "alias.xlsx").symlink_to(tmp_path / "real.xlsx")
@@ -709,11 +768,13 @@ def test_scan_inbox__symlinks_inside__file_taken_folder_not_followed(tmp_path):
     assert inbox.skipped == [finding("FILE_020", file="gone.xlsx", detail="リンク先が見つかりません")]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason=POSIX_ONLY)
 def test_scan_inbox__named_pipe__not_taken_and_never_opened(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     assert scan_inbox(tmp_path).skipped == [finding("FILE_021", file="pipe", detail="通常のファイルではありません")]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason="a name in bytes (cp932 from a Windows zip or share) is POSIX's: Windows names are UTF-16")
 def test_scan_inbox__mac_and_windows_file_names__shown_as_composed_text(tmp_path):
     _put(tmp_path, unicodedata.normalize("NFD", "ガバナンス.xlsx"))
     cp932_name = "テスト.xlsx".encode("cp932")

@@ -14,6 +14,7 @@ The four years (through the command line, as the secretariat runs them):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import shutil
 import sqlite3
@@ -244,6 +245,9 @@ def test_history__store_holds_each_part_transcribed_marked_with_its_source(cycle
         assert {y: t.source for y, t in store.transcriptions().items()} == {
             2022: "令和4年度進捗状況報告書から転記", 2023: "令和5年度進捗状況報告書から転記", 2024: SOURCE_2024}
         assert store.years() == [2022, 2023, 2024, 2025]
+        for t in store.transcriptions().values():     # each 転記票 kept in the store, exactly as it was taken in
+            data = store.kept_file(t.sha256)
+            assert data is not None and hashlib.sha256(data).hexdigest() == t.sha256
         # 2022: only the indicator figures (an empty part is allowed)
         assert store.evaluations(2022) == {} and store.answers(2022) == {}
         assert {k: v for k, v in store.actuals().items() if k[0] == 2022} == {

@@ -19,6 +19,7 @@ from pipeline.cli import main
 from pipeline.committee import register as R
 from pipeline.committee.intake import collect_opinions, findings_file_name
 from pipeline.errors import AlreadyExistsError
+from pipeline.files import same_on_every_system
 from pipeline.plan import Department
 from pipeline.records.opinions import GENERAL, GoodPractice, Opinion
 from pipeline.sheets import layout as L
@@ -214,7 +215,7 @@ def test_template__existing_register__not_overwritten_without_force(project):
         R.write_register(project.plan, project.config, YEAR)
     assert path.read_bytes() == typed
     R.write_register(project.plan, project.config, YEAR, force=True)
-    assert path.read_bytes() == R.build_register(project.plan.for_year(YEAR), project.config, YEAR)
+    assert path.read_bytes() == same_on_every_system(R.build_register(project.plan.for_year(YEAR), project.config, YEAR))
 
 
 def test_cli_template__writes_then_refuses_to_overwrite(project):
@@ -229,10 +230,13 @@ def test_cli_template__writes_then_refuses_to_overwrite(project):
 # --- collect: a clean register ------------------------------------------------------------------------
 
 def test_collect__clean_register__opinions_stored_with_ids_from_their_row_numbers(project):
-    clean_register(project)
+    register = clean_register(project)
     result = collect_opinions(project.plan, project.config, YEAR)
 
     assert result.stored and result.errors == 0 and result.warnings == 0
+    with Store(project.config.store_path, readonly=True) as store:   # the register's bytes kept with its rows
+        assert store.kept_files() == {result.sha256}
+        assert store.kept_file(result.sha256) == register.read_bytes()
     opinions, practices, years = stored(project)
     lead = project.plan.item_by_code["1101"].lead
     assert opinions == [

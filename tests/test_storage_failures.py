@@ -192,10 +192,11 @@ def _unlock_tree(folder: Path) -> None:
             path.chmod(0o755)
 
 
-@pytest.mark.parametrize("where", ["archive", "output", "packets", "store folder"])
+# (the archive folder is no longer written: the adopted files go into the store, store schema 5)
+@pytest.mark.parametrize("where", ["output", "packets", "store folder"])
 def test_collect__a_folder_of_ours_without_permission__exit_2_one_message_nothing_changed(collected, unprivileged, where):
     p = collected
-    folder = {"archive": p.config.archive_dir, "output": p.config.output_for(YEAR),
+    folder = {"output": p.config.output_for(YEAR),
               "packets": _packet(p).parent, "store folder": p.config.store_path.parent}[where]
     before = state(p)
     _lock_tree(folder)
@@ -350,10 +351,10 @@ def _fill(folder: Path) -> None:
     assert os.statvfs(folder).f_bavail == 0
 
 
-@pytest.mark.parametrize("where", ["archive", "output", "store folder"])
+@pytest.mark.parametrize("where", ["output", "store folder"])
 def test_collect__disk_full__exit_2_one_message_nothing_changed_then_recovers(collected, mounts, where):
     p = collected
-    folder = {"archive": p.config.archive_dir, "output": p.config.output_for(YEAR).parent,
+    folder = {"output": p.config.output_for(YEAR).parent,
               "store folder": p.config.store_path.parent}[where]
     saved = folder.with_name(f"{folder.name}.saved")
     folder.rename(saved)
@@ -474,14 +475,23 @@ def test_failed__death_timeout_or_memory__the_file_gets_its_finding(project):
         assert [f.code for f in outcome.findings] == [code]
 
 
-def test_collect__archive_copy_cannot_be_written_in_a_worker__storage_error_not_file_015(project, monkeypatch):
-    def no_room(config, sha256, data):
-        raise OSError(errno.ENOSPC, "No space left on device", str(collect_module.archive_path(config, sha256)))
-    monkeypatch.setattr(collect_module, "keep_copy", no_room)   # before the workers fork: they inherit it
+def test_collect__store_cannot_take_the_returns_bytes__storage_error_not_a_finding_nothing_kept(project, monkeypatch):
+    """The store fills up while the returns' bytes go in as they arrive: our failure (StorageError naming
+    the store), never a finding on a return, and the store holds nothing of the run."""
+    from pipeline.usecases.collect_year import run_collect_year
+    real = Store._connect_for_writing
+
+    def small(self):
+        db = real(self)
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count={pages + 12}")    # room for the rows, not for 19 returns
+        return db
+    monkeypatch.setattr(Store, "_connect_for_writing", small)
     project.return_all()
     with pytest.raises(StorageError) as caught:
-        collect(project.plan.for_year(YEAR), project.config, YEAR)
-    assert caught.value.cause == FULL and str(project.config.archive_dir) in str(caught.value)
+        run_collect_year(project.plan, project.config, YEAR)
+    assert str(project.config.store_path) in str(caught.value)
+    assert not project.config.store_path.exists()     # a first run leaves no store behind
 
 
 # --- the command line never shows a traceback for our own files ------------------------------------
@@ -533,7 +543,7 @@ def test_every_file_we_write__the_mode_of_an_ordinary_new_file(project, umask, m
              *out.glob("回収状況_*.xlsx"), *out.glob("督促リスト_*.xlsx"), _packet(p), *out.glob("進捗状況報告書_*.docx"),
              *out.glob("参考指標一覧_*.xlsx"), *out.glob("参考指標一覧_*.csv"), p.config.store_path,
              Path(f"{p.config.store_path}.lock")]
-    assert len(files) == 19 + 17 + 7 + 2     # 17 accepted returns (05 has an error, 18 sent none)
+    assert len(files) == 19 + 7 + 2     # the 17 accepted returns are in the store, not files of their own
     modes = {str(f.relative_to(p.root)): oct(stat.S_IMODE(f.stat().st_mode)) for f in files}
     assert set(modes.values()) == {oct(mode)}, modes
 

@@ -1,6 +1,6 @@
 """One workbook that is not a return (the committee's register, a 転記票) taken into the store, all or
 nothing: gated and checked in a worker (`pipeline.intake.single`), its findings written beside it either way,
-and only when it has no error its exact bytes kept in the archive and its content committed to the store, before
+and only when it has no error its content committed to the store with its exact bytes (Store.keep_file), before
 the findings file is put in place. `opinions collect` and `history import` each take one this way."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.collect.outputs import findings_csv
-from pipeline.collect.returns import keep_copy
 from pipeline.config import Config
 from pipeline.files import Staging, remove_leftovers
 from pipeline.findings import Finding
@@ -46,9 +45,9 @@ def adopt_workbook(config: Config, path: Path, check: Callable[[WorkbookValues],
             if result.errors or taken.data is None:
                 staging.publish()
                 return result
-            keep_copy(config, taken.sha256, taken.data)   # the exact bytes, traced by the store's sha256
-            staging.flush()   # the copy and the staged file on disk before the store points at them
-            with Store(config.store_path) as store:
+            staging.flush()   # the staged file on disk before the store points at it
+            with Store(config.store_path, archive=config.archive_dir) as store:
+                store.keep_file(taken.sha256, taken.data)   # the exact bytes, committed with what they hold
                 steps.store(store, taken, result)
             result.stored = True
             staging.publish(sync=False, changed=steps.after_commit)

@@ -21,11 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import isolation, platform
+from pipeline import isolation
 from pipeline.collect import checks, choice, confirmations, held
 from pipeline.config import Config
 from pipeline.errors import UsageError, our_failure
-from pipeline.files import write_atomically
 from pipeline.findings import Code, Finding, Tally, finding
 from pipeline.fiscal import format_date_ja
 from pipeline.intake import inbox
@@ -60,6 +59,9 @@ class FileOutcome(checks.CheckedReturn):
     saved_at: str | None = None
     saved_by: str | None = None
     status: SubmissionStatus = REJECTED
+    # the file's bytes, sent back when it may be accepted and the store does not hold them yet: the parent
+    # keeps them in the store's transaction (Store.keep_file) as they arrive, then drops them here
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def file_name(self) -> str:
@@ -106,12 +108,14 @@ FILES_PER_WORKER = 16
 _CONTEXT: dict[str, object] = {}
 
 
-def _init_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]]) -> None:
-    _CONTEXT.update(plan=plan, config=config, year=year, asked=asked)
+def _init_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]],
+                 kept: frozenset[str] = frozenset()) -> None:
+    _CONTEXT.update(plan=plan, config=config, year=year, asked=asked, kept=kept)
 
 
-def _init_forked_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]]) -> None:
-    _init_worker(plan, config, year, asked)
+def _init_forked_worker(plan: Plan, config: Config, year: int, asked: dict[str, tuple[str, ...]],
+                        kept: frozenset[str] = frozenset()) -> None:
+    _init_worker(plan, config, year, asked, kept)
     # What a worker inherited at fork (the plan and its index) lives as long as it does: keep the
     # garbage collector from walking it again and again (and from copying its pages by touching them).
     gc.freeze()
@@ -145,10 +149,9 @@ def process_file(source: inbox.InboxFile) -> FileOutcome:
         outcome.findings.append(finding(Code.FILE_003, file=relative, detail=_short(exc)))
         return outcome
     outcome.take(checked)
-    if outcome.department and not outcome.has_errors:
-        # a copy of what may be accepted, written here where the bytes already are, on every core;
-        # merge makes the copies durable before the store points at them
-        keep_copy(config, outcome.sha256, data)
+    if outcome.department and not outcome.has_errors and outcome.sha256 not in _CONTEXT["kept"]:
+        # the bytes of what may be accepted go back to the parent, which keeps them in the store's transaction
+        outcome.data = data
     return outcome
 
 
@@ -176,8 +179,11 @@ def collect(
     inline: bool = False,
     now: dt.datetime | None = None,
     ask: YearAsk | None = None,
+    store: Store | None = None,
 ) -> CollectResult:
-    """Check every file in the year's inbox and decide what the store will hold. Writes nothing.
+    """Check every file in the year's inbox and decide what the store will hold. Writes nothing but, with
+    `store` (opened for writing), the bytes of each return that may be accepted, as they arrive, into the
+    store's open transaction (Store.keep_file: committed with the year, or not at all).
     `now`: the moment against which saved times are judged (default: the clock). `ask`: the committee's
     opinions the year's workbooks ask about (pipeline.year_ask.year_ask; default: none)."""
     ask = ask or YearAsk(year)
@@ -187,20 +193,24 @@ def collect(
     jobs = scanned.candidates
     outcomes: list[FileOutcome] = []
     plan.work_out()   # once, here, for the forked workers to inherit
+    kept = store.kept_files() if store is not None else frozenset()    # their bytes need not come back
     if inline:
-        _init_worker(plan, config, year, asked)
+        _init_worker(plan, config, year, asked, kept)
         results = isolation.run_inline(process_file, jobs)
     else:
         results = isolation.run_isolated(
             _process_in_worker, jobs, workers=config.workers, memory_bytes=config.limits.worker_memory_bytes,
             timeout=config.limits.worker_timeout_seconds, initializer=_init_forked_worker,
-            initargs=(plan, config, year, asked), queue=FILES_PER_WORKER,
+            initargs=(plan, config, year, asked, kept), queue=FILES_PER_WORKER,
         )
     try:
         for n, (job, result) in enumerate(results, 1):
             if isinstance(result, isolation.WorkerFailure):
                 result = _failed(job, result, config)
             result.source = job
+            if store is not None and result.data is not None:
+                store.keep_file(result.sha256, result.data)
+                result.data = None
             outcomes.append(result)
             if progress:
                 progress(n, len(jobs), job.relative)
@@ -483,23 +493,22 @@ def collected_now() -> str:
 
 
 def archive_path(config: Config, sha256: str) -> Path:
+    """Where versions before store schema 5 kept an adopted file's copy (the store holds them since)."""
     return config.archive_dir / sha256[:2] / f"{sha256}.xlsx"
 
 
-def keep_copy(config: Config, sha256: str, data: bytes) -> None:
-    target = archive_path(config, sha256)
-    if not target.exists():
-        write_atomically(target, data, durable=False)
-
-
-def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None:
-    """Keep the exact bytes of every accepted return under its content hash, durable before the store
-    points at them, so the store can always be traced back to what a department sent. The workers
-    have written the copies already; a missing one is copied from the inbox (which is only read).
-    `sync=False`: the caller makes them durable with its own flush before the store commits."""
+def archive(config: Config, result: CollectResult, store: Store) -> None:
+    """Keep the exact bytes of every accepted return under its content hash in the store's transaction
+    (Store.keep_file), so the store can always be traced back to what a department sent and the record
+    and its file are committed together. collect(store=) has kept them as they arrived; one missing (a
+    collect without the store, a test) is read from the inbox (which is only read) and must be unchanged."""
     accepted = {o.sha256: o for o in result.files if o.status == ACCEPTED}
+    kept = store.kept_files()
     for o in accepted.values():
-        if archive_path(config, o.sha256).exists():
+        if o.sha256 in kept:
+            continue
+        if o.data is not None:
+            store.keep_file(o.sha256, o.data)
             continue
         data, _ = inbox.read_stable(o.source.path, config.limits, name=o.file_name)
         if data is None or hashlib.sha256(data).hexdigest() != o.sha256:
@@ -507,6 +516,4 @@ def archive(config: Config, result: CollectResult, *, sync: bool = True) -> None
                 f"{o.file_name} が点検の後に変更されました。コピーや保存が終わってから、もう一度 make collect YEAR={result.year} を"
                 "実行してください。"
             )
-        keep_copy(config, o.sha256, data)
-    if accepted and sync:
-        platform.flush_written()   # one flush for every copy where the system allows it
+        store.keep_file(o.sha256, data)

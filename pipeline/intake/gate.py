@@ -3,7 +3,9 @@
 It decides from the bytes alone whether they may be parsed: encrypted, legacy or OpenDocument files,
 broken zips, zip bombs, macros and other active content, and XML with a DTD (entity bombs, XXE). It reads
 the zip's central directory before it decompresses anything, and then decompresses every part as a
-stream with a hard cap, because the directory can lie.
+stream with a hard cap, because the directory can lie. A part that no reader opens (the theme, printer
+settings, a thumbnail: see `_never_read`) is not inflated: nothing can be harmed by what it hides, and it is
+still bounded by what the directory declares (size, total, ratio) and judged by its name.
 
 Nothing here executes, renders or extracts anything to disk.
 """
@@ -40,6 +42,10 @@ _TAIL = 64                     # bytes kept between chunks so a keyword split ac
 # Parts never parsed as XML by any reader we use; everything else is scanned for a DTD.
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Parts that no reader we use ever opens: calamine reads the workbook, its relationships, the sheets, shared
+# strings, styles and tables; pipeline.collect.reader the document properties, the sheet index, styles and
+# sheets; the gate itself the content types and every relationship part. Lower-case names.
+_NEVER_READ = re.compile(r"xl/theme/[^/]+\.xml|xl/printersettings/[^/]+\.bin|docprops/thumbnail\.[a-z]+")
 _DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
 _MACRO_CONTENT_TYPE = re.compile(rb"macroenabled", re.IGNORECASE)
 # Relationship types that pull in active or outside content, whatever the target part is called.
@@ -189,7 +195,7 @@ def _inspect_zip(data: bytes, name: str, limits: Limits) -> Inspection:
     for part in parts:
         flags.note_name(part.name)
     for part in parts:
-        if part.name.endswith("/"):
+        if part.name.endswith("/") or _never_read(part.name):
             continue
         problem = _scan_part(memoryview(data)[part.data_start:part.data_end], part.info, flags, limits)
         if problem:
@@ -198,6 +204,11 @@ def _inspect_zip(data: bytes, name: str, limits: Limits) -> Inspection:
     if findings:
         return Inspection(findings, None)
     return Inspection(findings, data, parts=flags.kept, formula_parts=frozenset(flags.formula_parts))
+
+
+def _never_read(part: str) -> bool:
+    """Whether no reader opens this part, so the gate need not inflate it (see _NEVER_READ)."""
+    return _NEVER_READ.fullmatch(part.lower()) is not None
 
 
 def _declared_entry_count(data: bytes) -> int | None:

@@ -3,6 +3,8 @@ none is a traceback; revisions during the period (start, end, revisions, exclude
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import tomli as tomllib  # the standard library's parser, compiled: 3× faster o
 
 from pipeline.config import toml_syntax_problem
 from pipeline.errors import PlanError
+from pipeline.kept import cache_folder, code_version, read_kept, write_kept
 from pipeline.plan.model import (
     DECREASE,
     INCREASE,
@@ -89,19 +92,72 @@ class _Collector:
 
 
 def load_plan(path: Path | str) -> Plan:
-    """Load and check a plan file; raise PlanError listing every mistake with its key."""
+    """Load and check a plan file; raise PlanError listing every mistake with its key.
+
+    A plan that loaded without a mistake is kept parsed (see _PlanCache), keyed by the sha256 of the file's
+    bytes and of this program's code: the same bytes under the same code are taken from there (a large plan
+    in a tenth of the time), any other bytes or code are parsed and checked again."""
     source = Path(path)
     try:
         raw = source.read_bytes()
     except OSError as exc:
         raise PlanError(str(source), [f"ファイルを読めません: {exc.strerror or exc}"]) from None
+    cache = _PlanCache.for_bytes(raw)
+    cached = cache.load() if cache else None
+    if cached is not None:
+        return cached
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PlanError(str(source), ["UTF-8 で保存してください。"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(str(source), [toml_syntax_problem(exc)]) from None
-    return plan_from_mapping(data, source=str(source))
+    plan = plan_from_mapping(data, source=str(source))
+    if cache:
+        cache.keep(plan)
+    return plan
+
+
+# --- the parsed plan, kept --------------------------------------------------------------------------
+
+CACHE_ENV = "GYOZAI_PLAN_CACHE"    # a folder for the kept plans, or "off" (else pipeline.kept.cache_folder)
+KEEP_PLANS = 8                      # the most recently used kept plans stay; older ones are removed
+_MAGIC = b"gyozai parsed plan 1\n"
+
+
+class _PlanCache:
+    """One plan kept parsed, with its year plans and their digests worked out (pipeline.kept: in the user's
+    own cache folder, checksummed, keyed by the plan file's bytes and this program's code). A pickle is
+    trusted code: pipeline.kept reads it only from where no one else can write."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def for_bytes(cls, raw: bytes) -> _PlanCache | None:
+        folder = cache_folder("plans", CACHE_ENV)
+        if folder is None:
+            return None
+        try:
+            key = hashlib.sha256(code_version().encode() + b"\0" + raw).hexdigest()
+        except OSError:
+            return None
+        return cls(folder / f"{key}.kept")
+
+    def load(self) -> Plan | None:
+        payload = read_kept(self.path, _MAGIC)
+        if payload is None:
+            return None
+        try:
+            plan = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - a kept plan that cannot be read is parsed again, whatever the reason
+            return None
+        return plan if isinstance(plan, Plan) else None
+
+    def keep(self, plan: Plan) -> None:
+        for year in plan.years:      # what a run asks first: the year's plan and its digest
+            _ = plan.for_year(year).digest
+        write_kept(self.path, _MAGIC, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL), keep=KEEP_PLANS)
 
 
 def plan_from_mapping(data: dict[str, Any], source: str = "<plan>") -> Plan:

@@ -8,17 +8,25 @@ year shown, even without an actual; no decoration (no 3-D, no shadows, a light g
 line style and marker as well as colour, and labelled directly at their ends, so nothing depends on colour;
 every point's value written beside it. Each chart comes with a text alternative that says the same numbers,
 and the report puts the numbers in a table next to it. The same inputs give the same PNG bytes.
+
+A chart drawn once is kept (pipeline.kept, in the user's own cache folder) under the sha256 of everything its
+bytes depend on: its inputs, this program's code, matplotlib's version and the fonts found. A report made
+again draws only the charts whose inputs changed; the bytes are those the drawing gives.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline import isolation
 from pipeline.errors import our_failure
+from pipeline.kept import cache_folder, code_version, prune, read_kept, write_kept
 from pipeline.plan import Indicator
 from pipeline.report.texts import quantity
 from pipeline.values import format_number
@@ -72,22 +80,92 @@ def draw_charts(indicators: Sequence[Indicator], actuals: Mapping[tuple[int, str
     """Every indicator's chart (item code → Figure), drawn on all cores when there are many (a chart takes
     some 60 ms: a thousand of them would otherwise dominate the report's time). `svg`: each figure also
     saved as SVG, from the same drawing (the web page's charts)."""
-    jobs = [(ind, {y: v for (y, code), v in actuals.items() if code == ind.item_code}, tuple(years), upto, svg)
-            for ind in indicators]
+    by_item: dict[str, dict[int, float]] = {ind.item_code: {} for ind in indicators}
+    for (y, code), v in actuals.items():
+        if code in by_item:
+            by_item[code][y] = v
+    jobs = [(ind, by_item[ind.item_code], tuple(years), upto, svg) for ind in indicators]
     _pyplot()     # matplotlib and its font list loaded once, here: forked workers inherit them
-    if len(jobs) < PARALLEL_FROM:
-        results = isolation.run_inline(_figure_job, jobs)
-    else:
-        results = isolation.run_isolated(_figure_job, jobs, workers=workers, memory_bytes=memory_bytes, timeout=None)
+    kept = _Kept.here()
     figures: dict[str, Figure] = {}
+    to_draw = []
+    for job in jobs:
+        figure = kept.figure(job) if kept else None
+        if figure is None:
+            to_draw.append(job)
+        else:
+            figures[job[0].item_code] = figure
+    if len(to_draw) < PARALLEL_FROM:
+        results = isolation.run_inline(_figure_job, to_draw)
+    else:
+        results = isolation.run_isolated(_figure_job, to_draw, workers=workers, memory_bytes=memory_bytes, timeout=None)
     try:
-        for (ind, *_rest), outcome in results:
+        for job, outcome in results:
             if isinstance(outcome, isolation.WorkerFailure):
-                raise our_failure(outcome.error, outcome.detail, doing=f"参考指標 {ind.item_code} のグラフの作成中")
-            figures[ind.item_code] = outcome
+                raise our_failure(outcome.error, outcome.detail, doing=f"参考指標 {job[0].item_code} のグラフの作成中")
+            figures[job[0].item_code] = outcome
+            if kept:
+                kept.keep(job, outcome)
     finally:
         results.close()
-    return figures
+    if kept and to_draw:
+        prune(kept.folder, KEEP_CHARTS)
+    return {ind.item_code: figures[ind.item_code] for ind in indicators}
+
+
+KEEP_CHARTS = 5_000    # the most recently used kept charts stay (about 30 KB each)
+_MAGIC = b"gyozai chart 1\n"
+
+
+class _Kept:
+    """Charts drawn before, by the sha256 of what their bytes depend on (see the module's docstring)."""
+
+    def __init__(self, folder: Path, salt: bytes):
+        self.folder, self.salt = folder, salt
+
+    @classmethod
+    def here(cls) -> _Kept | None:
+        folder = cache_folder("charts")
+        if folder is None:
+            return None
+        import matplotlib
+        plt = _pyplot()
+        salt = repr((code_version(), matplotlib.__version__, sorted(plt.rcParams.items(), key=lambda kv: kv[0]),
+                     _font_files(tuple(plt.rcParams["font.family"])))).encode()
+        return cls(folder, salt)
+
+    def _path(self, job: tuple) -> Path:
+        ind, own, years, upto, svg = job
+        key = hashlib.sha256(self.salt + repr((ind, sorted(own.items()), years, upto, svg)).encode()).hexdigest()
+        return self.folder / f"{key}.kept"
+
+    def figure(self, job: tuple) -> Figure | None:
+        payload = read_kept(self._path(job), _MAGIC)
+        if payload is None or len(payload) < 8:
+            return None
+        (png_length,) = struct.unpack_from("<Q", payload)
+        drawn = {"png": payload[8:8 + png_length], "svg": payload[8 + png_length:]}
+        ind, own, years, upto, svg = job
+        if not drawn["png"].startswith(b"\x89PNG") or bool(drawn["svg"]) != svg:
+            return None
+        return indicator_figure(ind, own, years, upto, svg=svg, drawn=drawn)
+
+    def keep(self, job: tuple, figure: Figure) -> None:
+        write_kept(self._path(job), _MAGIC, struct.pack("<Q", len(figure.png)) + figure.png + figure.svg)
+
+
+def _font_files(families: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """The font files the charts' text can be drawn with (name, size, mtime): another font, other bytes."""
+    from matplotlib import font_manager
+    out = []
+    for f in font_manager.fontManager.ttflist:
+        if f.name in families:
+            try:
+                st = Path(f.fname).stat()
+            except OSError:
+                continue
+            out.append((f.fname, st.st_size, st.st_mtime_ns))
+    return sorted(out)
 
 
 def _figure_job(job: tuple[Indicator, dict[int, float], tuple[int, ...], int, bool]) -> Figure:
@@ -96,9 +174,10 @@ def _figure_job(job: tuple[Indicator, dict[int, float], tuple[int, ...], int, bo
 
 
 def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequence[int], upto: int, *,
-                     svg: bool = False) -> Figure:
+                     svg: bool = False, drawn: Mapping[str, bytes] | None = None) -> Figure:
     """The chart of `ind` for the report of year `upto`: `actuals` (year → the year's own figure) of the
-    period's `years` up to `upto`; later years stay empty on the axis. `svg`: the SVG as well."""
+    period's `years` up to `upto`; later years stay empty on the axis. `svg`: the SVG as well. `drawn`:
+    the drawing kept from before ({"png": …, "svg": …}), so only the text is worked out."""
     shown = [y for y in years if y <= upto and y in actuals]
     values = [actuals[y] for y in shown]
     running = []
@@ -107,7 +186,8 @@ def indicator_figure(ind: Indicator, actuals: Mapping[int, float], years: Sequen
         total += v
         running.append(total)
     title = f"{ind.item_code} {ind.name}（{ind.unit}）"
-    drawn = _draw(ind, list(years), shown, values, running, formats=("png", "svg") if svg else ("png",))
+    if drawn is None:
+        drawn = _draw(ind, list(years), shown, values, running, formats=("png", "svg") if svg else ("png",))
     return Figure(drawn["png"], _alt(ind, shown, values, running, upto), title, drawn.get("svg", b""))
 
 

@@ -4,22 +4,21 @@ every output together, or change nothing.
 The order is what makes a failure harmless:
 
 1. under the run lock, open the store (a damaged, empty or read-only store stops the run before any work);
-2. check every file (in the workers, which also write the archive copies of the returns that may be accepted);
+2. check every file (in the workers); the bytes of each return that may be accepted go into the store's
+   open transaction as they arrive (Store.keep_file), so the year's records and their files commit together;
 3. make every output and stage each as a temporary file beside its target (findings.csv, the status
    workbook, the return packets, the reminder list): a full disk or a folder without permission shows here;
-4. one flush (platform.flush_written): the archive copies and the staged files are on disk before the store points at them;
-5. commit the store's transaction;
+4. one flush (platform.flush_written): the staged files are on disk before the store points at them;
+5. commit the store's transaction (the year and the files it adopted);
 6. rename the staged files into place, then remove the packets of an earlier run no longer wanted.
 
-A failure before 5 removes the temporary files and the archive copies this run made: the store, the
-outputs and the archive are as they were. A kill at any moment leaves each file whole, the old or the new
-(and at most archive copies that nothing points at).
+A failure before 5 removes the temporary files and rolls the transaction back: the store (files included)
+and the outputs are as they were. A kill at any moment leaves each file whole, the old or the new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,22 +82,21 @@ def run_collect_year(
     with run_lock(config.store_path):
         for folder in (config.output_for(year), config.output_for(year) / PACKET_FOLDER):
             remove_leftovers(folder)   # of a run killed half-way
-        archived = _Listing(config.archive_dir)
         try:
-            with Store(config.store_path) as store, Staging() as staging:
+            with Store(config.store_path, archive=config.archive_dir) as store, Staging() as staging:
                 refuse_transcribed(store, year, force=force)   # before any work
                 clock = _Clock()
                 result = collect(plan, config, year, progress=progress, inline=inline, now=now,
-                                 ask=year_ask(plan, store, year))
+                                 ask=year_ask(plan, store, year), store=store)
                 clock.mark("check")
                 refuse_emptying(result, store, force=force)
-                archive(config, result, sync=False)
+                archive(config, result, store)
                 folder = config.output_for(year)
                 outputs = stage_collect_outputs(plan, result, folder, staging, today or dt.date.today())
                 followup = stage_followup(plan, config, result, staging, progress=packet_progress, today=today,
                                           inline=inline)
                 clock.mark("outputs")
-                staging.flush()   # the archive copies and the staged outputs on disk before the store points at them
+                staging.flush()   # the staged outputs on disk before the store points at them
                 clock.mark("sync")
                 store.replace_year(year_record(plan, result, collected_now()))
                 committed = True
@@ -107,7 +105,6 @@ def run_collect_year(
                 clock.mark("publish")
         except BaseException:
             if not committed:
-                archived.remove_what_is_new()
                 if new_store:
                     _remove_store(config.store_path)   # as it was: no store
             raise
@@ -146,46 +143,6 @@ class _Clock:
         self.seconds[step] = now - self._last
         self._last = now
 
-
-class _Listing:
-    """What the archive holds before the run (its prefix folders and copies), so that the copies a run
-    made can be taken away again when it stops before the store points at them. Under the run lock
-    nobody else adds to the archive meanwhile."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.existed = folder.is_dir()
-        self.names = self._names()
-
-    def _names(self) -> set[str]:
-        names: set[str] = set()
-        try:
-            with os.scandir(self.folder) as entries:
-                for entry in entries:
-                    names.add(entry.name)
-                    if entry.is_dir(follow_symlinks=False):
-                        with os.scandir(entry.path) as inner:
-                            names.update(f"{entry.name}/{e.name}" for e in inner)
-        except OSError:
-            pass
-        return names
-
-    def remove_what_is_new(self) -> None:
-        # the files first (deepest names), then the folders they were in
-        for name in sorted(self._names() - self.names, key=lambda n: (-n.count("/"), n)):
-            path = self.folder / name
-            try:
-                if path.is_dir() and not path.is_symlink():
-                    path.rmdir()
-                else:
-                    path.unlink()
-            except OSError:
-                pass   # what cannot be removed is a copy nothing points at: harmless
-        if not self.existed:
-            try:
-                self.folder.rmdir()
-            except OSError:
-                pass
 
 
 def _remove_store(path: Path) -> None:
