@@ -1,5 +1,5 @@
 """Taking in a year done by hand (history import): its 転記票 goes through the same gate as any return, is read
-in a worker process, and every cell is checked by a return's own rules (pipeline.collect.checks.CellRules).
+in a worker process, and every cell is checked by a return's own rules (pipeline.collect.cells).
 
 `read_transcript` checks a 転記票's values (not a path) against the year's plan: what it holds and every
 finding. `import_transcript` finds the file, refuses to replace a collected year unless told to, checks it,
@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.collect.checks import UNREADABLE, CellRules, read_identity
+from pipeline.collect.checks import SheetCells, read_identity
 from pipeline.collect.outputs import findings_csv
 from pipeline.collect.reader import WorkbookValues
 from pipeline.collect.run import collected_now, keep_copy
@@ -115,7 +115,7 @@ def _identity_fits(book: WorkbookValues, plan: Plan, year: int, file: str, out: 
 
 def _source(out: TranscriptCheck, plan: Plan, config: Config, year: int, file: str, book: WorkbookValues) -> None:
     """転記元 on the guide sheet: required (the template fills it with default_source)."""
-    rules = CellRules(out.findings, plan, config, file, L.SHEET_GUIDE, book)
+    rules = SheetCells(out.findings, plan, config, file, L.SHEET_GUIDE, book)
     for r, row in enumerate(rules.rows):
         if row and L.row_key(row[0]) == T.KEY_SOURCE:
             out.source = rules.text(r, 1, T.FIELD_SOURCE, True) or ""
@@ -123,7 +123,7 @@ def _source(out: TranscriptCheck, plan: Plan, config: Config, year: int, file: s
     out.findings.append(finding(Code.ROW_001, file=file, sheet=L.SHEET_GUIDE, field=T.KEY_SOURCE, value=T.KEY_SOURCE))
 
 
-class _Table(CellRules):
+class _Table(SheetCells):
     """One input sheet of the 転記票: rows below its header, each keyed in column A by what the plan calls it."""
 
     key_field = ""
@@ -165,10 +165,7 @@ class _Indicators(_Table):
         for code, r in self.keyed_rows(set(indicators)).items():
             ind = indicators[code]
             unit_edited = self.unit_edited(r, T.COL_UNIT, ind)
-            raw = self.value(r, T.COL_ACTUAL, L.FIELD_ACTUAL)
-            if raw is UNREADABLE:     # an error value or a formula never calculated: said at its cell
-                continue
-            actual = self.actual(r, raw, ind, T.COL_ACTUAL)
+            actual = self.actual(r, T.COL_ACTUAL, ind)     # (an error value, an uncalculated formula: said at its cell)
             if actual is not None and not unit_edited:
                 self.out.actuals.append(IndicatorActual(code, ind.reporter, actual))
 
