@@ -32,7 +32,7 @@ from tests.conftest import YEAR
 from tests.office_support import Calc, need_office, requires_office
 from tests.test_hostile import _with_sheet_xml
 from tests.test_libreoffice import COL_VALUE, job, typed_return
-from tests.test_opinions_loop import TODAY, looped, responses  # noqa: F401  (looped: the fixture)
+from tests.test_opinions_loop import TODAY, _looped_cache, looped, responses  # noqa: F401  (the fixtures)
 from tests.test_opinions_register import new_register, register_path
 
 RESIDUE = "6402.000000000001"

@@ -5,16 +5,21 @@ the good practices are shown in every workbook."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from pipeline.collect.usecase import run_collect_year
 from pipeline.committee.model import GENERAL, GoodPractice, Opinion, opinion_id
+from pipeline.config import load_config
+from pipeline.plan import load_plan
 from pipeline.store import Store
 from pipeline.survey import layout as L
 from pipeline.survey.workbook import write_templates
 from pipeline.vocabulary import ResponseStatus
+from tests.conftest import Project, make_project
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -41,9 +46,12 @@ def responses(project) -> dict[tuple[int, str], tuple[ResponseStatus, str]]:
         return {(r.year, r.opinion_id): (r.status, r.text) for r in store.responses()}
 
 
-@pytest.fixture
-def looped(project):
+@pytest.fixture(scope="module")
+def _looped_cache(tmp_path_factory, _templates_cache) -> Path:
     """2023 collected; the committee gives three opinions on the 2023 report and names one good practice."""
+    root = tmp_path_factory.mktemp("looped") / "project"
+    project = make_project(root)
+    shutil.copytree(_templates_cache, project.config.templates_dir)
     project.return_all(2023)
     run_collect_year(project.plan, project.config, 2023, today=TODAY, inline=True)
     give_opinions(project, 2023, [
@@ -54,7 +62,16 @@ def looped(project):
     with Store(project.config.store_path) as store:     # the first one to the item's lead, as the register says
         store.db.execute("UPDATE opinions SET department_code = '01' WHERE opinion_id = '2023-01'")
     write_templates(project.plan, project.config, 2024, force=True)
-    return project
+    return root
+
+
+@pytest.fixture
+def looped(tmp_path, _looped_cache) -> Project:
+    """The looped project (_looped_cache: made once per module, copied for each test, file times kept)."""
+    root = tmp_path / "project"
+    shutil.copytree(_looped_cache, root)
+    config = load_config(root / "config.toml")
+    return Project(root, config, load_plan(config.plan_file))
 
 
 def test_templates__each_opinion_is_asked_of_its_department_and_nobody_else(looped):
