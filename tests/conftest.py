@@ -116,13 +116,17 @@ def filled_store(tmp_path_factory):
 REPORT_DATE = dt.date(2025, 6, 20)    # the report on YEAR, dated as the secretariat would
 
 
-@pytest.fixture(scope="module")
-def docx_bytes(filled_store) -> bytes:
-    """The report on YEAR from the filled store, as .docx bytes (one per test module)."""
+@pytest.fixture(scope="session")
+def docx_bytes(tmp_path_factory) -> bytes:
+    """The report on YEAR from a store filled as `filled_store` is, as .docx bytes (bytes cannot be changed by
+    a test, so one per test process)."""
     from pipeline.report.document import build_report
+    from tests import report_fixtures as F
 
-    plan, config, store = filled_store
-    return build_report(plan, config, store, YEAR, REPORT_DATE)
+    plan = F.plan()
+    config = F.config(tmp_path_factory.mktemp("docx"))
+    with F.filled_store(config.store_path, plan) as store:
+        return build_report(plan, config, store, YEAR, REPORT_DATE)
 
 
 @pytest.fixture(scope="module")
