@@ -135,11 +135,12 @@ class _Table(SheetCells):
         self.out, self.year = out, year
 
     def keyed_rows(self, expected: set[str]) -> dict[str, int]:
-        """key → its row, for the rows with anything typed in an input cell; a finding for a row the plan
-        does not have, or a key on two rows."""
+        """key → its row, for the rows with anything typed in an input cell (an error value or a formula
+        never calculated counts: calamine reads it as "", but it is there to be said); a finding for a row the
+        plan does not have, or a key on two rows."""
         found: dict[str, list[int]] = defaultdict(list)
         for r in range(T.HEADER_ROW + 1, len(self.rows)):
-            if not any(clean_text(self.cell(r, c)).text for c in self.inputs):
+            if not any(clean_text(self.cell(r, c)).text or L.a1(r, c) in self.troubles for c in self.inputs):
                 continue
             key = L.row_key(self.cell(r, 0))
             if key not in expected:
