@@ -201,6 +201,12 @@ def test_actual__formula_with_its_result__warning_and_the_result_taken():
     assert said(read) == [("VALUE_008", "「指標実績値」に数式があります。計算結果の値（7）を読み取りました。値を直接入力してもらうと確実です。")]
 
 
+def test_actual__formula_whose_result_is_a_pasted_sum__the_message_shows_the_number_as_the_cell_does():
+    read = actual(5820 * 1.1, "1102", formula=True)
+    assert read.value == 6402
+    assert said(read) == [("VALUE_008", "「指標実績値」に数式があります。計算結果の値（6,402）を読み取りました。値を直接入力してもらうと確実です。")]
+
+
 def test_actual__formula_with_a_result_that_is_no_number__both_said():
     assert codes(actual("約千件", formula=True)) == ["VALUE_008", "VALUE_003"]
 

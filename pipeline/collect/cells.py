@@ -86,7 +86,9 @@ def readable(raw: object, cell: Cell) -> Reading[object]:
         code, params = cell.trouble.said()
         return Reading(UNREADABLE, (cell.finding(code, **params),))
     if cell.formula:
-        return Reading(raw, (cell.finding(Code.VALUE_008, value=raw),))
+        # a number as the cell shows it (a pasted sum's 6402.000000000001 is 6,402, as every output says)
+        shown = format_number(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else raw
+        return Reading(raw, (cell.finding(Code.VALUE_008, value=shown),))
     return Reading(raw)
 
 
