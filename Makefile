@@ -24,7 +24,7 @@ INPUT_NEEDS_FIXING := || { status=$$?; [ $$status -eq 1 ] || exit $$status; }
 
 .DEFAULT_GOAL := help
 .PHONY: help install check templates collect report status opinions-template opinions-collect plan-check plan-export \
-        plan-import demo test bench lint docs-images clean original
+        plan-import demo test test-fast bench lint docs-images clean original
 .PHONY: history-template history-import
 
 help: ## このヘルプ（全ターゲットの一覧）
@@ -86,8 +86,15 @@ plan-import: install ## 計画マスタ（MASTER=）を点検し、計画ファ�
 demo: install ## 見本の作業フォルダー demo/ で2022〜2025年度の4年分（調査票→回答→回収→委員会意見→報告書・ウェブページ）を通す
 	$(PY) -m pipeline.demo --workspace demo --year $(YEAR)
 
-test: install ## テストを実行する（2コアで約10分。LibreOffice・Chromium がなければその部分は理由を示して省略）
-	$(PY) -m pytest -q
+# The tests run in parallel, one process per core (pytest-xdist); a test module stays in one process, so its
+# shared setup (a filled store, one soffice, one browser) is made once.
+PYTEST_PARALLEL := -n auto --dist loadfile
+
+test: install ## テストをすべて実行する（2コアの機械で約【要計測】分。LibreOffice・Chromium がなければその部分は理由を示して省略）
+	$(PY) -m pytest -q $(PYTEST_PARALLEL)
+
+test-fast: install ## 手元の確認用: LibreOffice・ブラウザーを使うテストを省いて実行する（約【要計測】分。CI と仕上げは make test）
+	GYOZAI_SOFFICE=/nonexistent GYOZAI_CHROMIUM=/nonexistent $(PY) -m pytest -q $(PYTEST_PARALLEL)
 
 bench: install ## 性能を測る（調査票・回収・報告書）。規模は BENCH_SIZES=200,2000,10000 REPORT_ITEMS=250,500,1000
 	$(PY) -m bench.run --output bench/RESULTS.md

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import shutil
 from dataclasses import dataclass
@@ -47,8 +48,26 @@ class Project:
         out = {}
         for d in self.plan.for_year(year).surveyed_departments():     # who is asked that year
             if d.code not in except_codes:
-                out[d.code] = self.filler(d.code, year).fill_all().save(self.inbox(year) / f"{d.name}.xlsx")
+                out[d.code] = self.clean_return(d.code, year, self.inbox(year) / f"{d.name}.xlsx")
         return out
+
+    def clean_return(self, code: str, year: int, path: Path) -> Path:
+        """`self.filler(code, year).fill_all().save(path)`: the same bytes, filled once per template (filling
+        with openpyxl is most of a test's time; the fill and the save are deterministic, so a template's
+        clean return is kept by the template's hash for the rest of the test run)."""
+        template = self.template(code, year).read_bytes()
+        key = hashlib.sha256(template).hexdigest()
+        if key not in _CLEAN_RETURNS:
+            self.filler(code, year).fill_all().save(path)
+            _CLEAN_RETURNS[key] = path.read_bytes()
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_CLEAN_RETURNS[key])
+        return path
+
+
+# template sha256 → its clean return's bytes (Project.clean_return), in this test process
+_CLEAN_RETURNS: dict[str, bytes] = {}
 
 
 def make_project(root: Path) -> Project:
@@ -97,13 +116,16 @@ def filled_store(tmp_path_factory):
 REPORT_DATE = dt.date(2025, 6, 20)    # the report on YEAR, dated as the secretariat would
 
 
-@pytest.fixture(scope="module")
-def docx_bytes(filled_store) -> bytes:
-    """The report on YEAR from the filled store, as .docx bytes (one per test module)."""
-    from tests.report_fixtures import docx_of
+@pytest.fixture(scope="session")
+def docx_bytes(tmp_path_factory) -> bytes:
+    """The report on YEAR from a store filled as `filled_store` is, as .docx bytes as the report command writes
+    them (bytes cannot be changed by a test, so one per test process)."""
+    from tests import report_fixtures as F
 
-    plan, config, store = filled_store
-    return docx_of(plan, config, YEAR, REPORT_DATE)
+    plan = F.plan()
+    config = F.config(tmp_path_factory.mktemp("docx"))
+    F.filled_store(config.store_path, plan).close()
+    return F.docx_of(plan, config, YEAR, REPORT_DATE)
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
+
 from bench import synthetic as S
 from pipeline.collect.returns import collect
 from pipeline.plan import load_plan
+from pipeline.survey.filling import COLUMN, ReturnFiller
 from pipeline.survey.workbook import build_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,11 +37,33 @@ def test_bench__prefilled_returns__collected_as_clean_returns(tmp_path):
     assert sum(len(o.answers) for o in result.files) == sum(len(i.departments) for i in plan.initiatives)
 
 
-def test_bench__prefill__changes_only_the_input_cells(tmp_path):
+def test_bench__prefill__each_answer_in_its_input_cell_and_nothing_else_changed(tmp_path):
     config, plan = S.load_workspace(S.make_workspace(tmp_path / "ws", departments=5, items=3))
-    department = plan.departments[0]
-    assert build_workbook(plan.for_year(S.YEAR), config, S.YEAR, department, prefill={}) == build_workbook(
-        plan.for_year(S.YEAR), config, S.YEAR, department)
+    taking = S.participation(plan)
+    department = next(d for d in plan.departments if taking.get(d.code))
+    prefill = S.prefill_for(plan, config, department.code, taking[department.code], random.Random(1))
+    template_path = tmp_path / "template.xlsx"
+    template_path.write_bytes(build_workbook(plan.for_year(S.YEAR), config, S.YEAR, department))
+    template = ReturnFiller(template_path)
+    filled = openpyxl.load_workbook(io.BytesIO(build_workbook(plan.for_year(S.YEAR), config, S.YEAR, department, prefill=prefill)))
+    answers = {(sheet, template.wb[sheet].cell(template.row_of(sheet, key), COLUMN.get(field, 2)).coordinate): value
+               for (sheet, key, field), value in prefill.items() if value is not None}
+    assert len(answers) == len([v for v in prefill.values() if v is not None]) > 0     # no two on one cell
+
+    def cells(wb):
+        return {(ws.title, c.coordinate): (c.value, c.number_format, c.protection.locked, c.fill.fgColor.rgb)
+                for ws in wb for row in ws.iter_rows() for c in row}
+
+    before, after = cells(template.wb), cells(filled)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == set(answers)
+    for k, value in answers.items():
+        assert after[k] == (value, *before[k][1:])           # the answer, in the input cell's own format
+        assert before[k][0] is None and not before[k][2]     # an empty, unlocked input cell of the template
+    for ws in filled:
+        assert ws.protection.sheet == template.wb[ws.title].protection.sheet
+        assert [v.sqref for v in ws.data_validations.dataValidation] == [
+            v.sqref for v in template.wb[ws.title].data_validations.dataValidation]
 
 
 def test_bench__tiny_run__writes_every_section_of_the_results(tmp_path):

@@ -28,7 +28,9 @@ from docx import Document
 
 from pipeline.cli import main
 from pipeline.history import transcript as T
+from pipeline.history.intake import TranscriptCheck, _Indicators
 from pipeline.history.transcript import build_transcript, transcript_file_name
+from pipeline.intake.reader import CellTrouble, WorkbookValues
 from pipeline.sheets import layout as L
 from pipeline.store import SCHEMA_VERSION, Store
 from pipeline.usecases.collect_year import run_collect_year
@@ -312,6 +314,23 @@ def test_history_import__a_percent_typed_as_a_fraction__the_returns_rule(fresh):
     result = cli(fresh, "history", "import", "--year", "2023")
     assert cell == "参考指標!E13"
     assert "参考指標!E13" in result.output and "（VALUE_010）" in result.output
+
+
+def test_read_transcript__an_actual_that_is_an_error_value__said_at_its_cell_not_skipped_as_a_blank_row(fresh):
+    """calamine reads #DIV/0! as "": the row is still one with something typed, and the error is said there
+    (VALUE_012), never taken for a row left blank (nothing transcribed)."""
+    plan = fresh.plan.for_year(2023)
+    ind = T.reported_indicators(plan, 2023)[0]
+    row = [None] * (T.COL_UNIT + 1)
+    row[T.COL_IND_KEY], row[T.COL_ACTUAL], row[T.COL_UNIT] = ind.item_code, "", ind.unit
+    at = L.a1(T.HEADER_ROW + 1, T.COL_ACTUAL)
+    book = WorkbookValues([T.SHEET_INDICATORS], _tables={T.SHEET_INDICATORS: [[None]] * (T.HEADER_ROW + 1) + [row]},
+                          troubles={T.SHEET_INDICATORS: {at: CellTrouble("#DIV/0!", formula=True)}})
+    out = TranscriptCheck()
+    _Indicators(out, plan, fresh.config, 2023, "転記票.xlsx", book, T.SHEET_INDICATORS).run()
+    assert [(f.code, f.sheet, f.cell, f.value) for f in out.findings] == [
+        ("VALUE_012", T.SHEET_INDICATORS, at, "#DIV/0!")]
+    assert out.actuals == []
 
 
 def test_history_import__unit_changed_beside_the_actual__the_returns_rule(fresh):

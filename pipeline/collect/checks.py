@@ -7,13 +7,13 @@ finding, each at the sheet and cell a person sees in Excel. Answers are found by
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pipeline.collect import cells
+from pipeline.collect.cells import IMPLAUSIBLE_FACTOR, implausible_actual, plan_figures
 from pipeline.collect.confirmations import confirmation_line, confirmations_path
 from pipeline.config import Config
 from pipeline.findings import Code, Finding, finding
@@ -22,53 +22,15 @@ from pipeline.plan import ActionItem, Indicator, Plan
 from pipeline.records.opinions import Response
 from pipeline.records.year import Answer, Evaluation, IndicatorActual
 from pipeline.sheets import layout as L
-from pipeline.values import (
-    NumberParse,
-    clean_text,
-    format_number,
-    hundredfold,
-    is_whole,
-    normalise_choice,
-    number_format,
-    number_in_unit,
-    parse_number,
-    percent_typed_as_fraction,
-    shown_number,
-)
+from pipeline.values import GENERAL, clean_text, format_number, normalise_choice
 from pipeline.vocabulary import Arrival, ResponseStatus
 
 _INITIATIVE_ID = re.compile(r"^\d{4}-\d{2}$")
-_OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # committee.model.opinion_id: year and number
+_OPINION_ID = re.compile(r"^\d{4}-\d{2,}$")     # records.opinions.opinion_id: year and number
 # A survey sheet has well under a hundred rows; far more means something was pasted below it.
 MAX_SHEET_ROWS = 1000
 # Text typed outside the form is reported cell by cell, up to this many per sheet (then counted).
 MAX_STRAY_CELLS = 20
-# An actual more than this many times the plan's larger figure (baseline, target) is held until the
-# secretariat lets it stand (VALUE_014, pipeline.collect.confirmations): two orders of magnitude beyond
-# anything the plan foresaw is a slip of digits, units or a paste (1e15 件), while a year far better than
-# planned (ten times the target) is still taken as it is. A 達成率 is no measure here: for an indicator whose
-# target is near its baseline (5,820 → 6,402 件) twice the target is already 1,000%.
-IMPLAUSIBLE_FACTOR = 100
-
-
-def implausible_actual(value: float, ind: Indicator) -> bool:
-    """Whether `value` is more than IMPLAUSIBLE_FACTOR times the larger of the indicator's baseline and
-    target (never, for an indicator without a figure above 0)."""
-    scale = max((abs(f) for f in (ind.baseline, ind.target) if f is not None), default=0)
-    return scale > 0 and value > IMPLAUSIBLE_FACTOR * scale
-
-
-def plan_figures(ind: Indicator) -> str:
-    """The plan's figures as a message names them: 基準値 5,820件・目標値 6,402件."""
-    return "・".join(f"{label} {format_number(f)}{ind.unit}" for label, f in
-                    ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target)) if f is not None)
-
-
-# What _SheetCheck.value gives for a cell that has no value to read (an error, a formula never calculated),
-# after it has said so: the callers take nothing from it and add no 未記入.
-UNREADABLE = object()
-
-
 @dataclass
 class CheckedReturn:
     department: str | None = None
@@ -204,6 +166,9 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
     def cell(r: int, c: int) -> object:
         return rows[r][c] if c < len(rows[r]) else None
 
+    def at(r: int, c: int, field_name: str) -> cells.Cell:
+        return cells.Cell(field_name, sheet, L.a1(r, c), file, name)
+
     for key, found in keys.items():
         if key not in opinions and key not in shown:
             add(Code.RESP_003, found[0], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=key)
@@ -214,8 +179,8 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
             add(Code.RESP_002, field=L.HEADER_OPINION, value=opinion_id)
             continue
         if len(found) > 1:
-            cells = "、".join(L.a1(r, L.COL_OPINION_KEY) for r in found)
-            add(Code.ROW_002, found[1], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=opinion_id, cells=cells)
+            add(Code.ROW_002, found[1], L.COL_OPINION_KEY, field=L.HEADER_OPINION, value=opinion_id,
+                cells="、".join(L.a1(r, L.COL_OPINION_KEY) for r in found))
             continue
         r = found[0]
         troubled = [c for c in (L.COL_RESPONSE_STATUS, L.COL_RESPONSE_TEXT) if L.a1(r, c) in troubles]
@@ -225,30 +190,19 @@ def _check_responses(out: CheckedReturn, book: WorkbookValues, config: Config, y
                 **params)
         if troubled:
             continue
-        raw = cell(r, L.COL_RESPONSE_STATUS)
-        status = None
-        if raw is None or not str(raw).strip():
-            add(Code.VALUE_001, r, L.COL_RESPONSE_STATUS, field=L.FIELD_RESPONSE_STATUS)
-        else:
-            status = choices.get(normalise_choice(raw))
-            if status is None:
-                add(Code.VALUE_002, r, L.COL_RESPONSE_STATUS, field=L.FIELD_RESPONSE_STATUS, value=raw,
-                    choices="・".join(s.label for s in ResponseStatus.choices()))
-        text = clean_text(cell(r, L.COL_RESPONSE_TEXT))
-        if text.removed_control:
-            add(Code.VALUE_006, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text)
-        if text.removed_invisible:
-            add(Code.VALUE_016, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text)
-        if len(text.text) > config.max_text_length:
-            add(Code.VALUE_005, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, value=text.text,
-                length=len(text.text), limit=config.max_text_length)
+        # (no formula is flagged here: the cells hold no error or uncalculated formula, said above)
+        read = cells.choice(cell(r, L.COL_RESPONSE_STATUS), at(r, L.COL_RESPONSE_STATUS, L.FIELD_RESPONSE_STATUS),
+                            choices, shown=[s.label for s in ResponseStatus.choices()])
+        text = cells.text(cell(r, L.COL_RESPONSE_TEXT), at(r, L.COL_RESPONSE_TEXT, L.FIELD_RESPONSE_TEXT),
+                          config.max_text_length, required=False)
+        out.findings += read.findings + text.findings
+        status = read.value
+        if status is None or text.value is None:
             continue
-        if status is None:
-            continue
-        if not text.text and status is not ResponseStatus.NOT_YET:
+        if not text.value and status is not ResponseStatus.NOT_YET:
             add(Code.RESP_004, r, L.COL_RESPONSE_TEXT, field=L.FIELD_RESPONSE_TEXT, status=status.label)
             continue
-        out.responses.append(Response(opinion_id, year, dept, status, text.text))
+        out.responses.append(Response(opinion_id, year, dept, status, text.value))
 
 
 def apparent_department(book: WorkbookValues, plan: Plan, file: str) -> str | None:
@@ -317,10 +271,10 @@ def identity_department(identity: dict[str, str], plan: Plan, file: str) -> str 
     return department_of_name(plan, name, file) if name else department_of_name(plan, file)
 
 
-class CellRules:
-    """The rules for what a person typed into one sheet's input cells — a choice, a text, an indicator's
-    actual — each mistake a finding at its cell. A return's item sheets and a year's 転記票
-    (pipeline.history) both check their cells with these, so a value means the same wherever it is typed."""
+class SheetCells:
+    """One sheet's input cells handed to the cell rules (pipeline.collect.cells), each value with where it is
+    and what the workbook says about it (a formula, an error, its number format); their findings go to
+    `findings`. A return's item sheets and a year's 転記票 (pipeline.history) both read their cells so."""
 
     dept_name = ""
 
@@ -341,124 +295,44 @@ class CellRules:
         self.findings.append(finding(code, file=self.file, department=self.dept_name, sheet=self.sheet,
                                      cell=cell, **kw))
 
-    def value(self, r: int, c: int, field_name: str) -> object:
-        """An input cell's value; a formula there is flagged (its cached result is what we read). A cell
-        holding an error (#DIV/0!) or a formula never calculated has no value: it is said so at the cell, and
-        UNREADABLE returned (calamine reads such a cell as "", which is not a cell left empty)."""
-        raw = self.cell(r, c)
-        if self.formulas or self.troubles:       # most sheets have neither: skip naming the cell
-            at = L.a1(r, c)
-            trouble = self.troubles.get(at)
-            if trouble is not None:
-                code, params = trouble.said()
-                self.add(code, r, c, field=field_name, **params)
-                return UNREADABLE
-            if at in self.formulas:
-                self.add(Code.VALUE_008, r, c, field=field_name, value=raw)
-        return raw
+    def at(self, r: int, c: int, field_name: str, number_format: str = GENERAL) -> cells.Cell:
+        at = L.a1(r, c)
+        return cells.Cell(field_name, self.sheet, at, self.file, self.dept_name, at in self.formulas,
+                          self.troubles.get(at), number_format)
+
+    def took(self, reading: cells.Reading):
+        self.findings.extend(reading.findings)
+        return reading.value
 
     def unit_edited(self, r: int, c: int, ind: Indicator) -> bool:
-        """Whether the unit shown beside the actual (cell r, c) was changed: the number would be read in a unit
-        other than the one the person saw (a finding)."""
-        unit = clean_text(self.cell(r, c)).text
-        if _nfkc(unit) == _nfkc(ind.unit):
-            return False
-        self.add(Code.ROW_006, r, c, field=L.FIELD_UNIT, value=unit, unit=ind.unit, now=f"「{unit}」" if unit else "空欄")
-        return True
+        """Whether the unit shown beside the actual (cell r, c) was changed (a finding)."""
+        return self.took(cells.unit_edited(self.cell(r, c), self.at(r, c, L.FIELD_UNIT), ind))
 
-    def actual(self, r: int, raw: object, ind: Indicator, c: int = 1) -> float | None:
+    def actual(self, r: int, c: int, ind: Indicator) -> float | None:
         """The indicator's actual in its unit, as the person saw it, or None after a finding."""
-        if isinstance(raw, str | bool):
-            parsed = parse_number(raw, ind.unit)
-            typed_percent = isinstance(raw, str) and "%" in _nfkc(raw)
-        else:
-            parsed, typed_percent = self.number_as_shown(r, raw, ind, c)
-            if parsed is None:
-                return None
-        if parsed.problem:
-            self.add(parsed.problem, r, c, field=L.FIELD_ACTUAL, value=raw, unit=ind.unit)
-            return None
-        value = parsed.value
-        figures = {label: f for label, f in ((L.KEY_BASELINE, ind.baseline), (L.KEY_TARGET, ind.target))
-                   if f is not None}
-        if _nfkc(ind.unit) == "%" and not typed_percent and percent_typed_as_fraction(value, list(figures.values())):
-            self.add(Code.VALUE_010, r, c, field=L.FIELD_ACTUAL, value=format_number(value),
-                     percent=format_number(hundredfold(value)),
-                     figures="・".join(figures) + "（" + "、".join(f"{format_number(f)}%" for f in figures.values()) + "）")
-        if ind.unit in self.plan.count_units and not is_whole(value):
-            self.add(Code.VALUE_011, r, c, field=L.FIELD_ACTUAL, value=format_number(value), unit=ind.unit)
-            return None
-        return value
-
-    def number_as_shown(self, r: int, raw: object, ind: Indicator, c: int = 1) -> tuple[NumberParse | None, bool]:
-        """A number cell read with its number format, where its meaning lives (80% is stored as 0.8 in a
-        percent format), and whether that format shows a percent; None after a finding."""
-        numeric = isinstance(raw, int | float)
-        shown = number_format(self.book.number_format(self.sheet, L.a1(r, c)), raw if numeric else 1)
-        if numeric:
-            parsed = parse_number(raw, ind.unit)
-            if parsed.problem:
-                return parsed, False
-            read = number_in_unit(parsed.value, shown, ind.unit)
-        elif shown.date:        # a date or time calamine made of a number in a date format
-            read = number_in_unit(0, shown, ind.unit)
-        else:
-            return NumberParse(problem=Code.VALUE_003), False
-        if read.value is None:
-            self.add(Code.VALUE_009, r, c, field=L.FIELD_ACTUAL, value=format_number(raw) if numeric else raw,
-                     unit=ind.unit, format=shown.code, shown=shown_number(raw, shown), meaning=read.meaning)
-            return None, False
-        return NumberParse(value=read.value), shown.percent
-
-    def grade_choices(self) -> dict[str, str]:
-        """What a 自己評価 cell may hold (the grade's choice or its code) → the grade's code."""
-        return _choices(tuple((shown, g.code) for g in self.config.grades for shown in (g.choice, g.code)))
+        raw = self.cell(r, c)
+        # the number format is read only for a number (most actuals): it is where a number's meaning lives
+        numeric = raw is not None and not isinstance(raw, str | bool)
+        shown = self.book.number_format(self.sheet, L.a1(r, c)) if numeric else GENERAL
+        return self.took(cells.actual(raw, self.at(r, c, L.FIELD_ACTUAL, shown), ind, self.plan.count_units))
 
     def grade(self, r: int, c: int) -> str | None:
         """An item's 自己評価 (its code), or None after a finding."""
-        return self.choice(r, c, L.FIELD_GRADE, self.grade_choices(), shown=[g.choice for g in self.config.grades])
+        return self.took(cells.grade(self.cell(r, c), self.at(r, c, L.FIELD_GRADE), self.config.grades))
 
     def progress_choices(self) -> dict[str, str]:
-        return _choices(tuple((c.label, c.label) for c in self.config.progress_choices))
+        return cells.progress_choices(self.config.progress_choices)
 
-    def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str],
-               shown: list[str] | None = None) -> str | None:
-        raw = self.value(r, c, field_name)
-        if raw is UNREADABLE:
-            return None
-        key = normalise_choice(raw)
-        if not key:
-            self.add(Code.VALUE_001, r, c, field=field_name)
-            return None
-        if key not in allowed:
-            choices = "・".join(shown or dict.fromkeys(allowed.values()))
-            self.add(Code.VALUE_002, r, c, field=field_name, value=raw, choices=choices)
-            return None
-        return allowed[key]
+    def choice(self, r: int, c: int, field_name: str, allowed: dict[str, str]) -> str | None:
+        return self.took(cells.choice(self.cell(r, c), self.at(r, c, field_name), allowed))
 
     def text(self, r: int, c: int, field_name: str, required: bool) -> str | None:
         """The cleaned text, or None when it has an error."""
-        raw = self.value(r, c, field_name)
-        if raw is UNREADABLE:
-            return None
-        cleaned = clean_text(raw)
-        if cleaned.removed_control:
-            self.add(Code.VALUE_006, r, c, field=field_name, value=cleaned.text)
-        if cleaned.removed_invisible:
-            self.add(Code.VALUE_016, r, c, field=field_name, value=cleaned.text)
-        if not cleaned.text:
-            if required:
-                self.add(Code.VALUE_001, r, c, field=field_name)
-                return None
-            return ""
-        limit = self.config.max_text_length
-        if len(cleaned.text) > limit:
-            self.add(Code.VALUE_005, r, c, field=field_name, value=cleaned.text, length=len(cleaned.text), limit=limit)
-            return None
-        return cleaned.text
+        return self.took(cells.text(self.cell(r, c), self.at(r, c, field_name), self.config.max_text_length,
+                                    required))
 
 
-class _SheetCheck(CellRules):
+class _SheetCheck(SheetCells):
     """One item sheet: context text, initiative rows, indicator, self-evaluation."""
 
     def __init__(self, out: CheckedReturn, plan: Plan, config: Config, year: int, dept: str, file: str,
@@ -509,8 +383,8 @@ class _SheetCheck(CellRules):
                 self.add(Code.ROW_001, field=L.HEADER_KEY, value=ini_id)
                 continue
             if len(rows) > 1:
-                cells = "、".join(L.a1(r, L.COL_KEY) for r in rows)
-                self.add(Code.ROW_002, rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id, cells=cells)
+                self.add(Code.ROW_002, rows[1], L.COL_KEY, field=L.HEADER_KEY, value=ini_id,
+                         cells="、".join(L.a1(r, L.COL_KEY) for r in rows))
                 continue
             r = rows[0]
             if clean_text(self.cell(r, L.COL_TEXT)).text != ini.display_text:
@@ -544,13 +418,7 @@ class _SheetCheck(CellRules):
         if r is None:
             return
         unit_edited = self.unit_edited(r, L.COL_UNIT, ind)
-        raw = self.value(r, 1, L.FIELD_ACTUAL)
-        if raw is UNREADABLE:
-            return
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            self.add(Code.VALUE_001, r, 1, field=L.FIELD_ACTUAL)
-            return
-        actual = self.actual(r, raw, ind)
+        actual = self.actual(r, 1, ind)
         if actual is not None and implausible_actual(actual, ind):
             # taken, then held by collect.run until the secretariat confirms it
             path = confirmations_path(self.config.returns_dir, self.year)
@@ -617,17 +485,7 @@ class _SheetCheck(CellRules):
                      more=f"（このシートでは、ほかに {more} セルにも同じような入力があります）" if more else "")
 
 
-@functools.lru_cache(maxsize=16)
-def _choices(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    """A dropdown's choices by what a typed value is compared with (normalise_choice): made once per run,
-    not once per sheet."""
-    return {normalise_choice(shown): meant for shown, meant in pairs}
-
-
 def _blank(value: object) -> bool:
     """Nothing in the cell: no value, or only spaces (Calc and Excel may save an emptied cell as "")."""
     return value is None or (isinstance(value, str) and not value.strip())
 
-
-def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()

@@ -1,6 +1,6 @@
 """The secretariat's word on an indicator actual that cannot look right (returns/<年度>_実績値の確認.toml).
 
-A figure far beyond the plan's baseline and target (1e15 件; checks.implausible_actual) is more likely a slip
+A figure far beyond the plan's baseline and target (1e15 件; cells.implausible_actual) is more likely a slip
 (digits, unit, a paste) than a fact, so collect warns at its cell (VALUE_014) and does not take it: the
 report, the public table and the web page show the year's actual as 「確認中」, as they show a return sent
 back. When the secretariat has checked with the department that the figure is right, it writes one line in

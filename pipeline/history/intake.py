@@ -1,5 +1,5 @@
 """Taking in a year done by hand (history import): its 転記票 goes through the same gate as any return, is read
-in a worker process, and every cell is checked by a return's own rules (pipeline.collect.checks.CellRules).
+in a worker process, and every cell is checked by a return's own rules (pipeline.collect.cells).
 
 `read_transcript` checks a 転記票's values (not a path) against the year's plan: what it holds and every
 finding. `import_transcript` finds the file, refuses to replace a collected year unless told to, checks it,
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.collect.adopt import Steps, adopt_workbook
-from pipeline.collect.checks import UNREADABLE, CellRules, read_identity
+from pipeline.collect.checks import SheetCells, read_identity
 from pipeline.collect.returns import collected_now
 from pipeline.config import Config
 from pipeline.errors import AlreadyExistsError, UsageError
@@ -104,7 +104,7 @@ def _identity_fits(book: WorkbookValues, plan: Plan, year: int, file: str, out: 
 
 def _source(out: TranscriptCheck, plan: Plan, config: Config, year: int, file: str, book: WorkbookValues) -> None:
     """転記元 on the guide sheet: required (the template fills it with default_source)."""
-    rules = CellRules(out.findings, plan, config, file, layout.SHEET_GUIDE, book)
+    rules = SheetCells(out.findings, plan, config, file, layout.SHEET_GUIDE, book)
     for r, row in enumerate(rules.rows):
         if row and layout.row_key(row[0]) == transcript.KEY_SOURCE:
             out.source = rules.text(r, 1, transcript.FIELD_SOURCE, True) or ""
@@ -112,7 +112,7 @@ def _source(out: TranscriptCheck, plan: Plan, config: Config, year: int, file: s
     out.findings.append(finding(Code.ROW_001, file=file, sheet=layout.SHEET_GUIDE, field=transcript.KEY_SOURCE, value=transcript.KEY_SOURCE))
 
 
-class _Table(CellRules):
+class _Table(SheetCells):
     """One input sheet of the 転記票: rows below its header, each keyed in column A by what the plan calls it."""
 
     key_field = ""
@@ -124,11 +124,12 @@ class _Table(CellRules):
         self.out, self.year = out, year
 
     def keyed_rows(self, expected: set[str]) -> dict[str, int]:
-        """key → its row, for the rows with anything typed in an input cell; a finding for a row the plan
-        does not have, or a key on two rows."""
+        """key → its row, for the rows with anything typed in an input cell (an error value or a formula
+        never calculated counts: calamine reads it as "", but it is there to be said); a finding for a row the
+        plan does not have, or a key on two rows."""
         found: dict[str, list[int]] = defaultdict(list)
         for r in range(transcript.HEADER_ROW + 1, len(self.rows)):
-            if not any(clean_text(self.cell(r, c)).text for c in self.inputs):
+            if not any(clean_text(self.cell(r, c)).text or layout.a1(r, c) in self.troubles for c in self.inputs):
                 continue
             key = layout.row_key(self.cell(r, 0))
             if key not in expected:
@@ -154,10 +155,7 @@ class _Indicators(_Table):
         for code, r in self.keyed_rows(set(indicators)).items():
             ind = indicators[code]
             unit_edited = self.unit_edited(r, transcript.COL_UNIT, ind)
-            raw = self.value(r, transcript.COL_ACTUAL, layout.FIELD_ACTUAL)
-            if raw is UNREADABLE:     # an error value or a formula never calculated: said at its cell
-                continue
-            actual = self.actual(r, raw, ind, transcript.COL_ACTUAL)
+            actual = self.actual(r, transcript.COL_ACTUAL, ind)     # (an error value, an uncalculated formula: said at its cell)
             if actual is not None and not unit_edited:
                 self.out.actuals.append(IndicatorActual(code, ind.reporter, actual))
 

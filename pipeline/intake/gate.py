@@ -43,7 +43,7 @@ _TAIL = 64                     # bytes kept between chunks so a keyword split ac
 _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 # Parts that no reader we use ever opens: calamine reads the workbook, its relationships, the sheets, shared
-# strings, styles and tables; pipeline.collect.reader the document properties, the sheet index, styles and
+# strings, styles and tables; pipeline.intake.reader the document properties, the sheet index, styles and
 # sheets; the gate itself the content types and every relationship part. Lower-case names.
 _NEVER_READ = re.compile(r"xl/theme/[^/]+\.xml|xl/printersettings/[^/]+\.bin|docprops/thumbnail\.[a-z]+")
 _DTD = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
