@@ -36,8 +36,10 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`make -s …` in the project folder, as the secretariat runs it; stdout and stderr as one screen."""
+    outer = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}     # not as a sub-make of `make test`
+    fresh = {k: v for k, v in os.environ.items() if k not in outer}
     return subprocess.run([MAKE, "-s", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env={**os.environ, **(env or {})})
+                          env={**fresh, **(env or {})})
 
 
 def lines(run: subprocess.CompletedProcess) -> list[str]:
