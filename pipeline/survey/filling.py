@@ -136,14 +136,14 @@ class ReturnFiller:
         self.wb.save(path)
         # openpyxl stamps "now" as the time of saving; put the intended time into docProps/core.xml.
         saved_at = saved_at or dt.datetime(2025, 5, 1, 10, 0, 0)
-        _restamp(path, saved_at, saved_by)
+        restamp(path, saved_at, saved_by)
         if received_at is not None:
             moment = received_at.timestamp()
             os.utime(path, (moment, moment))
         return path
 
 
-def _restamp(path: Path, saved_at: dt.datetime, application: str | None = None) -> None:
+def restamp(path: Path, saved_at: dt.datetime, application: str | None = None) -> None:
     """The saving time (and application) in the package's properties, and the same time on every zip
     entry, so that the same answers saved at the same time are the same bytes."""
     stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
