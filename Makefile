@@ -90,7 +90,7 @@ demo: install ## 見本の作業フォルダー demo/ で2022〜2025年度の4�
 # shared setup (a filled store, one soffice, one browser) is made once.
 PYTEST_PARALLEL := -n auto --dist loadfile
 
-test: install ## テストをすべて実行する（2コアの機械で約【要計測】分。LibreOffice・Chromium がなければその部分は理由を示して省略）
+test: install ## テストをすべて実行する（2コアの機械で約3分。LibreOffice・Chromium がなければその部分は理由を示して省略）
 	$(PY) -m pytest -q $(PYTEST_PARALLEL)
 
 test-fast: install ## 手元の確認用: LibreOffice・ブラウザーを使うテストを省いて実行する（約【要計測】分。CI と仕上げは make test）

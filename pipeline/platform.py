@@ -514,3 +514,8 @@ def only_user_can_write(path: Path | str) -> bool:
         return True
     st = os.stat(path)
     return st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def venv_python() -> str:
+    """How the secretariat runs the .venv's Python from the tool's folder, as they would type it here."""
+    return ".venv\\Scripts\\python" if WINDOWS else ".venv/bin/python"

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from pipeline import platform
 from pipeline.fiscal import parse_fiscal_year
 
 # What a person runs to see every target and every command's options.
@@ -99,7 +100,7 @@ class JapaneseGroup(JapaneseUsage, click.Group):
 def _usage_failed(exc: click.UsageError) -> NoReturn:
     chain = _chain(exc.ctx) if exc.ctx else []
     module = getattr(chain[0].command.callback, "__module__", "") if chain else ""
-    program = f".venv/bin/python -m {module if module not in ('', 'pipeline.cli') else 'pipeline'}"
+    program = f"{platform.venv_python()} -m {module if module not in ('', 'pipeline.cli') else 'pipeline'}"
     command = " ".join([program, *(c.info_name for c in chain[1:] if c.info_name), "--help"])
     click.echo(f"エラー: {japanese_usage_message(exc)}", err=True)
     click.echo(HELP_HINT.format(command=command), err=True)

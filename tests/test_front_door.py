@@ -436,3 +436,14 @@ def test_demo__bad_usage__japanese_like_every_command():
     assert result.output.splitlines() == [
         f"エラー: --year: 年度「来年」を読めません。{YEAR_FORMS} のように書いてください。",
         "使い方は make help で、コマンドの詳しい使い方は .venv/bin/python -m pipeline.demo --help で確かめてください。"]
+
+
+def test_usage_mistake_on_windows__names_the_venv_python_as_typed_there(monkeypatch):
+    """On the secretariat's Windows PC the hint names .venv\\Scripts\\python, the path that exists there."""
+    from pipeline import platform
+
+    monkeypatch.setattr(platform, "WINDOWS", True)
+    result = CliRunner().invoke(main, ["collect", "--year", "来年"])
+    assert result.exit_code == 2
+    assert "コマンドの詳しい使い方は .venv\\Scripts\\python -m pipeline collect --help で確かめてください。" in result.output
+    assert ".venv/bin/python" not in result.output

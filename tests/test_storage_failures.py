@@ -20,7 +20,6 @@ import errno
 import hashlib
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import stat
@@ -31,7 +30,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import isolation
+from pipeline import isolation, platform
 from pipeline.cli import main
 from pipeline.collect import returns as collect_module
 from pipeline.collect.returns import collect
@@ -376,6 +375,7 @@ def test_collect__disk_full__exit_2_one_message_nothing_changed_then_recovers(co
     assert_recovers(p, before)
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason="RLIMIT_FSIZE is POSIX's (Windows has no limit on a file's size per process)")
 def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_they_were(collected):
     """RLIMIT_FSIZE (EFBIG): the outputs and copies fit, the store's write-ahead log does not, so the commit
     fails inside SQLite; its own rollback must not hide the cause behind "no transaction is active"."""
@@ -383,6 +383,8 @@ def test_collect__file_size_limit_at_the_commit__exit_2_store_and_outputs_as_the
     before = state(p)
 
     def limited() -> None:
+        import resource
+
         resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
 
     proc = subprocess.run(_command(p, "collect", "--year", str(YEAR)), cwd=ROOT, capture_output=True, text=True,
