@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from pipeline import platform
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.files import write_atomically
@@ -85,8 +86,8 @@ def _from_archive_folder(config: Config, sha256: str) -> bytes | None:
 
 
 def write_original(original: Original, folder: Path) -> Path:
-    """Write the file into `folder` under its own name. UsageError when a different file is there already."""
-    target = folder / PurePosixPath(original.file_name).name
+    """Write the file into `folder` under its own name (made one Windows can hold). UsageError when a different file is there already."""
+    target = folder / platform.safe_name(PurePosixPath(original.file_name).name)   # a name any system can hold
     if target.exists():
         if target.is_file() and target.read_bytes() == original.data:
             return target

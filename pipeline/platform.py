@@ -66,7 +66,7 @@ READ_WRITE = os.O_RDWR | O_BINARY | _NOT_INHERITED
 def create_new(path: Path | str) -> int:
     """A new file's descriptor, opened for writing in binary mode; FileExistsError when `path` exists.
     Mode 0o666: the system applies the umask (and a folder's default ACL) as for any new file."""
-    return os.open(path, NEW_FILE, 0o666)
+    return os.open(long_path(path), NEW_FILE, 0o666)
 
 
 def touch_new(path: Path | str) -> None:
@@ -76,11 +76,11 @@ def touch_new(path: Path | str) -> None:
 
 def open_to_read(path: Path | str, *, no_wait: bool = False) -> int:
     """A descriptor to read `path` in binary mode; `no_wait`: never block opening (a FIFO on POSIX)."""
-    return os.open(path, READ_NO_WAIT if no_wait else READ)
+    return os.open(long_path(path), READ_NO_WAIT if no_wait else READ)
 
 
 def open_to_update(path: Path | str) -> int:
-    return os.open(path, READ_WRITE)
+    return os.open(long_path(path), READ_WRITE)
 
 
 # --- durability -------------------------------------------------------------------------------------
@@ -462,7 +462,7 @@ def replace(source: Path | str, target: Path | str) -> None:
     """os.replace, which on Windows fails while another program holds `target` open (a sharing violation, or
     "access denied" for a file that is not read-only): that failure is said as one (winerror 32)."""
     try:
-        os.replace(source, target)
+        os.replace(long_path(source), long_path(target))
     except PermissionError as exc:
         if WINDOWS and getattr(exc, "winerror", None) == 5 and _writable_file(target):
             raise sharing_violation(target) from None

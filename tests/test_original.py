@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.errors import StorageError
+from pipeline.original import Original, write_original
 from pipeline.store import SCHEMA_VERSION, Store
 from pipeline.usecases import collect_year as usecase
 from pipeline.usecases.collect_year import run_collect_year
@@ -173,6 +174,17 @@ def test_original__a_different_file_of_that_name_in_the_folder__not_overwritten(
 
 
 # --- the upgrade from schema 4 (one file per return in the archive folder) ---------------------------
+
+@pytest.mark.parametrize(("recorded", "written"), [
+    ("5月12日受信/企画:財政課_回答.xlsx", "企画：財政課_回答.xlsx"),   # a name from a Mac's share
+    ("CON.xlsx", "CON_.xlsx"),
+])
+def test_original__a_name_windows_cannot_hold__written_under_one_it_can(tmp_path, recorded, written):
+    """The store may name a file that reached a Linux inbox under a name Windows refuses; given back on any
+    system, it is written under a name the secretariat's PC can open, its bytes unchanged."""
+    path = write_original(Original(recorded, "ab" * 32, b"PK\x03\x04 bytes"), tmp_path)
+    assert path == tmp_path / written and path.read_bytes() == b"PK\x03\x04 bytes"
+
 
 def test_upgrade__old_store_and_archive_folder__every_file_in_the_store_and_the_folder_untouched(project, tmp_path):
     good = project.return_all()

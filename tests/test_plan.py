@@ -118,6 +118,24 @@ def test_plan_load__unknown_department__reported_with_its_key():
     assert "items[2101].initiatives[2101-01].departments: 部署「企画科」は [[departments]] にありません。追加するか、名前を直してください。" in _problems(data)
 
 
+@pytest.mark.parametrize(("name", "said"), [
+    ("企画/財政課", "部署名「企画/財政課」は、Windows でファイル名に使えない文字（/）を含みます（部署名は調査票のファイル名に使います）。"
+                   "「企画／財政課」のように書き直してください。"),
+    ("総務課.", "部署名「総務課.」は、Windows ではファイル名の最後に「.」や空白を置けません（部署名は調査票のファイル名に使います）。"
+               "「総務課」のように書き直してください。"),
+])
+def test_plan_load__department_name_windows_cannot_hold_in_a_file_name__said_with_the_fix(name, said):
+    """A department's name is in its survey workbook's and packet's file names, which the secretariat's Windows PC
+    must hold: the plan says so at load, on every system, with a name that would do."""
+    data = _raw()
+    old = data["departments"][0]["name"]
+    data["departments"][0]["name"] = name
+    for item in data["items"]:
+        for ini in item["initiatives"]:
+            ini["departments"] = [name if d == old else d for d in ini["departments"]]
+    assert f"departments[0].name: {said}" in _problems(data)
+
+
 def test_plan_load__indicator_without_unit__reported_with_its_key():
     data = _raw()
     del data["items"][0]["indicator"]["unit"]

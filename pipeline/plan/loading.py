@@ -11,6 +11,7 @@ from typing import Any
 
 import tomli as tomllib  # the standard library's parser, compiled: 3× faster on a large plan
 
+from pipeline import platform
 from pipeline.config import toml_syntax_problem
 from pipeline.errors import PlanError
 from pipeline.kept import cache_folder, code_version, read_kept, write_kept
@@ -187,6 +188,9 @@ def plan_from_mapping(data: dict[str, Any], source: str = "<plan>") -> Plan:
         department_codes_seen.add(code)
         if name in code_by_name:
             c.add(f"{where}.name", f"部署名「{name}」が重複しています。")
+        elif name and (problem := platform.name_problem(name)):    # a survey workbook and a packet are named by it
+            c.add(f"{where}.name", f"部署名「{name}」は、{problem}（部署名は調査票のファイル名に使います）。"
+                                   f"「{platform.safe_name(name)}」のように書き直してください。")
         departments.append(Department(code, name))
         code_by_name[name] = code
 
