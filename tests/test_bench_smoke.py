@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from bench import synthetic as S
+from pipeline import platform
 from pipeline.collect.returns import collect
 from pipeline.plan import load_plan
 from pipeline.survey.filling import COLUMN, ReturnFiller
@@ -28,6 +30,7 @@ def test_bench__synthetic_plan__loads_as_a_plan_file_and_every_department_is_sur
     assert load_plan(config.plan_file).digest == plan.digest
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason="make bench is a Linux tool (forked workers, resource, /proc)")
 def test_bench__prefilled_returns__collected_as_clean_returns(tmp_path):
     config, plan = S.load_workspace(S.make_workspace(tmp_path / "ws", departments=12, items=6))
     files, _size = S.write_returns(plan, config, processes=2)
@@ -66,6 +69,7 @@ def test_bench__prefill__each_answer_in_its_input_cell_and_nothing_else_changed(
             v.sqref for v in template.wb[ws.title].data_validations.dataValidation]
 
 
+@pytest.mark.skipif(platform.WINDOWS, reason="make bench is a Linux tool (forked workers, resource, /proc)")
 def test_bench__tiny_run__writes_every_section_of_the_results(tmp_path):
     output = tmp_path / "RESULTS.md"
     env = {**os.environ, "BENCH_SIZES": "12", "REPORT_ITEMS": "10", "BENCH_OPENPYXL_SAMPLE": "4"}

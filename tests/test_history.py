@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
+from pipeline import platform
 from pipeline.cli import main
 from pipeline.history import transcript as T
 from pipeline.history.intake import TranscriptCheck, _Indicators
@@ -496,7 +497,8 @@ def test_store__a_schema_2_store_gains_the_transcriptions_table(fresh):
         assert store.transcriptions() == {}
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make がない")
+@pytest.mark.skipif(platform.WINDOWS or shutil.which("make") is None,
+                    reason="GNU make がない（Windows の make.cmd は tests/test_make_cmd.py）")
 def test_make__history_targets_take_year_and_force(fresh):
     def make(*args):
         return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *args, f"CONFIG={fresh.config_path}"],
