@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -76,6 +77,11 @@ def command_errors(func):
             return func(*args, **kwargs)
         except PipelineError as exc:
             fail(exc)
+        except BrokenPipeError:
+            # the reader of our output went away (`make status | head`): stop quietly, as other commands do;
+            # stdout goes to devnull so that the interpreter's final flush does not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as exc:
             fail(StorageError.of(exc, exc.filename, action="を使えません"))
         except sqlite3.Error as exc:

@@ -519,6 +519,16 @@ def test_cli__stray_os_error__one_message_exit_2(project, monkeypatch, error, ca
     assert str(Path("/srv/share/output/2024/x.xlsx")) in result.output and f"原因: {cause}" in result.output
 
 
+def test_cli__reader_of_the_output_gone__stops_quietly_not_blamed_on_storage(project):
+    """`make plan-check | head`: the pipe closes before the command writes; that is nobody's failure to report
+    (not a "保存先のファイルを使えません"), and no traceback."""
+    proc = subprocess.Popen(_command(project, "plan-check"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()       # the reader is gone before the command starts writing
+    said = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    assert proc.wait() != 0 and said == ""
+
+
 def test_cli__stray_sqlite_error__names_the_store(project, monkeypatch):
     import pipeline.usecases.collect_year
 
