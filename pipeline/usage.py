@@ -56,8 +56,27 @@ class Day(click.ParamType):
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
+# click's own words in --help, and the command form for this system (.venv\Scripts\python on Windows)
+_HELP_WORDS = (
+    ("Usage: ", "使い方: "),
+    ("\nOptions:\n", "\nオプション:\n"),
+    ("\nCommands:\n", "\nコマンド:\n"),
+    ("[required]", "［必須］"),
+    ("Show this message and exit.", "この説明を表示して終わる。"),
+    (" [OPTIONS]", " [オプション]"),
+    (" COMMAND [ARGS]...", " コマンド [引数]..."),
+)
+
+
 class JapaneseUsage:
-    """Mixed into a click command: its main() says click's usage errors in Japanese."""
+    """Mixed into a click command: its main() says click's usage errors in Japanese, and its --help is
+    Japanese throughout (click's headings too), with the command forms of the system it runs on."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        text = super().get_help(ctx)
+        for english, japanese in _HELP_WORDS:
+            text = text.replace(english, japanese)
+        return text.replace(".venv/bin/python", platform.venv_python())
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:

@@ -450,3 +450,24 @@ def test_usage_mistake_on_windows__names_the_venv_python_as_typed_there(monkeypa
     assert result.exit_code == 2
     assert "コマンドの詳しい使い方は .venv\\Scripts\\python -m pipeline collect --help で確かめてください。" in result.output
     assert ".venv/bin/python" not in result.output
+
+
+def test_help_of_every_command__japanese_throughout_with_this_systems_command_form():
+    """--help of every command and group: click's own headings and words in Japanese too; the examples name
+    the .venv's python as it is typed on this system."""
+    runner = CliRunner()
+    pending = [[]]
+    while pending:
+        words = pending.pop()
+        command = main
+        for word in words:
+            command = command.get_command(None, word)
+        result = runner.invoke(main, [*words, "--help"])
+        assert result.exit_code == 0, (words, result.output)
+        for english in ("Usage:", "Options:", "Commands:", "[required]", "Show this message", "[OPTIONS]", "[ARGS]"):
+            assert english not in result.output, (words, english)
+        assert result.output.startswith("使い方: "), words
+        if ".venv" in result.output:
+            assert f"{platform.venv_python()} -m pipeline" in result.output, words
+        if isinstance(command, click.Group):
+            pending += [[*words, name] for name in command.list_commands(None)]
