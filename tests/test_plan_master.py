@@ -353,6 +353,26 @@ def test_every_mistake_is_found_at_its_cell_with_its_value_and_nothing_is_writte
     assert result.written is None and result.plan is None and not out.exists()
 
 
+def test_error_values_and_uncalculated_formulas__said_at_their_cell_as_in_a_return_never_as_empty(plan, tmp_path):
+    """A master whose cells hold #REF! (a row deleted under a formula) or a formula a program never calculated:
+    each is said at its cell with the return's own words (VALUE_012/013), not as 未記入 (PLAN_003), and a row
+    whose only content is such a cell is not skipped as blank."""
+    cells = {}
+
+    def edit(wb):
+        ini, items = wb[M.SHEET_INITIATIVES], wb[M.SHEET_ITEMS]
+        r, q = _row_of(ini, "1101-02"), _row_of(items, "1201")
+        ini[f"C{r}"] = "#REF!"                 # an error value (openpyxl writes it as one: t="e")
+        items[f"C{q}"] = "=1/0"                # a formula with no saved result
+        cells.update(ref=f"C{r}", formula=f"C{q}")
+    master = _edited_master(plan, tmp_path / "計画マスタ.xlsx", edit)
+    result = import_master(master, tmp_path / "plan.toml", inline=True)
+    said = {(f.code, f.sheet, f.cell) for f in result.findings}
+    assert said == {("VALUE_012", M.SHEET_INITIATIVES, cells["ref"]), ("VALUE_013", M.SHEET_ITEMS, cells["formula"])}
+    assert "#REF!" in next(f.message for f in result.findings if f.code == "VALUE_012")
+    assert result.plan is None and not (tmp_path / "plan.toml").exists()
+
+
 def test_the_command_prints_every_mistake_in_japanese_and_exits_1(plan, tmp_path):
     project = make_project(tmp_path / "project")
     expected: set = set()

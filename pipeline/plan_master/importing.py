@@ -9,24 +9,17 @@ sheet and A1 cell, with the value found there. When every cell reads, the mappin
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-import unicodedata
-from typing import Any, NamedTuple
+from typing import Any
 
 from pipeline.errors import PlanError
-from pipeline.findings import Code, Finding, finding
+from pipeline.findings import Code, Finding
 from pipeline.intake.reader import WorkbookValues
 from pipeline.plan.loading import plan_from_mapping
 from pipeline.plan.model import DECREASE, INCREASE
 from pipeline.plan_master import layout as master_layout
+from pipeline.plan_master.cells import Cell, CellReader, Table, is_blank, placed_at, shown_value
 from pipeline.sheets import layout
-from pipeline.values import clean_text, normalise_choice, parse_number, spreadsheet_number
-
-_DASHES = {"-", "－", "―", "‐", "—", "ー"}
-_YEAR_SUFFIX = re.compile(r"(年度|年)$")
-_DECIMAL_FORMAT = re.compile(r"\.0")
+from pipeline.values import normalise_choice
 
 
 def read_master(book: WorkbookValues, source_name: str) -> tuple[dict[str, Any] | None, list[Finding]]:
@@ -37,176 +30,11 @@ def read_master(book: WorkbookValues, source_name: str) -> tuple[dict[str, Any] 
     return mapping, reader.findings
 
 
-class Cell(NamedTuple):
-    """One cell as the checks see it: where it is, what it holds, and the field it is (its header)."""
-
-    sheet: str
-    at: str          # A1
-    raw: object
-    field: str
-
-
-class _Table:
-    """One table sheet: its columns found by their headers, and the rows with anything typed in them."""
-
-    def __init__(self, reader: _Reader, sheet: str, columns: tuple[master_layout.Column, ...]):
-        self.reader, self.sheet = reader, sheet
-        self.rows = reader.book.rows(sheet)
-        header = self.rows[0] if self.rows else []
-        found: dict[str, int] = {}
-        for i, value in enumerate(header):
-            found.setdefault(master_layout.header_key(value), i)
-        self.col: dict[str, int] = {}
-        for column in columns:
-            index = found.get(master_layout.header_key(column.header))
-            if index is None:
-                reader.add(Code.PLAN_002, sheet, "A1", field=column.header, place="列の見出し（1行目）")
-            else:
-                self.col[column.header] = index
-        self.ok = len(self.col) == len(columns)
-        used = sorted(self.col.values())
-        self.data = [r for r in range(1, len(self.rows))
-                     if any(clean_text(self.raw(r, c)).text for c in used)] if self.ok else []
-
-    def in_order(self, *headers: str) -> list[int]:
-        """The rows with anything typed in them, in the order of their keys (the columns `headers`; natural
-        order: 1-2 before 1-10), not as the sheet happens to be sorted: a master sorted in Excel or Calc (by
-        担当部署, say) is the same plan, with the same digest, so the workbooks already sent out and the
-        returns already collected stay its own. Rows whose keys read the same keep the sheet's order."""
-        return sorted(self.data, key=lambda r: tuple(_natural(self.raw(r, self.col[h])) for h in headers))
-
-    def raw(self, r: int, c: int) -> object:
-        row = self.rows[r] if r < len(self.rows) else []
-        return row[c] if c < len(row) else None
-
-    def cell(self, r: int, header: str) -> Cell:
-        c = self.col[header]
-        return Cell(self.sheet, layout.a1(r, c), self.raw(r, c), header)
-
-
-class _Reader:
+class _Reader(CellReader):
     def __init__(self, book: WorkbookValues, file: str):
-        self.book, self.file = book, file
-        self.findings: list[Finding] = []
-        self.places: dict[str, tuple[str, str, str, str]] = {}   # plan key → (sheet, cell, field, value shown)
-        self.period: range | None = None
-        self.known_departments: dict[str, str] = {}   # normalise_choice(name) → the name on the 部署 sheet
+        super().__init__(book, file)
         self.pillar_codes: set[str] = set()
         self.item_of_initiative: dict[str, str] = {}
-
-    # --- findings and places ----------------------------------------------------------------------------
-    def add(self, code: str, sheet: str, cell: str, **kw) -> None:
-        self.findings.append(finding(code, file=self.file, sheet=sheet, cell=cell, **kw))
-
-    def at(self, code: str, c: Cell, **kw) -> None:
-        """A finding at cell `c`, naming its field."""
-        self.add(code, c.sheet, c.at, field=c.field, **kw)
-
-    def place_row(self, key: str, table: _Table, r: int, keys: dict[str, str]) -> None:
-        """The plan keys of a row: `key` itself (its first cell) and `key.<name>` for each header in `keys`."""
-        self.places[key] = _placed(table.cell(r, next(iter(keys.values()))))
-        for name, header in keys.items():
-            self.places[f"{key}.{name}"] = _placed(table.cell(r, header))
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.is_error for f in self.findings)
-
-    # --- cells ----------------------------------------------------------------------------------------------
-    def text(self, c: Cell, required: bool = False) -> str:
-        """A text cell, trimmed ('' when blank or after a finding)."""
-        if isinstance(c.raw, dt.date | dt.time | dt.timedelta):
-            self.at(Code.PLAN_018, c, value=c.raw)
-            return ""
-        cleaned = clean_text(c.raw)
-        if cleaned.removed_control:
-            self.at(Code.VALUE_006, c, value=cleaned.text)
-        if c.at in self.book.formulas.get(c.sheet, ()):
-            self.at(Code.VALUE_008, c, value=cleaned.text)
-        if required and not cleaned.text:
-            self.at(Code.PLAN_003, c)
-        return cleaned.text
-
-    def code(self, c: Cell, required: bool = True) -> str:
-        """An ID or a code: half-width (NFKC), no spaces inside."""
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", self.text(c, required)))
-
-    def integer(self, c: Cell, required: bool, example: str) -> int | None:
-        raw = c.raw
-        if _blank(raw):
-            if required:
-                self.at(Code.PLAN_003, c)
-            return None
-        value: int | None = None
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            value = raw
-        elif isinstance(raw, float):
-            value = int(raw) if math.isfinite(raw) and raw.is_integer() else None
-        elif isinstance(raw, str):
-            text = _YEAR_SUFFIX.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)))
-            value = int(text) if text.isascii() and text.isdigit() else None
-        if value is None:
-            self.at(Code.PLAN_014, c, value=_shown(raw), example=example)
-        return value
-
-    def year(self, c: Cell, required: bool = False) -> int | None:
-        """A fiscal year of the plan period (None when blank or after a finding)."""
-        year = self.integer(c, required, str(self.period.start) if self.period else "2024")
-        if year is not None and self.period and year not in self.period:
-            self.at(Code.PLAN_010, c, value=year, start=self.period.start, end=self.period.stop - 1)
-            return None
-        return year
-
-    def number(self, c: Cell) -> int | float | None:
-        """A figure: an int when it is whole, a float when it has a fraction or its cell shows a decimal
-        place (so 6794 stays 6794 and 100.0 stays 100.0); None when blank or "-"."""
-        raw = c.raw
-        if _blank(raw) or (isinstance(raw, str) and raw.strip() in _DASHES):
-            return None
-        if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
-            if isinstance(raw, float):
-                raw = spreadsheet_number(raw)       # the figure the cell shows (values.spreadsheet_number)
-            if isinstance(raw, int) or not raw.is_integer():
-                return raw
-            return raw if _DECIMAL_FORMAT.search(self.book.number_format(c.sheet, c.at)) else int(raw)
-        parsed = parse_number(raw, allow_negative=True) if isinstance(raw, str) else None
-        if parsed is None or parsed.problem:
-            self.at(Code.PLAN_013, c, value=_shown(raw))
-            return None
-        whole = parsed.value.is_integer() and "." not in unicodedata.normalize("NFKC", raw)
-        return int(parsed.value) if whole else parsed.value
-
-    def flag(self, c: Cell, blank: bool | None = False) -> bool | None:
-        """はい/いいえ; `blank` for an empty cell."""
-        if _blank(c.raw):
-            return blank
-        value = master_layout.flag_of(c.raw)
-        if value is None:
-            self.at(Code.PLAN_015, c, value=_shown(c.raw))
-        return value
-
-    def departments(self, c: Cell, required: bool) -> tuple[list[str], bool] | None:
-        """A 担当部署 cell: the names and whether it ends in ほか (None when blank)."""
-        text = self.text(c, required)
-        if not text:
-            return None
-        read = master_layout.read_departments(text, self.known_departments)
-        for name in read.unknown:
-            self.at(Code.PLAN_004, c, value=name)
-        for name in read.repeated:
-            self.at(Code.PLAN_009, c, value=name, other="同じセル")
-        if not read.names and not read.unknown:
-            self.at(Code.PLAN_003, c)
-        return list(read.names), read.etc
-
-    def unique(self, seen: dict[str, str], key: str, c: Cell, field: str = "", shown: str = "") -> None:
-        """A finding when `key` was seen before (in the cell `seen` names)."""
-        if not key:
-            return
-        if key in seen:
-            self.add(Code.PLAN_009, c.sheet, c.at, field=field or c.field, value=shown or key, other=seen[key])
-        else:
-            seen[key] = c.at
 
     def item_code(self, items: dict[str, Any], c: Cell) -> str:
         """A 管理番号 that must be on the 取組項目 sheet ('' when not)."""
@@ -276,7 +104,7 @@ class _Reader:
                 self.add(Code.PLAN_002, sheet, "", field=f.label, place="行の項目名（A列）")
                 continue
             c = cells[f.key] = Cell(sheet, layout.a1(r, 1), rows[r][1] if len(rows[r]) > 1 else None, f.label)
-            self.places[f"plan.{f.key}"] = _placed(c)
+            self.places[f"plan.{f.key}"] = placed_at(c)
             if f.year:
                 value = self.integer(c, True, "2022")
             elif f.key == "count_units":
@@ -298,7 +126,7 @@ class _Reader:
 
     # --- 部署, 節, 柱 ------------------------------------------------------------------------------------
     def _departments(self) -> list[dict[str, Any]]:
-        t = _Table(self, master_layout.SHEET_DEPARTMENTS, master_layout.DEPARTMENT_COLUMNS)
+        t = Table(self, master_layout.SHEET_DEPARTMENTS, master_layout.DEPARTMENT_COLUMNS)
         out: list[dict[str, Any]] = []
         codes: dict[str, str] = {}
         names: dict[str, str] = {}
@@ -313,7 +141,7 @@ class _Reader:
         return out
 
     def _sections(self) -> list[dict[str, Any]]:
-        t = _Table(self, master_layout.SHEET_SECTIONS, master_layout.SECTION_COLUMNS)
+        t = Table(self, master_layout.SHEET_SECTIONS, master_layout.SECTION_COLUMNS)
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.S_NUMBER):
@@ -325,7 +153,7 @@ class _Reader:
         return out
 
     def _pillars(self, sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        t = _Table(self, master_layout.SHEET_PILLARS, master_layout.PILLAR_COLUMNS)
+        t = Table(self, master_layout.SHEET_PILLARS, master_layout.PILLAR_COLUMNS)
         numbers = {s["number"] for s in sections}
         out: list[dict[str, Any]] = []
         seen: dict[str, str] = {}
@@ -343,7 +171,7 @@ class _Reader:
 
     # --- 取組項目 ----------------------------------------------------------------------------------------
     def _items(self) -> dict[str, dict[str, Any]]:
-        t = _Table(self, master_layout.SHEET_ITEMS, master_layout.ITEM_COLUMNS)
+        t = Table(self, master_layout.SHEET_ITEMS, master_layout.ITEM_COLUMNS)
         items: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.I_CODE):
@@ -386,7 +214,7 @@ class _Reader:
 
     # --- 具体的な取組 ------------------------------------------------------------------------------------
     def _initiatives(self, items: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        t = _Table(self, master_layout.SHEET_INITIATIVES, master_layout.INITIATIVE_COLUMNS)
+        t = Table(self, master_layout.SHEET_INITIATIVES, master_layout.INITIATIVE_COLUMNS)
         out: dict[str, dict[str, Any]] = {}
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.N_ID):     # within an item: the initiative IDs' order, the charter's
@@ -427,7 +255,7 @@ class _Reader:
 
     # --- 参考指標 ----------------------------------------------------------------------------------------
     def _indicators(self, items: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, master_layout.SHEET_INDICATORS, master_layout.INDICATOR_COLUMNS)
+        t = Table(self, master_layout.SHEET_INDICATORS, master_layout.INDICATOR_COLUMNS)
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.K_ITEM):
             item_cell, reporter_cell = t.cell(r, master_layout.K_ITEM), t.cell(r, master_layout.K_REPORTER)
@@ -473,12 +301,12 @@ class _Reader:
             return INCREASE
         if key in (master_layout.DECREASE_WORD, DECREASE):
             return DECREASE
-        self.at(Code.PLAN_016, c, value=_shown(c.raw), choices=f"{master_layout.INCREASE_WORD}・{master_layout.DECREASE_WORD}")
+        self.at(Code.PLAN_016, c, value=shown_value(c.raw), choices=f"{master_layout.INCREASE_WORD}・{master_layout.DECREASE_WORD}")
         return INCREASE
 
     # --- 取組の変更, 対象外 -------------------------------------------------------------------------------
     def _revisions(self, initiatives: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, master_layout.SHEET_REVISIONS, master_layout.REVISION_COLUMNS)
+        t = Table(self, master_layout.SHEET_REVISIONS, master_layout.REVISION_COLUMNS)
         found: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}   # initiative → (year, row, revision)
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.R_ID, master_layout.R_YEAR):
@@ -495,7 +323,7 @@ class _Reader:
             reason = self.text(reason_cell)
             if not reason:
                 self.at(Code.PLAN_012, reason_cell, what="取組の変更")
-            if not text and departments is None and _blank(dx_cell.raw):
+            if not text and departments is None and is_blank(dx_cell.raw):
                 self.at(Code.PLAN_019, id_cell, value=ini_id)
 
             revision: dict[str, Any] = {"year": year}
@@ -525,7 +353,7 @@ class _Reader:
                 ini.setdefault("revisions", []).append(revision)
 
     def _exclusions(self, items: dict[str, dict[str, Any]]) -> None:
-        t = _Table(self, master_layout.SHEET_EXCLUSIONS, master_layout.EXCLUSION_COLUMNS)
+        t = Table(self, master_layout.SHEET_EXCLUSIONS, master_layout.EXCLUSION_COLUMNS)
         seen: dict[str, str] = {}
         for r in t.in_order(master_layout.X_ITEM, master_layout.X_YEAR):
             year_cell, reason_cell = t.cell(r, master_layout.X_YEAR), t.cell(r, master_layout.X_REASON)
@@ -571,27 +399,3 @@ def _changed_only(revision: dict[str, Any], state: tuple[list[str], bool]) -> tu
         else:
             etc = revision["departments_etc"]
     return names, etc
-
-
-def _natural(raw: object) -> tuple:
-    """A key cell's value as it orders: its digit runs as numbers (1-2 before 1-10, 01 as 1), the rest as text
-    (full-width digits as digits); a blank last."""
-    text = unicodedata.normalize("NFKC", _shown(raw)).strip()
-    if not text:
-        return (1,)
-    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part))
-
-
-def _blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def _placed(c: Cell) -> tuple[str, str, str, str]:
-    return c.sheet, c.at, c.field, _shown(c.raw)
-
-
-def _shown(value: object) -> str:
-    """A cell's value as a message shows it: 2024 not 2024.0."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
