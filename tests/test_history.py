@@ -219,6 +219,16 @@ def test_history__report_says_which_years_were_transcribed_and_from_what(cycle):
     assert page.count(TRANSCRIBED_TEXT) == 2     # the indicators' notes and the period's summary
 
 
+def test_history__public_table_notes_say_which_years_were_transcribed(cycle):
+    """The table published on its own says it too, in the report's words, among its notes below the table."""
+    project, _outputs, _report, _page = cycle
+    table = next(project.config.output_for(FINAL).glob("参考指標一覧_*.xlsx"))
+    texts = [c.value for row in openpyxl.load_workbook(table).active.iter_rows() for c in row if isinstance(c.value, str)]
+    first = TRANSCRIBED_TEXT.split("。")[0] + "。"
+    notes = "".join(t.lstrip("\u3000") for t in texts)      # the notes are cut into lines as wide as the table
+    assert first + "転記していない実績は空欄です。" in notes
+
+
 def test_history__report_on_a_transcribed_year__says_no_workbook_was_sent_and_what_was_not_copied(cycle):
     project = cycle[0]
     reported = cli(project, "report", "--year", "2023", "--date", "2024-06-20", "--no-pdf")

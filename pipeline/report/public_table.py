@@ -26,7 +26,7 @@ from pipeline.fiscal import fiscal_year_label, fiscal_year_short, format_date_ja
 from pipeline.plan import DECREASE, Indicator, Plan
 from pipeline.report import achievement
 from pipeline.report.data import ReportData
-from pipeline.report.texts import judged_on_earlier_year
+from pipeline.report.texts import judged_on_earlier_year, transcribed_sentence
 from pipeline.textwidth import row_lines, wrap_to_width
 from pipeline.values import clean_text, format_number
 
@@ -107,6 +107,8 @@ def indicator_table(plan: Plan, data: ReportData, today: dt.date) -> IndicatorTa
         table_notes.append(
             f"計画書の注記「{plan.baseline_note}」の指標は、基準年度を{plan.period_start}年度としています。"
         )
+    if transcribed := transcribed_sentence(data):    # years done by hand before the tool, copied from their reports
+        table_notes.append(transcribed + "転記していない実績は空欄です。")
     table_notes += [
         f"データの基準日: {format_date_ja(today)}（{label}実績の取りまとめ時点）",
         f"出典: {plan.title}（{plan.issued}）及び各部署の進捗状況調査（{plan.city}）",

@@ -28,7 +28,7 @@ from pipeline.records.opinions import GENERAL, OpinionState, item_title
 from pipeline.report import achievement, style, wordml
 from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
-from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text
+from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text, transcribed_sentence
 from pipeline.report.wording import breakdown
 from pipeline.report.writer import ReportWriter
 from pipeline.vocabulary import PENDING, ResponseStatus
@@ -217,13 +217,10 @@ def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str
 
 def transcribed_paragraphs(data: ReportData) -> list[str]:
     """What the report says of the years up to its own that were transcribed from reports done by hand."""
-    years = sorted(y for y in data.transcribed if y <= data.year)
-    if not years:
+    sentence = transcribed_sentence(data)
+    if not sentence:
         return []
-    sources = "、".join(f"{y}年度は「{data.transcribed[y].source}」" for y in years)
-    return [f"{'・'.join(f'{y}年度' for y in years)}の実績は、このツールを使う前に手作業で調査・報告した年度のため、"
-            f"その年度の報告書から転記したものです（{sources}）。転記していない自己評価は「{NOT_TRANSCRIBED}」、"
-            "参考指標の実績は「−」としています。"]
+    return [f"{sentence}転記していない自己評価は「{NOT_TRANSCRIBED}」、参考指標の実績は「−」としています。"]
 
 
 def pillar_grade_rows(plan: Plan, config: Config, keys: dict[tuple[str, int], str | None], years: list[int],

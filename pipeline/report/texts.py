@@ -7,7 +7,7 @@ from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Indicator, Initiative, Plan
 from pipeline.report import achievement
 from pipeline.report.builder import text_of
-from pipeline.report.data import IndicatorFigures, YearState
+from pipeline.report.data import IndicatorFigures, ReportData, YearState
 from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED
 from pipeline.values import format_number
 from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
@@ -112,3 +112,14 @@ def rate_text(result: achievement.Achievement) -> str:
     if result.rate is None:
         return DASH
     return f"▲{-result.rate:.1f}%" if result.rate < 0 else f"{result.rate:.1f}%"
+
+
+def transcribed_sentence(data: ReportData) -> str:
+    """Which years up to the report's own were transcribed from reports done by hand, and from what ('' when
+    none): said alike by the report, its summary, the web page and the public table's notes."""
+    years = sorted(y for y in data.transcribed if y <= data.year)
+    if not years:
+        return ""
+    sources = "、".join(f"{y}年度は「{data.transcribed[y].source}」" for y in years)
+    return (f"{'・'.join(f'{y}年度' for y in years)}の実績は、このツールを使う前に手作業で調査・報告した年度のため、"
+            f"その年度の報告書から転記したものです（{sources}）。")
