@@ -11,6 +11,7 @@ from typing import NoReturn
 
 import click
 
+from pipeline import platform
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError, StorageError, UsageError
 from pipeline.plan import Plan, load_plan
@@ -77,12 +78,12 @@ def command_errors(func):
             return func(*args, **kwargs)
         except PipelineError as exc:
             fail(exc)
-        except BrokenPipeError:
-            # the reader of our output went away (`make status | head`): stop quietly, as other commands do;
-            # stdout goes to devnull so that the interpreter's final flush does not complain either
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
         except OSError as exc:
+            if platform.output_gone(exc):
+                # the reader of our output went away (`make status | head`): stop quietly, as other commands do;
+                # stdout goes to devnull so that the interpreter's final flush does not complain either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(1)
             fail(StorageError.of(exc, exc.filename, action="を使えません"))
         except sqlite3.Error as exc:
             obj = args[0] if args and isinstance(args[0], Context) else None

@@ -25,6 +25,7 @@ or ctypes itself:
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import shutil
@@ -519,3 +520,11 @@ def only_user_can_write(path: Path | str) -> bool:
 def venv_python() -> str:
     """How the secretariat runs the .venv's Python from the tool's folder, as they would type it here."""
     return ".venv\\Scripts\\python" if WINDOWS else ".venv/bin/python"
+
+
+def output_gone(exc: OSError) -> bool:
+    """Whether writing our output failed because its reader went away (`… | head`): EPIPE on POSIX; on
+    Windows a write to a pipe whose reader closed fails with EINVAL (ERROR_NO_DATA) and no file name."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    return WINDOWS and exc.errno == errno.EINVAL and exc.filename is None

@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from pipeline import platform
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
@@ -87,5 +88,6 @@ def test_cli__every_command__has_help_with_an_example():
     for name in main.commands:
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
-        assert re.search(r"例:(?:\s+make .*)?\s+\.venv/bin/python -m pipeline " + re.escape(name), result.output), \
+        assert re.search(r"例:(?:\s+make .*)?\s+" + re.escape(platform.venv_python()) + " -m pipeline " + re.escape(name),
+                         result.output), \
             f"{name} --help has no example that runs as printed"

@@ -222,3 +222,16 @@ def test_run_lock__second_holder_refused_with_a_message(tmp_path):
         assert "別の collect または report が実行中です" in str(caught.value)
     with run_lock(store):     # free again once the first is done
         pass
+
+
+def test_output_gone__a_closed_pipe_on_each_system_and_nothing_else(monkeypatch):
+    """`… | head`: POSIX says EPIPE; Windows says EINVAL with no file name. A failure on a file of ours is not it."""
+    import errno
+
+    assert platform.output_gone(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    monkeypatch.setattr(platform, "WINDOWS", True)
+    assert platform.output_gone(OSError(errno.EINVAL, "Invalid argument"))
+    assert not platform.output_gone(OSError(errno.EINVAL, "Invalid argument", "C:\\gyozai\\output\\x.xlsx"))
+    assert not platform.output_gone(OSError(errno.ENOSPC, "No space left on device"))
+    monkeypatch.setattr(platform, "WINDOWS", False)
+    assert not platform.output_gone(OSError(errno.EINVAL, "Invalid argument"))
