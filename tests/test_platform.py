@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -174,12 +175,34 @@ def test_office_candidates__program_files_on_windows(monkeypatch):
 
 
 def test_kill_group__ends_the_child_and_what_it_started():
+    """The child starts a grandchild (its stdio away from ours, so a survivor could not hold the test runner's
+    pipes) and says its pid once it runs; kill_group ends both."""
     import subprocess
+    import time
 
-    code = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, **platform.own_group())
+    code = ("import subprocess, sys, time\n"
+            "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], stdin=subprocess.DEVNULL,"
+            " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(g.pid, flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                            **platform.own_group())
+    grandchild = int(proc.stdout.readline())
+    proc.stdout.close()
     platform.kill_group(proc)
     assert proc.returncode is not None
+    if platform.LINUX:      # the grandchild is gone, or a zombie waiting for init to reap it
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{grandchild}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                break
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"the grandchild {grandchild} still runs after kill_group")
 
 
 @pytest.mark.skipif(not platform.WINDOWS, reason="a sharing violation is Windows' own")
