@@ -181,10 +181,10 @@ def test_kill_group__ends_the_child_and_what_it_started():
     import time
 
     code = ("import subprocess, sys, time\n"
-            "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], stdin=subprocess.DEVNULL,"
+            "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(20)'], stdin=subprocess.DEVNULL,"
             " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
             "print(g.pid, flush=True)\n"
-            "time.sleep(60)\n")
+            "time.sleep(20)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
                             **platform.own_group())
     grandchild = int(proc.stdout.readline())
