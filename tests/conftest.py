@@ -79,6 +79,13 @@ def make_project(root: Path) -> Project:
     return Project(root, config, load_plan(config.plan_file))
 
 
+def copied_project(made: Path, root: Path) -> Project:
+    """A project made once (a module's cached root) copied to `root` for one test, file times kept."""
+    shutil.copytree(made, root)
+    config = load_config(root / "config.toml")
+    return Project(root, config, load_plan(config.plan_file))
+
+
 @pytest.fixture(scope="session")
 def _templates_cache(tmp_path_factory) -> Path:
     project = make_project(tmp_path_factory.mktemp("cache"))

@@ -11,15 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.config import load_config
-from pipeline.plan import load_plan
 from pipeline.records.opinions import GENERAL, GoodPractice, Opinion, opinion_id
 from pipeline.sheets import layout as L
 from pipeline.store import Store
 from pipeline.survey.workbook import write_templates
 from pipeline.usecases.collect_year import run_collect_year
 from pipeline.vocabulary import ResponseStatus
-from tests.conftest import Project, make_project
+from tests.conftest import Project, copied_project, make_project
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -68,10 +66,7 @@ def _looped_cache(tmp_path_factory, _templates_cache) -> Path:
 @pytest.fixture
 def looped(tmp_path, _looped_cache) -> Project:
     """The looped project (_looped_cache: made once per module, copied for each test, file times kept)."""
-    root = tmp_path / "project"
-    shutil.copytree(_looped_cache, root)
-    config = load_config(root / "config.toml")
-    return Project(root, config, load_plan(config.plan_file))
+    return copied_project(_looped_cache, tmp_path / "project")
 
 
 def test_templates__each_opinion_is_asked_of_its_department_and_nobody_else(looped):

@@ -38,9 +38,8 @@ from pipeline.config import load_config
 from pipeline.errors import FULL, NO_PERMISSION, READ_ONLY, InternalError, StorageError
 from pipeline.followup.packets import packet_file_name
 from pipeline.intake.inbox import InboxFile
-from pipeline.plan import load_plan
 from pipeline.store import Store
-from tests.conftest import ROOT, YEAR, Project, make_project
+from tests.conftest import ROOT, YEAR, Project, copied_project, make_project
 
 _PR_CAPBSET_DROP = 24
 _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
@@ -99,10 +98,7 @@ def _collected_cache(tmp_path_factory, _templates_cache) -> Path:
 @pytest.fixture
 def collected(tmp_path, _collected_cache) -> Project:
     """A split project after collected_once (made once, copied for each test, file times kept)."""
-    root = tmp_path / "project"
-    shutil.copytree(_collected_cache, root)
-    config = load_config(root / "config.toml")
-    return Project(root, config, load_plan(config.plan_file))
+    return copied_project(_collected_cache, tmp_path / "project")
 
 
 def _packet(p: Project) -> Path:
