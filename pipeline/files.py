@@ -285,21 +285,47 @@ def stamped_package(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
+def _drop_languages(tree) -> None:
+    """No /Lang on any element of the structure tree `tree` (the document's own holds for all of it). Walked
+    with a stack: a tree is as deep as the report's nesting, and as wide as its runs (tens of thousands)."""
+    import pikepdf
+
+    stack = [tree] if isinstance(tree, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        element = stack.pop()
+        if element.is_indirect:
+            if element.objgen in seen:
+                continue
+            seen.add(element.objgen)
+        if pikepdf.Name.Lang in element:
+            del element[pikepdf.Name.Lang]
+        if element.get(pikepdf.Name.Type) in (pikepdf.Name.MCR, pikepdf.Name.OBJR):
+            continue                                # a reference to page content, not an element
+        kids = element.get(pikepdf.Name.K)
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary):
+                stack.append(kid)
+
+
 def stamped_pdf(data: bytes, when: dt.datetime, *, language: str = "ja-JP") -> bytes:
     """The same PDF created `when`, with no modification time and an ID made from its content, so equal
     content gives equal bytes (LibreOffice stamps the clock's time, a random ID and a checksum of both).
     pikepdf (qpdf) rewrites the file's cross-reference table, which a patch by hand would have to keep right.
 
-    For readers of every kind (JIS X 8341-3): where the PDF does not say them, its language (/Lang, so a
-    screen reader reads it as Japanese) and that a viewer shows its title, not its file name
-    (/ViewerPreferences /DisplayDocTitle)."""
+    For readers of every kind (JIS X 8341-3): the whole text is in `language` (/Lang, so a screen reader reads
+    it, digits and acronyms too, as Japanese), and a viewer shows the title, not the file name
+    (/ViewerPreferences /DisplayDocTitle, where the PDF does not say otherwise). LibreOffice tags every run by
+    its script's language: the document's /Lang then is the Latin script's (en-US, which the report's .docx
+    holds for line breaking only), and each Japanese run a /Span of its own /Lang; these are made one language
+    again here."""
     import pikepdf
     from pikepdf.models.metadata import encode_pdf_date
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         root = pdf.Root
-        if not str(root.get(pikepdf.Name.Lang, "")).strip():
-            root[pikepdf.Name.Lang] = pikepdf.String(language)
+        root[pikepdf.Name.Lang] = pikepdf.String(language)
+        _drop_languages(root.get(pikepdf.Name.StructTreeRoot))
         preferences = root.get(pikepdf.Name.ViewerPreferences)
         if not isinstance(preferences, pikepdf.Dictionary):
             preferences = root[pikepdf.Name.ViewerPreferences] = pikepdf.Dictionary()

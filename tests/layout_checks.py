@@ -160,14 +160,6 @@ def _spans(line: str, after: str, by_start: dict[str, list[str]]) -> bool:
                for u in by_start.get(line[:1], ()))
 
 
-def digits_split(line: str, after: str) -> bool:
-    """A break between two digits of one number in running text (「第0 / 0012課」, 「（100 / 1）」): what
-    LibreOffice still does in a long line of a cell, as its line breaking for Latin text tagged ja-JP (the
-    document's language, kept for screen readers and the PDF's /Lang) allows a break between digits. Known,
-    not yet fixed; told apart so that a test can pin it while every other break still fails."""
-    return bool(re.search(r"\d$", line) and re.match(r"\d", after)) and len(line) > 6
-
-
 # --- all of them --------------------------------------------------------------------------------------
 
 def report_pdf_problems(pdf_path: Path, docx_path: Path, *, found: tuple | None = None) -> list[str]:

@@ -215,13 +215,16 @@ def test_properties__title_set(document):
     assert REPORT_NAME in title and str(YEAR) in title
 
 
-def test_language__japanese_in_the_styles_defaults_and_properties(document):
+def test_language__japanese_with_latin_text_in_english_as_word_in_japan_writes_it(document):
+    # East Asian text ja-JP; Latin-script text en-US, whose line breaking keeps a figure whole (a Latin
+    # language of ja-JP lets LibreOffice split 「2025年度」 between two digits)
     lang = doc_defaults_lang(document)
     assert lang is not None
-    assert lang.get(qn("w:val")) == "ja-JP" and lang.get(qn("w:eastAsia")) == "ja-JP"
+    assert lang.get(qn("w:eastAsia")) == "ja-JP" and lang.get(qn("w:val")) == "en-US"
     assert document.core_properties.language == "ja-JP"
     ref = Document(io.BytesIO(RS.reference_bytes()))
-    assert doc_defaults_lang(ref).get(qn("w:val")) == "ja-JP"
+    assert doc_defaults_lang(ref).get(qn("w:eastAsia")) == "ja-JP"
+    assert doc_defaults_lang(ref).get(qn("w:val")) == "en-US"
 
 
 def _reference_with_styles(change) -> bytes:
@@ -239,21 +242,24 @@ def _reference_with_styles(change) -> bytes:
 
 
 @pytest.mark.parametrize("change", [
-    lambda s: s.replace('<w:lang w:val="ja-JP" w:eastAsia="ja-JP"',
+    lambda s: s.replace('<w:lang w:val="en-US" w:eastAsia="ja-JP"',
                         '<w:lang w:val="en-US" w:eastAsia="en-US"'),
+    lambda s: s.replace('<w:lang w:val="en-US" w:eastAsia="ja-JP"',
+                        '<w:lang w:val="ja-JP" w:eastAsia="ja-JP"'),
     lambda s: re.sub(r"<w:lang [^>]*/>", "", s),
     lambda s: re.sub(r"<w:docDefaults>.*?</w:docDefaults>", "", s),
     lambda s: re.sub(r'(w:styleId="Normal".*?)(</w:rPr></w:style>)', r'\1<w:lang w:val="en-US"/>\2', s,
                      count=1, flags=re.DOTALL),
-], ids=["english", "no-lang", "no-docDefaults", "english-normal"])
+], ids=["english", "japanese-latin", "no-lang", "no-docDefaults", "english-normal"])
 def test_language__an_edited_reference_still_gives_a_japanese_document(change):
     builder = DocumentBuilder(_reference_with_styles(change))
     doc = Document(io.BytesIO(builder.package(made_on(TODAY))))
     lang = doc_defaults_lang(doc)
-    assert lang.get(qn("w:val")) == "ja-JP" and lang.get(qn("w:eastAsia")) == "ja-JP"
+    assert lang.get(qn("w:val")) == "en-US" and lang.get(qn("w:eastAsia")) == "ja-JP"
     assert doc.styles.element.index(doc.styles.element.find(qn("w:docDefaults"))) == 0
     normal = doc.styles["Normal"].element
-    assert all(lang.get(qn("w:val")) == "ja-JP" for lang in normal.xpath("./w:rPr/w:lang"))
+    assert all(lang.get(qn("w:eastAsia")) == "ja-JP" and lang.get(qn("w:val")) == "en-US"
+               for lang in normal.xpath("./w:rPr/w:lang"))
 
 
 # --- the PDF's post-processing (no LibreOffice needed) -----------------------------------------------------
@@ -276,13 +282,42 @@ def test_stamped_pdf__adds_language_and_title_display_where_missing():
         assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is True
 
 
-def test_stamped_pdf__keeps_what_the_pdf_already_says():
-    made = _bare_pdf(Lang=pikepdf.String("ja"), ViewerPreferences=pikepdf.Dictionary(
-        DisplayDocTitle=False, HideToolbar=True))
+def test_stamped_pdf__keeps_the_viewer_preferences_the_pdf_already_says():
+    made = _bare_pdf(ViewerPreferences=pikepdf.Dictionary(DisplayDocTitle=False, HideToolbar=True))
     with pikepdf.open(io.BytesIO(stamped_pdf(made, made_on(TODAY)))) as pdf:
-        assert str(pdf.Root.Lang) == "ja"
         assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is False
         assert bool(pdf.Root.ViewerPreferences.HideToolbar) is True
+
+
+def _tagged_pdf(document_language: str, run_languages: list[str | None]) -> bytes:
+    """A PDF whose structure tree holds one paragraph of /Span elements, each with the /Lang given, as
+    LibreOffice tags runs whose script's language differs from the document's."""
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        page = pdf.pages[0].obj
+        spans = pikepdf.Array()
+        for n, lang in enumerate(run_languages):
+            span = pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Span, Pg=page,
+                                      K=pikepdf.Dictionary(Type=pikepdf.Name.MCR, MCID=n, Pg=page))
+            if lang:
+                span.Lang = pikepdf.String(lang)
+            spans.append(pdf.make_indirect(span))
+        paragraph = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.P, K=spans))
+        pdf.Root.StructTreeRoot = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([paragraph])))
+        pdf.Root.Lang = pikepdf.String(document_language)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def test_stamped_pdf__one_language_japanese_for_the_whole_text():
+    # LibreOffice, from the .docx's Latin en-US and East Asian ja-JP: /Lang en-US and a ja-JP /Span per run
+    made = _tagged_pdf("en-US", ["ja-JP", None, "ja-JP", "en-US"])
+    with pikepdf.open(io.BytesIO(stamped_pdf(made, made_on(TODAY)))) as pdf:
+        assert str(pdf.Root.Lang) == "ja-JP"
+        spans = pdf.Root.StructTreeRoot.K[0].K
+        assert len(spans) == 4 and all("/Lang" not in span for span in spans)
 
 
 def test_office__pdf_options_ask_for_a_tagged_pdf_with_title_and_bookmarks():

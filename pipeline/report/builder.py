@@ -17,7 +17,7 @@ import io
 import re
 from collections.abc import Sequence
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -42,6 +42,7 @@ from pipeline.report.style import (
     HEADER_FILL,
     LABEL_FILL,
     LANGUAGE,
+    LATIN_LANGUAGE,
     NOTE,
     TABLE_LABEL,
     TABLE_STYLE,
@@ -58,6 +59,10 @@ CELL_MARGINS_TWIPS = 2 * 108 + 20   # the table style's left and right cell marg
 LINE_TWIPS = 260            # a line of 9 pt table text (single spacing in the CJK fonts)
 PICTURE_GAP_TWIPS = 120    # 6 pt between a table and a picture right under it
 SHORT_LINE = 12             # a line up to this display width (6 全角) is one word or figure: never broken
+KEPT_SHARE = 0.6            # a table kept on one page is at most this share of the page's text height, estimated
+                            # (the estimate runs about a fifth below LibreOffice's layout: the demo's department
+                            # table 0.42 estimated, 0.50 laid out)
+FIRST_ROWS_KEPT = 3         # a longer table: its header row and first rows stay with what introduces it
 _FIGURE = re.compile(r"[*＊▲△+＋\-−]?\d[\d,.]*(?:[%％]|\s?[%％])?")
 
 
@@ -74,6 +79,7 @@ class TocLine:
 class _Table:
     tbl: object             # the w:tbl element
     widths: list[int]       # twips per column
+    heights: list[int] = field(default_factory=list)   # each row's height (twips) as estimated when added
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,7 @@ class DocumentBuilder:
     def __init__(self, reference: bytes):
         self.doc = Document(io.BytesIO(reference))
         self.styles = _StyleBook(self.doc)
-        self._set_language(LANGUAGE)
+        self._set_language()
         self.header_fill, self.label_fill = self.styles.table_fills()
         self.headings: list[TocLine] = []
         self._level = 0                             # the last heading's level (0: none yet)
@@ -258,14 +264,15 @@ class DocumentBuilder:
         self.width = int(section.page_width - section.left_margin - section.right_margin) // 635  # EMU → twips
         self._sect_pr = body.find(qn("w:sectPr"))   # the last section's: new content goes before it
 
-    def _set_language(self, language: str) -> None:
-        """Japanese for every text, whatever the reference says: the styles' defaults (w:docDefaults), the
-        default paragraph style where it names a language of its own, and the document's properties."""
-        wordml.set_document_language(self.doc.styles.element, language)
+    def _set_language(self) -> None:
+        """Japanese for every text, whatever the reference says (Latin-script text en-US, as Word in Japan
+        writes it; see pipeline.report.style): the styles' defaults (w:docDefaults), the default paragraph
+        style where it names a language of its own, and the document's properties."""
+        wordml.set_document_language(self.doc.styles.element, LANGUAGE, LATIN_LANGUAGE)
         normal = self.doc.styles.element.default_for(WD_STYLE_TYPE.PARAGRAPH)
         if normal is not None and normal.rPr is not None and normal.rPr.find(qn("w:lang")) is not None:
-            wordml.set_language(normal.rPr, language)
-        self.doc.core_properties.language = language
+            wordml.set_language(normal.rPr, LANGUAGE, LATIN_LANGUAGE)
+        self.doc.core_properties.language = LANGUAGE
 
     def package(self, stamp) -> bytes:
         """The .docx bytes, every part stamped `stamp`; Word is asked to update the fields when it opens it."""
@@ -398,7 +405,9 @@ class DocumentBuilder:
         taller than a page's text area (estimated from its wrapped lines), which no layout could keep whole.
         """
         tr = table.tbl.add_tr()
-        if header or not split or row_height(table.widths, texts) < self._text_height():
+        height = row_height(table.widths, texts)
+        table.heights.append(height)
+        if header or not split or height < self._text_height():
             wordml.cant_split(tr)
             if header:
                 wordml.repeat_as_header(tr)
@@ -418,6 +427,17 @@ class DocumentBuilder:
                     wordml.align(p, align[i])
             tcs.append(tc)
         return _Row(tr, tcs)
+
+    def keep_together(self, table: _Table) -> None:
+        """Keep `table` on one page when it fits there with room to spare (its rows' estimated heights: an
+        estimate, not the layout). A longer table flows from page to page, its rows whole and its header row
+        repeated; only its first rows keep with what comes before, so a heading or lead-in never stays alone
+        at a page's foot. (Kept together, a table longer than a page makes LibreOffice push the heading and
+        lead-in before it onto a page of their own.)"""
+        if sum(table.heights) <= self._text_height() * KEPT_SHARE:
+            wordml.keep_together(table.tbl)
+        else:
+            wordml.keep_together(table.tbl, rows=FIRST_ROWS_KEPT)
 
     def _text_height(self) -> int:
         """The current section's text area height in twips."""

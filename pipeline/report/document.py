@@ -151,14 +151,14 @@ class ReportDocument(ReportWriter):
         self.row(t, ("進捗状況", "意味"), header=True)
         for choice in cfg.progress_choices:
             self.row(t, (choice.label, choice.description), labels=(0,))
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         self.para("")
         self.para("取組項目ごとに、主担当課が次の区分で自己評価を行います。", keep_with_next=True)
         t = self.table((1, 4))
         self.row(t, ("自己評価", "意味"), header=True)
         for grade in cfg.grades:
             self.row(t, (grade.choice, grade.description), labels=(0,))
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
 
         self.heading("(4) 参考指標の達成率と判定", 2)
         self.para("各取組項目の参考指標は、次の式で達成率を算定し、判定しています。")
@@ -168,7 +168,7 @@ class ReportDocument(ReportWriter):
         self.row(t, ("判定", "基準"), header=True)
         for label, meaning in achievement.JUDGEMENTS:
             self.row(t, (label, meaning), labels=(0,))
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         self.para(
             f"実績の報告がない指標は、{NOT_SUBMITTED}（調査票の提出がない）、{PENDING}（差し戻し中）"
             f"または「{DASH}」（実績なし）と表示しています。", style.NOTE,
@@ -200,7 +200,7 @@ class ReportDocument(ReportWriter):
             items = "、".join(i.code for i in plan.items_for(d.code))
             self.row(t, (d.name, _status_text(status[d.code]), items), labels=(0,),
                      align={1: WD_ALIGN_PARAGRAPH.CENTER})
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         for text in summary.transcribed_paragraphs(data):     # earlier years done by hand, named with their source
             self.para(text)
 
@@ -228,7 +228,7 @@ class ReportDocument(ReportWriter):
                     section_rows.extend(pillar_rows)
             if section_rows:
                 self.vmerge(t, section_rows, 0, section.label)
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
 
         self.heading(f"(1) 取組項目の自己評価の状況（{year}年度）", 2)
         self.grade_overview()
@@ -274,7 +274,7 @@ class ReportDocument(ReportWriter):
         for label, lines in blocks:
             r = self.row(t, (label, "", "", "", "", ""), labels=(0,))
             self.merge(r, 1, 5, lines)
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
 
         # the year's progress
         state = self.data.current
@@ -345,7 +345,7 @@ class ReportDocument(ReportWriter):
             note.append(f"基準値は{ind.baseline_year}年度の数値です。")
         r = self.row(t, ("", "", "", "", "", ""))
         self.merge(r, 0, 5, "備考: " + "　".join(note))
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         self.indicator_course(ind)
 
     def indicator_course(self, ind: Indicator) -> None:
@@ -362,7 +362,7 @@ class ReportDocument(ReportWriter):
         if ind.cumulative:
             totals = [quantity(running[y], ind.unit) if y in running else DASH for y in years]
             self.row(t, ("累計", DASH, *totals, ind.target_shown), labels=(0,), align=center)
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         figure = self.charts_by_item[ind.item_code]
         self.picture(figure.png, charts.WIDTH_CM, figure.alt, figure.title)
 

@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from pipeline.config import Config
 from pipeline.plan import EXCLUDED, ActionItem, Initiative, Plan
 from pipeline.records.year import Evaluation
-from pipeline.report import achievement, style, wordml
+from pipeline.report import achievement, style
 from pipeline.report.builder import text_of
 from pipeline.report.data import YearState
 from pipeline.values import format_number
@@ -35,7 +35,7 @@ class Overview:
         shares = share_rates(columns, counts_now[""])
         if shares:
             self.row(t, ["構成比（％）", *[format_number(s) for s in shares], "100"], labels=(0,), align=center)
-        wordml.keep_together(t.tbl)
+        self.keep_together(t)
         previous = self.data.previous.year if counts_before is not None and self.data.previous is not None else None
         self.para("注）" + "".join(overview_notes(previous, shares)), style.NOTE)
 

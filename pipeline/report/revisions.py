@@ -8,7 +8,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import ADDED, ENDED, EXCLUDED, REVISED
-from pipeline.report import style, wordml
+from pipeline.report import style
 from pipeline.report.writer import ReportWriter
 
 MEANING = {
@@ -34,4 +34,4 @@ def write_changes(w: ReportWriter, dash: str) -> None:
     for change in changes:
         w.row(t, (f"{change.kind}\n（{MEANING[change.kind]}）", change.item_code, change.initiative_id or dash,
                   change.text, change.reason or dash), align=center, split=True)
-    wordml.keep_together(t.tbl)
+    w.keep_together(t)

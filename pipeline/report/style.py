@@ -15,9 +15,12 @@ Japanese typography, per the notes in DOMAIN.md:
 - Heading 1-3 carry outline levels 0-2, which the table of contents (TOC \\o "1-3") collects.
 - The footer shows "page / total" with PAGE and NUMPAGES fields; the cover page has no page number.
 - settings.xml asks Word to update fields on opening (w:updateFields), so the table of contents fills in.
-- The document's language is Japanese (w:lang w:val and w:eastAsia ja-JP in w:docDefaults): a screen reader
-  reads it as Japanese, and LibreOffice writes it as the PDF's /Lang (pipeline.report.builder sets it again
-  on an edited reference).
+- The document's language is Japanese (w:lang w:eastAsia ja-JP in w:docDefaults, and the package's
+  dc:language): a screen reader reads it as Japanese, and the PDF's /Lang says so (pipeline.files.stamped_pdf).
+  Latin-script text (w:lang w:val) is en-US, as Word in Japan writes it: with ja-JP there, LibreOffice's line
+  breaking for Japanese splits a figure in running text between two digits (「2 / 025年度」). The PDF is then
+  made one language again, Japanese (stamped_pdf), so digits and acronyms are read in Japanese.
+  pipeline.report.builder sets both again on an edited reference.
 
 Run `.venv/bin/python -m pipeline.report.style [path]` to write the file again.
 """
@@ -44,7 +47,8 @@ NOTE = "注記"
 LIST_ITEM = "本文箇条書き"
 CAPTION = "表の標題"
 COVER = "表紙"
-LANGUAGE = "ja-JP"                # the document's language (w:lang), and so the PDF's /Lang
+LANGUAGE = "ja-JP"                # the document's language (w:lang w:eastAsia), and so the PDF's /Lang
+LATIN_LANGUAGE = "en-US"          # Latin-script text's (w:lang w:val): its line breaking keeps a figure whole
 HEADER_FILL = "D9D9D9"            # the charter's grey label cells
 LABEL_FILL = "D9D9D9"
 TEXT_WIDTH_TWIPS = 11906 - 2 * 1418   # A4 width less the left and right margins
@@ -197,7 +201,7 @@ def styles_xml() -> str:
     return (
         f'{_HEAD}<w:styles xmlns:w="{W_NS}">'
         f'<w:docDefaults><w:rPrDefault><w:rPr>{fonts(MINCHO)}<w:kern w:val="2"/><w:sz w:val="21"/>'
-        f'<w:szCs w:val="21"/><w:lang w:val="{LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/></w:rPr>'
+        f'<w:szCs w:val="21"/><w:lang w:val="{LATIN_LANGUAGE}" w:eastAsia="{LANGUAGE}" w:bidi="ar-SA"/></w:rPr>'
         f'</w:rPrDefault>'
         f'<w:pPrDefault><w:pPr><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>'
         + "".join(styles) + "</w:styles>"

@@ -25,7 +25,7 @@ from pipeline.config import Config
 from pipeline.fiscal import fiscal_year_label
 from pipeline.plan import EXCLUDED, Plan
 from pipeline.records.opinions import GENERAL, OpinionState, item_title
-from pipeline.report import achievement, style, wordml
+from pipeline.report import achievement, style
 from pipeline.report.data import IndicatorFigures, ReportData
 from pipeline.report.overview import NOT_TRANSCRIBED, grade_of
 from pipeline.report.texts import actual_text, baseline_text, quantity, rate_text, transcribed_sentence
@@ -204,7 +204,7 @@ def _indicators(w: ReportWriter, figures: list[IndicatorFigures], width: int, da
     w.row(t, ["", *columns, "計"], header=True)
     w.row(t, ["指標の数", *[str(counts[c]) for c in columns], str(len(figures))], labels=(0,),
           align={i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, len(columns) + 2)})
-    wordml.keep_together(t.tbl)
+    w.keep_together(t)
 
 
 def grade_keys(plan: Plan, data: ReportData, years: list[int]) -> dict[tuple[str, int], str | None]:
@@ -263,7 +263,7 @@ def _grades(w: ReportWriter, width: int, dash: str) -> None:
     center = {i: WD_ALIGN_PARAGRAPH.CENTER for i in range(1, 1 + len(years))}
     for label, cells in pillar_grade_rows(plan, w.config, keys, years, dash):
         w.row(t, [label, *cells], labels=(0,), align=center)
-    wordml.keep_together(t.tbl)
+    w.keep_together(t)
     notes = [f"自己評価の区分は1(3)のとおりです。{NOT_SUBMITTED}: 調査票の提出がない（又は自己評価の記入がない）。"
              f"{PENDING}: 調査票の差し戻し中。{EXCLUDED}: その年度は評価の対象外。"]
     missing_years = [y for y in years if y not in data.rosters]

@@ -126,11 +126,13 @@ def repeat_as_header(tr) -> None:
         tr_pr.insert_element_before(OxmlElement("w:tblHeader"), *_TR_PR_AFTER_TBL_HEADER)
 
 
-def keep_together(tbl) -> None:
+def keep_together(tbl, rows: int | None = None) -> None:
     """Keep a short table on one page: every paragraph of every row but the last keeps with the next
-    (Word's way to do it). A cell continuing a vertical merge stands for the merge's first cell, which
-    is in an earlier row, so its own empty paragraph is left alone."""
-    for tr in tbl.tr_lst[:-1]:
+    (Word's way to do it); with `rows`, only the first `rows` rows keep with the next (a long table's
+    start). A cell continuing a vertical merge stands for the merge's first cell, which is in an earlier
+    row, so its own empty paragraph is left alone."""
+    tr_lst = tbl.tr_lst[:-1]
+    for tr in tr_lst if rows is None else tr_lst[:rows]:
         for tc in tr.tc_lst:
             if not is_merge_continuation(tc):
                 for p in tc.p_lst:
@@ -149,21 +151,21 @@ def keep_last_row_with_next(tbl) -> None:
 
 # --- language and alternative text --------------------------------------------------------------
 
-def set_language(rpr, language: str) -> None:
-    """The language of the run properties `rpr` (a `w:rPr`) for Latin and East Asian text (`w:lang`
-    w:val and w:eastAsia); complex scripts (w:bidi) keep theirs."""
+def set_language(rpr, east_asian: str, latin: str) -> None:
+    """The language of the run properties `rpr` (a `w:rPr`) for East Asian and Latin text (`w:lang`
+    w:eastAsia and w:val); complex scripts (w:bidi) keep theirs."""
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.insert_element_before(lang, *_RPR_AFTER_LANG)
-    lang.set(qn("w:val"), language)
-    lang.set(qn("w:eastAsia"), language)
+    lang.set(qn("w:val"), latin)
+    lang.set(qn("w:eastAsia"), east_asian)
 
 
-def set_document_language(styles, language: str) -> None:
+def set_document_language(styles, east_asian: str, latin: str) -> None:
     """The language of every text that names none: `w:docDefaults/w:rPrDefault/w:rPr/w:lang` of the styles
-    part `styles`, made where an edited reference lacks it. Screen readers read the text in it, and
-    LibreOffice writes it as the PDF's /Lang."""
+    part `styles`, made where an edited reference lacks it. Screen readers read the text in it; LibreOffice
+    breaks lines by it (a Latin language of ja-JP lets it split a figure between two digits)."""
     defaults = styles.find(qn("w:docDefaults"))
     if defaults is None:
         defaults = OxmlElement("w:docDefaults")
@@ -176,7 +178,7 @@ def set_document_language(styles, language: str) -> None:
     if rpr is None:
         rpr = OxmlElement("w:rPr")
         rpr_default.append(rpr)
-    set_language(rpr, language)
+    set_language(rpr, east_asian, latin)
 
 
 def set_alt_text(inline, alt: str, title: str = "") -> None:
