@@ -179,6 +179,9 @@ _ARRIVAL_LABELS = {
 # was sent back (差し戻し中) would stand: one word, and the same word with its reason where there is room.
 PENDING = "未確定"
 PENDING_SENT_BACK = f"{PENDING}（差し戻し中）"
+# in a table cell, the reason on a line of its own (as a grade's 「A」「（計画どおり）」): a narrow column then
+# breaks between the two, never inside the reason (「未確定（差し戻」「し中）」)
+PENDING_SENT_BACK_CELL = f"{PENDING}\n（差し戻し中）"
 
 # The short names the code reads best with.
 ACCEPTED, REJECTED, SUPERSEDED, DUPLICATE = SubmissionStatus

@@ -26,7 +26,7 @@ from pipeline.report.overview import NOT_SUBMITTED
 from pipeline.report.style import reference_bytes
 from pipeline.report.texts import rate_text
 from pipeline.report.usecase import make_report, report_file_name
-from pipeline.vocabulary import PENDING_SENT_BACK
+from pipeline.vocabulary import PENDING_SENT_BACK_CELL
 from tests import report_fixtures as F
 from tests.office_support import requires_office
 
@@ -118,7 +118,7 @@ def test_text__per_item_indicator_block(text):
 def test_missing_return__reads_未提出_never_blank(document, text):
     roster = dict(row[:2] for row in table_rows(document, "部署", "提出状況"))
     assert roster["商工課"] == NOT_SUBMITTED
-    assert roster["福祉事務所"] == PENDING_SENT_BACK
+    assert roster["福祉事務所"] == PENDING_SENT_BACK_CELL     # the reason on a line of its own
     assert roster["協働まちづくり課"] == "提出済み"
     # 2302 (lead 商工課): its initiative, its 自己評価
     assert "商工課\n未提出\n調査票が提出されていません。" in text

@@ -42,7 +42,7 @@ from pipeline.report.texts import (
 )
 from pipeline.report.writer import ReportWriter
 from pipeline.values import format_number
-from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, PENDING_SENT_BACK_CELL, RETURNED, WITH_ERRORS
 
 REPORT_NAME = "進捗状況報告書"
 SUBMITTED = "提出済み"
@@ -443,4 +443,4 @@ class ReportDocument(ReportWriter):
 
 
 def _status_text(status: str) -> str:
-    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING_SENT_BACK}.get(status, NOT_SUBMITTED)
+    return {RETURNED: SUBMITTED, WITH_ERRORS: PENDING_SENT_BACK_CELL}.get(status, NOT_SUBMITTED)

@@ -10,7 +10,7 @@ from pipeline.report.builder import text_of
 from pipeline.report.data import IndicatorFigures, ReportData, YearState
 from pipeline.report.overview import NO_ANSWER, NOT_SUBMITTED, NOT_TRANSCRIBED
 from pipeline.values import format_number
-from pipeline.vocabulary import PENDING, PENDING_SENT_BACK, RETURNED, WITH_ERRORS
+from pipeline.vocabulary import PENDING, PENDING_SENT_BACK_CELL, RETURNED, WITH_ERRORS
 
 DASH = "−"
 
@@ -31,9 +31,10 @@ def progress_answer(state: YearState, ini: Initiative, dept: str) -> tuple[str, 
 
 
 def grade_text(config: Config, key: str | None, short: bool = False) -> str:
-    """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出, 未確定…"""
+    """An item's 自己評価 (grade_of's key) as printed: 'A\n（計画どおり）' ('A' when `short`), 未提出,
+    '未確定\n（差し戻し中）'…"""
     if key == PENDING:
-        return PENDING if short else PENDING_SENT_BACK
+        return PENDING if short else PENDING_SENT_BACK_CELL
     if key == NOT_SUBMITTED:
         return NOT_SUBMITTED
     grade = next((g for g in config.grades if g.code == key), None)
