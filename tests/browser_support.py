@@ -16,10 +16,23 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.platform import WINDOWS
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_ENV = "REQUIRE_BROWSER"
-CHROMIUM = Path(os.environ.get("GYOZAI_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("GYOZAI_CHROMEDRIVER", "/usr/bin/chromedriver"))
+
+
+def _program(variable: str, debian_path: str) -> Path | None:
+    """The program named in the environment `variable`, else Debian's; on Windows none unless named (Debian's
+    path there is a Linux program: under Wine it even seems to exist, on the Z: drive, and cannot be started)."""
+    given = os.environ.get(variable)
+    if given:
+        return Path(given)
+    return None if WINDOWS else Path(debian_path)
+
+
+CHROMIUM = _program("GYOZAI_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = _program("GYOZAI_CHROMEDRIVER", "/usr/bin/chromedriver")
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SKIP_REASON = "ブラウザーでの点検を省略（CI では必須）"
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
@@ -31,6 +44,8 @@ def missing() -> str | None:
         import selenium  # noqa: F401
     except ImportError:
         return "selenium がありません（.venv/bin/pip install -e '.[dev]'）"
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        return "Windows では Chromium と chromedriver の場所を GYOZAI_CHROMIUM と GYOZAI_CHROMEDRIVER で指定してください"
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         return f"{CHROMIUM} か {CHROMEDRIVER} がありません（apt-get install chromium chromium-driver）"
     if not AXE.exists():
