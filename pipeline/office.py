@@ -41,8 +41,9 @@ FONT_ALIASES = {
 
 # writer_pdf_Export's options for a PDF everyone can read (JIS X 8341-3 / WCAG 2.x): a structure tree from
 # the headings, tables and figures (their alt text), the document's title in the window's title bar, and
-# bookmarks from the headings, the bookmarks pane shown on opening. The language (/Lang) comes from the
-# document's own (ja-JP); pipeline.files.stamped_pdf adds it, and DisplayDocTitle, if LibreOffice did not.
+# bookmarks from the headings, the bookmarks pane shown on opening. LibreOffice writes /Lang from the Latin
+# text's language (en-US); pipeline.files.stamped_pdf makes the PDF Japanese throughout, and adds DisplayDocTitle
+# if LibreOffice did not.
 PDF_OPTIONS = {
     "UseTaggedPDF": True,
     "DisplayPDFDocTitle": True,
